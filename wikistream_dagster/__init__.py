@@ -1,0 +1,1 @@
+"""WikiStream: Wikimedia recentchange events -> Kafka -> Iceberg medallion tables, run by Dagster."""

@@ -1,0 +1,3 @@
+from wikistream_dagster.cli import main
+
+raise SystemExit(main())

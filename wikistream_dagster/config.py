@@ -1,0 +1,146 @@
+"""The one place where WikiStream reads its environment.
+
+Everything else receives a :class:`Settings` object. Env vars are read when ``load_settings`` is
+called (at CLI start or definition-build time), never at import time, so tests can build settings
+from a plain dict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEPLOYMENTS = ("local", "aws")
+RAW_TOPIC = "raw-events"
+DLQ_TOPIC = "dlq-events"
+DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says what to set."""
+
+
+def project_root() -> Path:
+    """The source checkout (where pyproject.toml lives)."""
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Names of the AWS resources the `aws` deployment uses (Terraform outputs, see infra/)."""
+
+    region: str = ""
+    emr_application_id: str = ""
+    emr_execution_role_arn: str = ""
+    artifacts_bucket: str = ""
+    table_bucket_arn: str = ""
+    msk_bootstrap_servers: str = ""
+    alerts_topic_arn: str = ""
+
+    ENV = {
+        "region": "WIKISTREAM_AWS_REGION",
+        "emr_application_id": "WIKISTREAM_EMR_APPLICATION_ID",
+        "emr_execution_role_arn": "WIKISTREAM_EMR_EXECUTION_ROLE_ARN",
+        "artifacts_bucket": "WIKISTREAM_ARTIFACTS_BUCKET",
+        "table_bucket_arn": "WIKISTREAM_TABLE_BUCKET_ARN",
+        "msk_bootstrap_servers": "WIKISTREAM_MSK_BOOTSTRAP_SERVERS",
+        "alerts_topic_arn": "WIKISTREAM_ALERTS_TOPIC_ARN",
+    }
+
+    def require_complete(self) -> None:
+        missing = [env for attr, env in self.ENV.items() if not getattr(self, attr)]
+        if missing:
+            raise SettingsError(
+                "deployment 'aws' needs these settings (Terraform outputs, see infra/README.md): "
+                + ", ".join(missing)
+            )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where local state lives and how the local services are reached."""
+
+    root: Path
+    state_dir: Path
+    cache_dir: Path
+    deployment: str = "local"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    catalog_port: int = 8181
+    replay_port: int = 8765
+    producer_metrics_port: int = 9108
+    dagster_port: int = 3000
+    kafka_heap_mb: int = 512
+    aws: AwsSettings = field(default_factory=AwsSettings)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def catalog_uri(self) -> str:
+        return f"http://127.0.0.1:{self.catalog_port}"
+
+    @property
+    def replay_url(self) -> str:
+        return f"http://127.0.0.1:{self.replay_port}/v2/stream/recentchange"
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the state directory (broker data, checkpoints, warehouse, logs...)."""
+        return self.state_dir.joinpath(*parts)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path("run")
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path("logs")
+
+    @property
+    def jars_dir(self) -> Path:
+        return self.cache_dir / "jars"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer: set it to a port number") from None
+    if not 0 < value < 65536:
+        raise SettingsError(f"{name}={value} is out of range: set it to a port in 1-65535")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Parse settings from environment variables (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    root = Path(env.get("WIKISTREAM_ROOT") or project_root()).resolve()
+    state_dir = Path(env.get("WIKISTREAM_STATE_DIR") or root / ".state").resolve()
+    cache_dir = Path(env.get("WIKISTREAM_CACHE_DIR") or state_dir / "cache").resolve()
+    deployment = env.get("WIKISTREAM_DEPLOYMENT", "local") or "local"
+    if deployment not in DEPLOYMENTS:
+        raise SettingsError(
+            f"WIKISTREAM_DEPLOYMENT={deployment!r} is unknown: set it to one of {DEPLOYMENTS}"
+        )
+    aws = AwsSettings(**{attr: env.get(name, "") for attr, name in AwsSettings.ENV.items()})
+    if deployment == "aws":
+        aws.require_complete()
+    return Settings(
+        root=root,
+        state_dir=state_dir,
+        cache_dir=cache_dir,
+        deployment=deployment,
+        kafka_port=_int(env, "WIKISTREAM_KAFKA_PORT", 9092),
+        kafka_controller_port=_int(env, "WIKISTREAM_KAFKA_CONTROLLER_PORT", 9093),
+        catalog_port=_int(env, "WIKISTREAM_CATALOG_PORT", 8181),
+        replay_port=_int(env, "WIKISTREAM_REPLAY_PORT", 8765),
+        producer_metrics_port=_int(env, "WIKISTREAM_PRODUCER_METRICS_PORT", 9108),
+        dagster_port=_int(env, "WIKISTREAM_DAGSTER_PORT", 3000),
+        aws=aws,
+    )

@@ -1,0 +1,146 @@
+"""Background services of the local stack, tracked by pid files in the state directory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(RuntimeError):
+    """A local service failed to start or stop; the message names the log file to read."""
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child counts as dead
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@dataclass(frozen=True)
+class Service:
+    """One detached process (a JVM, a server) with a pid file and a log file."""
+
+    name: str
+    run_dir: Path
+    logs_dir: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.logs_dir / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        """The running process's pid, or None (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if _alive(pid):
+            return pid
+        self.pid_file.unlink(missing_ok=True)
+        return None
+
+    def start(
+        self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
+    ) -> int:
+        """Start detached (own session, survives the CLI), output appended to the log file."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as out:
+            proc = subprocess.Popen(
+                list(argv),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(str(proc.pid))
+        log.info("service started", extra={"service": self.name, "pid": proc.pid,
+                                           "log": str(self.log_file)})
+        return proc.pid
+
+    def wait_port(self, host: str, port: int, timeout: float) -> None:
+        """Wait until ``host:port`` accepts connections; fail fast if the process died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if port_open(host, port):
+                return
+            if self.pid() is None:
+                raise ServiceError(
+                    f"{self.name} exited during start-up: read {self.log_file} "
+                    f"(last lines: {self.tail()})"
+                )
+            time.sleep(0.2)
+        raise ServiceError(
+            f"{self.name} did not listen on {host}:{port} within {timeout:.0f}s: "
+            f"read {self.log_file} (last lines: {self.tail()})"
+        )
+
+    def tail(self, lines: int = 5) -> str:
+        try:
+            return " | ".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "no log"
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """SIGTERM, then SIGKILL after ``timeout``; True if a process was stopped."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        os.killpg(pid, signal.SIGTERM) if _is_group_leader(pid) else os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            _reap(pid)
+            time.sleep(0.1)
+        if _alive(pid):
+            log.warning("service ignored SIGTERM, killing", extra={"service": self.name})
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.2)
+            _reap(pid)
+        self.pid_file.unlink(missing_ok=True)
+        log.info("service stopped", extra={"service": self.name, "pid": pid})
+        return True
+
+
+def _is_group_leader(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
