@@ -128,3 +128,13 @@ def ensure_bundle(bundle: Bundle, jars_dir: Path) -> Path:
 def classpath(lib: Path) -> str:
     """A JVM classpath for every jar in ``lib``."""
     return str(lib / "*")
+
+
+def all_bundles() -> list[Bundle]:
+    """Every bundle the local stack uses (Kafka here; Spark and the catalog add theirs)."""
+    bundles = list(BUNDLES.values())
+    try:
+        from wikistream_dagster.local import spark_jars
+    except ImportError:
+        return bundles
+    return bundles + [b for b in spark_jars.BUNDLES if b.name not in BUNDLES]

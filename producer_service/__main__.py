@@ -1,0 +1,3 @@
+from producer_service.service import main
+
+raise SystemExit(main())

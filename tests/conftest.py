@@ -1,0 +1,49 @@
+"""Shared fixtures: a real Kafka broker (and later catalog) in a temporary state directory."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.local import kafka
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory) -> Settings:
+    """Settings for an isolated test stack: temp state dir, free ports, the shared jar cache."""
+    state = tmp_path_factory.mktemp("state")
+    env = {
+        "WIKISTREAM_ROOT": str(ROOT),
+        "WIKISTREAM_STATE_DIR": str(state),
+        "WIKISTREAM_CACHE_DIR": os.environ.get(
+            "WIKISTREAM_CACHE_DIR", str(load_settings({"WIKISTREAM_ROOT": str(ROOT)}).cache_dir)
+        ),
+        "WIKISTREAM_KAFKA_PORT": str(free_port()),
+        "WIKISTREAM_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "WIKISTREAM_CATALOG_PORT": str(free_port()),
+        "WIKISTREAM_REPLAY_PORT": str(free_port()),
+        "WIKISTREAM_PRODUCER_METRICS_PORT": str(free_port()),
+        "WIKISTREAM_DAGSTER_PORT": str(free_port()),
+    }
+    return load_settings(env)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(stack_settings):
+    """A real Kafka 3.9.1 broker (KRaft) for the whole session; returns its bootstrap string."""
+    kafka.start(stack_settings)
+    yield stack_settings.kafka_bootstrap
+    kafka.stop(stack_settings)

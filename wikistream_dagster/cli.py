@@ -1,0 +1,158 @@
+"""The ``wikistream`` command: thin subcommands, each calling one piece of the project."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from producer_service.jsonlog import setup_logging
+from wikistream_dagster.config import SettingsError, load_settings
+
+log = logging.getLogger("wikistream")
+
+
+def _cmd_setup(args, settings) -> int:
+    from wikistream_dagster.local import setup
+
+    setup.ensure_all(settings)
+    return 0
+
+
+def _cmd_kafka(args, settings) -> int:
+    from wikistream_dagster.local import kafka
+
+    if args.action == "start":
+        kafka.start(settings)
+    elif args.action == "stop":
+        kafka.stop(settings)
+    elif args.action == "create-topics":
+        conf = _msk_iam_conf(args.region) if args.msk_iam else None
+        kafka.create_topics(args.bootstrap or settings.kafka_bootstrap, client_conf=conf)
+    else:
+        st = kafka.status(settings)
+        print(json.dumps(st, indent=2))
+        return 0 if st.get("healthy") else 1
+    return 0
+
+
+def _msk_iam_conf(region: str) -> dict:
+    from producer_service.kafka_sink import msk_iam_config
+
+    return msk_iam_config(region)
+
+
+def _cmd_replay(args, settings) -> int:
+    from wikistream_dagster.local import replay
+
+    path = Path(args.file) if args.file else replay.default_recording()
+    replay.run_replay_server(path, host=args.host, port=args.port or settings.replay_port,
+                             speed=args.speed, loop=args.loop,
+                             disconnect_every=args.disconnect_every)
+    return 0
+
+
+def _cmd_record(args, settings) -> int:
+    from wikistream_dagster.local import record
+
+    n = record.record_stream(args.url, Path(args.out), max_events=args.max_events,
+                             user_agent=args.user_agent, since=args.since)
+    log.info("recording written", extra={"out": args.out, "events": n})
+    return 0
+
+
+def _cmd_up(args, settings) -> int:
+    from wikistream_dagster.local import stack
+
+    return stack.up(settings, source=args.source)
+
+
+def _cmd_bench(args, settings) -> int:
+    if args.what == "producer":
+        from wikistream_dagster.bench import producer as bench
+    else:
+        from wikistream_dagster.bench import bronze as bench  # type: ignore[no-redef]
+    figures = bench.run_bench(settings, events=args.events)
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+def _cmd_test(args, settings) -> int:
+    env = dict(os.environ, WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
+    cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
+    return subprocess.call(cmd, cwd=settings.root, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wikistream",
+        description="WikiStream: Wikipedia edit stream -> Kafka -> Iceberg lakehouse, on Dagster.",
+    )
+    p.add_argument("--log-level", default=os.environ.get("WIKISTREAM_LOG_LEVEL", "INFO"))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("up", help="set up what is missing and run the local stack (Ctrl-C stops)")
+    s.add_argument("--source", choices=["auto", "live", "replay"], default="auto",
+                   help="live Wikimedia stream, the bundled replay, or live if reachable (auto)")
+    s.set_defaults(func=_cmd_up)
+
+    s = sub.add_parser("setup", help="install/fetch everything the local stack needs (idempotent)")
+    s.set_defaults(func=_cmd_setup)
+
+    s = sub.add_parser("test", help="run the whole test suite (extra args go to pytest)")
+    s.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=_cmd_test)
+
+    s = sub.add_parser("kafka", help="the local Kafka broker")
+    s.add_argument("action", choices=["start", "stop", "status", "create-topics"])
+    s.add_argument("--bootstrap", help="create-topics: another cluster (e.g. MSK)")
+    s.add_argument("--msk-iam", action="store_true", help="create-topics: MSK IAM auth over TLS")
+    s.add_argument("--region", default=os.environ.get("AWS_REGION", ""), help="AWS region")
+    s.set_defaults(func=_cmd_kafka)
+
+    s = sub.add_parser("replay", help="serve a recording as a Wikimedia-style SSE stream")
+    s.add_argument("file", nargs="?", help="NDJSON or raw SSE capture (default: bundled)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--speed", type=float, default=1.0, help="1 = real time, N = N x, 0 = max")
+    s.add_argument("--loop", action="store_true", help="repeat forever, times shifted to now")
+    s.add_argument("--disconnect-every", type=int, default=None, metavar="N",
+                   help="close the connection after N events (clients must resume)")
+    s.set_defaults(func=_cmd_replay)
+
+    s = sub.add_parser("record", help="capture a live SSE stream to a file (ids included)")
+    s.add_argument("--out", required=True)
+    s.add_argument("--max-events", type=int, default=None)
+    s.add_argument("--url", default="https://stream.wikimedia.org/v2/stream/recentchange")
+    s.add_argument("--since", default=None)
+    s.add_argument("--user-agent", default=os.environ.get(
+        "PRODUCER_USER_AGENT", "WikiStream-recorder/0.1 (https://github.com/wikistream; local)"))
+    s.set_defaults(func=_cmd_record)
+
+    s = sub.add_parser("bench", help="benchmarks that print figures (--json: one JSON line)")
+    s.add_argument("what", choices=["producer", "bronze"])
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--events", type=int, default=None, help="events to push (default per bench)")
+    s.set_defaults(func=_cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        settings = load_settings()
+        return args.func(args, settings)
+    except SettingsError as exc:
+        log.error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except RuntimeError as exc:  # our errors carry the cause and the fix
+        log.error(str(exc), extra={"error": type(exc).__name__})
+        return 1

@@ -1,0 +1,22 @@
+"""Idempotent setup of the local stack: Java check, jar bundles from Maven Central."""
+
+from __future__ import annotations
+
+import logging
+
+from wikistream_dagster.config import Settings
+from wikistream_dagster.local import maven
+from wikistream_dagster.local.java import java_executable
+
+log = logging.getLogger(__name__)
+
+
+def ensure_all(settings: Settings) -> None:
+    """Check Java 17 and Maven, fetch every jar bundle (cached after the first run)."""
+    java = java_executable()
+    log.info("java ok", extra={"java": java})
+    maven.mvn_executable()
+    for bundle in maven.all_bundles():
+        maven.ensure_bundle(bundle, settings.jars_dir)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    log.info("setup complete", extra={"state_dir": str(settings.state_dir)})
