@@ -48,6 +48,7 @@ class ProducerService:
         self._saved_id: str | None = None
         self._idle_since = time.monotonic()
         self.metrics_port: int | None = None
+        self._first_event: float | None = None
 
     # --- per event -------------------------------------------------------------------------
     def _delivered(self, seq: int, dlq: bool, err, _msg) -> None:
@@ -68,6 +69,8 @@ class ProducerService:
         c = self.counters
         c.received += 1
         now = time.time()
+        if self._first_event is None:
+            self._first_event = time.monotonic()
         c.last_event_monotonic = time.monotonic()
         seq = self.tracker.add(frame.id)
         verdict, _event = events.classify(frame, self.s.max_event_bytes)
@@ -238,8 +241,10 @@ class ProducerService:
     def _shutdown(self) -> int:
         remaining = self.sink.flush(self.s.flush_timeout)
         self.save_position()
+        busy = time.monotonic() - self._first_event if self._first_event else 0.0
         summary = {**self.counters.snapshot(), "position": self.tracker.committed_id,
-                   "unflushed": remaining}
+                   "unflushed": remaining, "busy_s": round(busy, 3),
+                   "buffer_full_retries": self.sink.buffer_full_retries}
         if remaining or self.counters.fatal:
             log.error("stopped with undelivered events; the saved position excludes them, so "
                       "they are re-read on restart", extra=summary)
