@@ -15,7 +15,7 @@ class Backoff:
         self._rng = rng or random.Random()
 
     def next_delay(self, at_least: float = 0.0) -> float:
-        ceiling = min(self.maximum, self.initial * (2 ** self.attempt))
+        ceiling = min(self.maximum, self.initial * (2**self.attempt))
         self.attempt += 1
         delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
         return max(delay, min(at_least, self.maximum * 5))

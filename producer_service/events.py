@@ -20,9 +20,19 @@ DLQ_SAMPLE_BYTES = 64 * 1024
 # optional field -> accepted types (bool is checked apart, since bool is an int in Python)
 _INT, _STR, _BOOL, _OBJ = (int,), (str,), (bool,), (dict,)
 _OPTIONAL = {
-    "namespace": _INT, "title": _STR, "user": _STR, "bot": _BOOL, "minor": _BOOL,
-    "patrolled": _BOOL, "timestamp": _INT, "comment": _STR, "server_name": _STR,
-    "length": _OBJ, "revision": _OBJ, "log_type": _STR, "log_action": _STR,
+    "namespace": _INT,
+    "title": _STR,
+    "user": _STR,
+    "bot": _BOOL,
+    "minor": _BOOL,
+    "patrolled": _BOOL,
+    "timestamp": _INT,
+    "comment": _STR,
+    "server_name": _STR,
+    "length": _OBJ,
+    "revision": _OBJ,
+    "log_type": _STR,
+    "log_action": _STR,
 }
 _NULLABLE_INT = ("id", "log_id")
 
@@ -128,17 +138,19 @@ def dead_letter(frame: Frame, verdict: Verdict, *, source: str, received_at: flo
         text, encoding = raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = base64.b64encode(raw).decode(), "base64"
-    return orjson.dumps({
-        "reason": verdict.reason,
-        "detail": verdict.detail,
-        "event_id": verdict.event_id,
-        "sse_id": frame.id,
-        "sse_event": frame.event,
-        "received_at": datetime.fromtimestamp(received_at, UTC).isoformat(),
-        "source": source,
-        "producer": "wikistream-producer",
-        "raw": text,
-        "raw_encoding": encoding,
-        "raw_bytes": frame.size,
-        "raw_truncated": frame.size > len(raw),
-    })
+    return orjson.dumps(
+        {
+            "reason": verdict.reason,
+            "detail": verdict.detail,
+            "event_id": verdict.event_id,
+            "sse_id": frame.id,
+            "sse_event": frame.event,
+            "received_at": datetime.fromtimestamp(received_at, UTC).isoformat(),
+            "source": source,
+            "producer": "wikistream-producer",
+            "raw": text,
+            "raw_encoding": encoding,
+            "raw_bytes": frame.size,
+            "raw_truncated": frame.size > len(raw),
+        }
+    )

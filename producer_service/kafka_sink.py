@@ -59,8 +59,9 @@ class KafkaSink:
         self._producer = factory(conf)
         self.buffer_full_retries = 0
 
-    def produce(self, topic: str, key: bytes | None, value: bytes,
-                on_delivery: DeliveryCallback) -> None:
+    def produce(
+        self, topic: str, key: bytes | None, value: bytes, on_delivery: DeliveryCallback
+    ) -> None:
         while True:
             try:
                 self._producer.produce(topic, value, key, on_delivery=on_delivery)

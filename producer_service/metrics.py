@@ -62,30 +62,41 @@ class Counters:
         lines.append(f'{p}events_total{{outcome="delivery_failed"}} {self.failed}')
         lines += [f"# TYPE {p}in_flight gauge", f"{p}in_flight {self.in_flight}"]
         lines.append(f"# TYPE {p}dead_lettered_total counter")
-        lines += [f'{p}dead_lettered_total{{reason="{r}"}} {n}'
-                  for r, n in sorted(self.dlq_reasons.items())]
+        lines += [
+            f'{p}dead_lettered_total{{reason="{r}"}} {n}'
+            for r, n in sorted(self.dlq_reasons.items())
+        ]
         lines.append(f"# TYPE {p}filtered_total counter")
-        lines += [f'{p}filtered_total{{reason="{r}"}} {n}'
-                  for r, n in sorted(self.filter_reasons.items())]
+        lines += [
+            f'{p}filtered_total{{reason="{r}"}} {n}' for r, n in sorted(self.filter_reasons.items())
+        ]
         lines += [f"# TYPE {p}reconnects_total counter", f"{p}reconnects_total {self.reconnects}"]
         lines.append(f"# TYPE {p}http_errors_total counter")
-        lines += [f'{p}http_errors_total{{status="{s}"}} {n}'
-                  for s, n in sorted(self.http_errors.items())]
+        lines += [
+            f'{p}http_errors_total{{status="{s}"}} {n}' for s, n in sorted(self.http_errors.items())
+        ]
         lines += [f"# TYPE {p}connected gauge", f"{p}connected {int(self.connected)}"]
         if self.last_event_monotonic is not None:
             age = time.monotonic() - self.last_event_monotonic
-            lines += [f"# TYPE {p}last_event_age_seconds gauge",
-                      f"{p}last_event_age_seconds {age:.3f}"]
+            lines += [
+                f"# TYPE {p}last_event_age_seconds gauge",
+                f"{p}last_event_age_seconds {age:.3f}",
+            ]
         if self.last_canary_dt:
-            lines += [f"# TYPE {p}last_canary_info gauge",
-                      f'{p}last_canary_info{{dt="{self.last_canary_dt}"}} 1']
+            lines += [
+                f"# TYPE {p}last_canary_info gauge",
+                f'{p}last_canary_info{{dt="{self.last_canary_dt}"}} 1',
+            ]
         return "\n".join(lines) + "\n"
 
 
 def metrics_app(counters: Counters) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
-        body = {"status": "failed" if counters.fatal else "ok", "connected": counters.connected,
-                **counters.snapshot()}
+        body = {
+            "status": "failed" if counters.fatal else "ok",
+            "connected": counters.connected,
+            **counters.snapshot(),
+        }
         if counters.fatal:
             body["error"] = counters.fatal
         return web.json_response(body, status=503 if counters.fatal else 200)

@@ -87,14 +87,22 @@ class ProducerService:
         elif verdict.action == "raw":
             self._remember(verdict.event_id)
             c.last_event_dt = verdict.dt
-            self.sink.produce(self.s.raw_topic, verdict.key, frame.data,
-                              functools.partial(self._delivered, seq, False))
+            self.sink.produce(
+                self.s.raw_topic,
+                verdict.key,
+                frame.data,
+                functools.partial(self._delivered, seq, False),
+            )
         else:
             c.dlq_reasons[verdict.reason] += 1
             log.debug("dead letter", extra={"reason": verdict.reason, "detail": verdict.detail})
             envelope = events.dead_letter(frame, verdict, source=self.s.sse_url, received_at=now)
-            self.sink.produce(self.s.dlq_topic, verdict.key, envelope,
-                              functools.partial(self._delivered, seq, True))
+            self.sink.produce(
+                self.s.dlq_topic,
+                verdict.key,
+                envelope,
+                functools.partial(self._delivered, seq, True),
+            )
         if self.s.max_events and c.received >= self.s.max_events:
             self.stopping.set()
 
@@ -107,7 +115,9 @@ class ProducerService:
     def save_position(self) -> None:
         cid = self.tracker.committed_id
         if cid is not None and cid != self._saved_id:
-            self.store.save(cid, saved_at=time.time(), committed_events=self.tracker.committed_count)
+            self.store.save(
+                cid, saved_at=time.time(), committed_events=self.tracker.committed_count
+            )
             self._saved_id = cid
 
     # --- connection loop --------------------------------------------------------------------
@@ -124,8 +134,12 @@ class ProducerService:
 
     async def _read(self, session: aiohttp.ClientSession) -> None:
         source = WikimediaEventSource(
-            self._url(), session=session, user_agent=self.s.user_agent,
-            last_event_id=self.resume_id, max_event_bytes=self.s.max_event_bytes)
+            self._url(),
+            session=session,
+            user_agent=self.s.user_agent,
+            last_event_id=self.resume_id,
+            max_event_bytes=self.s.max_event_bytes,
+        )
         try:
             await source.connect()
             self.counters.connects += 1
@@ -146,8 +160,9 @@ class ProducerService:
             await source.close()
 
     async def _connection_loop(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=None, connect=30, sock_connect=15,
-                                        sock_read=STALL_SECONDS)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=30, sock_connect=15, sock_read=STALL_SECONDS
+        )
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while not self.stopping.is_set():
                 delay = 0.0
@@ -155,23 +170,29 @@ class ProducerService:
                     await self._read(session)
                     if self.stopping.is_set():
                         return
-                    log.info("server ended the stream; resuming",
-                             extra={"resume_from": self.resume_id})
+                    log.info(
+                        "server ended the stream; resuming", extra={"resume_from": self.resume_id}
+                    )
                     delay = min(0.05, self.s.backoff_initial)
                 except IdleTimeout:
-                    log.info("no events for the idle limit; stopping",
-                             extra={"exit_on_idle_s": self.s.exit_on_idle})
+                    log.info(
+                        "no events for the idle limit; stopping",
+                        extra={"exit_on_idle_s": self.s.exit_on_idle},
+                    )
                     return
                 except RetryableHTTPError as exc:
                     self.counters.http_errors[exc.status] += 1
                     delay = self.backoff.next_delay(exc.retry_after)
-                    log.warning("server busy or failing; backing off",
-                                extra={"status": exc.status, "delay_s": round(delay, 2)})
+                    log.warning(
+                        "server busy or failing; backing off",
+                        extra={"status": exc.status, "delay_s": round(delay, 2)},
+                    )
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                     delay = self.backoff.next_delay()
-                    log.warning("connection failed; backing off",
-                                extra={"error": f"{type(exc).__name__}: {exc}",
-                                       "delay_s": round(delay, 2)})
+                    log.warning(
+                        "connection failed; backing off",
+                        extra={"error": f"{type(exc).__name__}: {exc}", "delay_s": round(delay, 2)},
+                    )
                 self.counters.reconnects += 1
                 left = self._idle_left()
                 if left is not None and left <= delay:
@@ -193,9 +214,14 @@ class ProducerService:
             now = time.monotonic()
             if now - last_progress >= self.s.progress_every:
                 rate = (self.counters.received - last_received) / (now - last_progress)
-                log.info("progress", extra={**self.counters.snapshot(),
-                                            "events_per_s": round(rate, 1),
-                                            "position": self.tracker.committed_id})
+                log.info(
+                    "progress",
+                    extra={
+                        **self.counters.snapshot(),
+                        "events_per_s": round(rate, 1),
+                        "position": self.tracker.committed_id,
+                    },
+                )
                 last_progress, last_received = now, self.counters.received
 
     async def run(self) -> int:
@@ -203,18 +229,26 @@ class ProducerService:
             self.resume_id = None
         else:
             self.resume_id = self.store.load()
-        log.info("producer starting", extra={
-            "sse_url": self.s.sse_url, "bootstrap_servers": self.s.bootstrap_servers,
-            "resume_from": self.resume_id, "since": None if self.resume_id else self.s.since,
-            "security_protocol": self.s.security_protocol})
+        log.info(
+            "producer starting",
+            extra={
+                "sse_url": self.s.sse_url,
+                "bootstrap_servers": self.s.bootstrap_servers,
+                "resume_from": self.resume_id,
+                "since": None if self.resume_id else self.s.since,
+                "security_protocol": self.s.security_protocol,
+            },
+        )
         runner = web.AppRunner(metrics_app(self.counters), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.s.metrics_host, self.s.metrics_port)
         await site.start()
         self.metrics_port = runner.addresses[0][1]
         (self.s.state_dir / "metrics.port").write_text(str(self.metrics_port))
-        log.info("metrics endpoint up", extra={
-            "url": f"http://{self.s.metrics_host}:{self.metrics_port}/metrics"})
+        log.info(
+            "metrics endpoint up",
+            extra={"url": f"http://{self.s.metrics_host}:{self.metrics_port}/metrics"},
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
@@ -235,19 +269,28 @@ class ProducerService:
         return code
 
     def _on_signal(self, sig: int) -> None:
-        log.info("signal received; flushing and stopping", extra={"signal": signal.Signals(sig).name})
+        log.info(
+            "signal received; flushing and stopping", extra={"signal": signal.Signals(sig).name}
+        )
         self.stopping.set()
 
     def _shutdown(self) -> int:
         remaining = self.sink.flush(self.s.flush_timeout)
         self.save_position()
         busy = time.monotonic() - self._first_event if self._first_event else 0.0
-        summary = {**self.counters.snapshot(), "position": self.tracker.committed_id,
-                   "unflushed": remaining, "busy_s": round(busy, 3),
-                   "buffer_full_retries": self.sink.buffer_full_retries}
+        summary = {
+            **self.counters.snapshot(),
+            "position": self.tracker.committed_id,
+            "unflushed": remaining,
+            "busy_s": round(busy, 3),
+            "buffer_full_retries": self.sink.buffer_full_retries,
+        }
         if remaining or self.counters.fatal:
-            log.error("stopped with undelivered events; the saved position excludes them, so "
-                      "they are re-read on restart", extra=summary)
+            log.error(
+                "stopped with undelivered events; the saved position excludes them, so "
+                "they are re-read on restart",
+                extra=summary,
+            )
             return 1
         log.info("producer stopped", extra=summary)
         return 0

@@ -51,7 +51,10 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "--state-dir": ("PRODUCER_STATE_DIR", "where the resume position is kept"),
     "--user-agent": ("PRODUCER_USER_AGENT", "descriptive User-Agent with contact info (required)"),
     "--since": ("PRODUCER_SINCE", "start time (ISO-8601 or epoch ms) when no position is saved"),
-    "--exit-on-idle": ("PRODUCER_EXIT_ON_IDLE", "flush, save and exit 0 after SECONDS without events"),
+    "--exit-on-idle": (
+        "PRODUCER_EXIT_ON_IDLE",
+        "flush, save and exit 0 after SECONDS without events",
+    ),
     "--max-events": ("PRODUCER_MAX_EVENTS", "stop after this many received events"),
     "--raw-topic": ("PRODUCER_RAW_TOPIC", "topic for valid events"),
     "--dlq-topic": ("PRODUCER_DLQ_TOPIC", "topic for dead letters"),
@@ -76,11 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for flag, (env, help_) in _FLAGS.items():
         p.add_argument(flag, default=None, help=f"{help_} [env {env}]")
-    p.add_argument("--reset-position", action="store_true",
-                   help="ignore the saved position (start live, or from --since)")
-    p.add_argument("--kafka-config", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra librdkafka setting (repeatable) [env PRODUCER_KAFKA_CONFIG, "
-                   "comma-separated]")
+    p.add_argument(
+        "--reset-position",
+        action="store_true",
+        help="ignore the saved position (start live, or from --since)",
+    )
+    p.add_argument(
+        "--kafka-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra librdkafka setting (repeatable) [env PRODUCER_KAFKA_CONFIG, comma-separated]",
+    )
     return p
 
 

@@ -40,10 +40,16 @@ class IdleTimeout(Exception):
 class WikimediaEventSource(EventSource):
     """One connection; ``frames()`` yields every frame until the server ends the stream."""
 
-    def __init__(self, url: str, *, session: ClientSession, user_agent: str,
-                 last_event_id: str | None, max_event_bytes: int) -> None:
-        super().__init__(url, session=session, headers={hdrs.USER_AGENT: user_agent},
-                         timeout=None)
+    def __init__(
+        self,
+        url: str,
+        *,
+        session: ClientSession,
+        user_agent: str,
+        last_event_id: str | None,
+        max_event_bytes: int,
+    ) -> None:
+        super().__init__(url, session=session, headers={hdrs.USER_AGENT: user_agent}, timeout=None)
         self._last_event_id = last_event_id or ""
         self.parser = SSEParser(max_event_bytes, last_event_id)
 

@@ -28,8 +28,14 @@ def new_topics(bootstrap: str, prefix: str, partitions: int = 3) -> tuple[str, s
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list:
     """Every message currently in ``topic`` (all partitions, from the beginning)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4().hex}",
-                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"t-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
     try:
         parts = c.list_topics(topic, timeout=10).topics[topic].partitions
         ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
@@ -52,15 +58,43 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list:
 
 
 def producer_cmd(url: str, bootstrap: str, state: Path, raw: str, dlq: str, *extra: str) -> list:
-    return [sys.executable, "-m", "producer_service", "--sse-url", url,
-            "--bootstrap-servers", bootstrap, "--state-dir", str(state), "--user-agent", UA,
-            "--raw-topic", raw, "--dlq-topic", dlq, "--metrics-port", "0",
-            "--backoff-initial", "0.05", "--backoff-max", "0.5", "--progress-every", "1", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "producer_service",
+        "--sse-url",
+        url,
+        "--bootstrap-servers",
+        bootstrap,
+        "--state-dir",
+        str(state),
+        "--user-agent",
+        UA,
+        "--raw-topic",
+        raw,
+        "--dlq-topic",
+        dlq,
+        "--metrics-port",
+        "0",
+        "--backoff-initial",
+        "0.05",
+        "--backoff-max",
+        "0.5",
+        "--progress-every",
+        "1",
+        *extra,
+    ]
 
 
 def run_producer(*args, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(producer_cmd(*args, **kw), capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env=dict(os.environ))
+    return subprocess.run(
+        producer_cmd(*args, **kw),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=dict(os.environ),
+    )
 
 
 def last_summary(stderr: str) -> dict:

@@ -1,1 +1,1 @@
-"""WikiStream: Wikimedia recentchange events -> Kafka -> Iceberg medallion tables, run by Dagster."""
+"""WikiStream: Wikimedia recentchange events -> Kafka -> Iceberg tables, run by Dagster."""

@@ -50,17 +50,27 @@ def _cmd_replay(args, settings) -> int:
     from wikistream_dagster.local import replay
 
     path = Path(args.file) if args.file else replay.default_recording()
-    replay.run_replay_server(path, host=args.host, port=args.port or settings.replay_port,
-                             speed=args.speed, loop=args.loop,
-                             disconnect_every=args.disconnect_every)
+    replay.run_replay_server(
+        path,
+        host=args.host,
+        port=args.port or settings.replay_port,
+        speed=args.speed,
+        loop=args.loop,
+        disconnect_every=args.disconnect_every,
+    )
     return 0
 
 
 def _cmd_record(args, settings) -> int:
     from wikistream_dagster.local import record
 
-    n = record.record_stream(args.url, Path(args.out), max_events=args.max_events,
-                             user_agent=args.user_agent, since=args.since)
+    n = record.record_stream(
+        args.url,
+        Path(args.out),
+        max_events=args.max_events,
+        user_agent=args.user_agent,
+        since=args.since,
+    )
     log.info("recording written", extra={"out": args.out, "events": n})
     return 0
 
@@ -72,10 +82,9 @@ def _cmd_up(args, settings) -> int:
 
 
 def _cmd_bench(args, settings) -> int:
-    if args.what == "producer":
-        from wikistream_dagster.bench import producer as bench
-    else:
-        from wikistream_dagster.bench import bronze as bench  # type: ignore[no-redef]
+    import importlib
+
+    bench = importlib.import_module(f"wikistream_dagster.bench.{args.what}")
     figures = bench.run_bench(settings, events=args.events)
     if args.json:
         print(json.dumps(figures))
@@ -97,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("up", help="set up what is missing and run the local stack (Ctrl-C stops)")
-    s.add_argument("--source", choices=["auto", "live", "replay"], default="auto",
-                   help="live Wikimedia stream, the bundled replay, or live if reachable (auto)")
+    s.add_argument(
+        "--source",
+        choices=["auto", "live", "replay"],
+        default="auto",
+        help="live Wikimedia stream, the bundled replay, or live if reachable (auto)",
+    )
     s.set_defaults(func=_cmd_up)
 
     s = sub.add_parser("setup", help="install/fetch everything the local stack needs (idempotent)")
@@ -121,8 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--speed", type=float, default=1.0, help="1 = real time, N = N x, 0 = max")
     s.add_argument("--loop", action="store_true", help="repeat forever, times shifted to now")
-    s.add_argument("--disconnect-every", type=int, default=None, metavar="N",
-                   help="close the connection after N events (clients must resume)")
+    s.add_argument(
+        "--disconnect-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="close the connection after N events (clients must resume)",
+    )
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("record", help="capture a live SSE stream to a file (ids included)")
@@ -130,12 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-events", type=int, default=None)
     s.add_argument("--url", default="https://stream.wikimedia.org/v2/stream/recentchange")
     s.add_argument("--since", default=None)
-    s.add_argument("--user-agent", default=os.environ.get(
-        "PRODUCER_USER_AGENT", "WikiStream-recorder/0.1 (https://github.com/wikistream; local)"))
+    s.add_argument(
+        "--user-agent",
+        default=os.environ.get(
+            "PRODUCER_USER_AGENT", "WikiStream-recorder/0.1 (https://github.com/wikistream; local)"
+        ),
+    )
     s.set_defaults(func=_cmd_record)
 
     s = sub.add_parser("bench", help="benchmarks that print figures (--json: one JSON line)")
-    s.add_argument("what", choices=["producer", "bronze"])
+    s.add_argument("what", choices=["producer", "replay", "bronze"])
     s.add_argument("--json", action="store_true")
     s.add_argument("--events", type=int, default=None, help="events to push (default per bench)")
     s.set_defaults(func=_cmd_bench)

@@ -77,7 +77,7 @@ class RawSSEServer:
         body = self.body if self.served == 0 else b""
         self.served += 1
         for i in range(0, len(body), self.chunk):  # small chunks split lines and CRLFs
-            await resp.write(body[i:i + self.chunk])
+            await resp.write(body[i : i + self.chunk])
         return resp
 
     async def _main(self) -> None:
@@ -112,7 +112,9 @@ def test_malformed_corpus_is_accounted_for_exactly(kafka_broker, tmp_path, chunk
         expected = [e for e in expected if e[1] != "oversized"]
     raw, dlq = new_topics(kafka_broker, "malformed")
     with RawSSEServer(stream, chunk=chunk) as srv:
-        proc = run_producer(srv.url, kafka_broker, tmp_path / "s", raw, dlq, "--exit-on-idle", "1.5")
+        proc = run_producer(
+            srv.url, kafka_broker, tmp_path / "s", raw, dlq, "--exit-on-idle", "1.5"
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = last_summary(proc.stderr)
     want = Counter((o, r) for o, r, _ in expected)
@@ -122,10 +124,10 @@ def test_malformed_corpus_is_accounted_for_exactly(kafka_broker, tmp_path, chunk
     assert s["filter_reasons"] == {r: n for (o, r), n in want.items() if o == "filter"}
     assert s["dlq_reasons"] == {r: n for (o, r), n in want.items() if o == "dlq"}
     assert sorted(m.key().decode() for m in read_topic(kafka_broker, raw)) == sorted(
-        i for o, _, i in expected if o == "raw")
+        i for o, _, i in expected if o == "raw"
+    )
     letters = [json.loads(m.value()) for m in read_topic(kafka_broker, dlq)]
-    assert Counter(d["reason"] for d in letters) == Counter(
-        r for o, r, _ in expected if o == "dlq")
+    assert Counter(d["reason"] for d in letters) == Counter(r for o, r, _ in expected if o == "dlq")
     bad_utf8 = next(d for d in letters if d["reason"] == "invalid_utf8")
     assert bad_utf8["raw_encoding"] == "base64"
     assert base64.b64decode(bad_utf8["raw"]) == b'{"meta": "\xff\xfe broken"}'

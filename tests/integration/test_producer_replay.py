@@ -16,15 +16,19 @@ pytestmark = pytest.mark.slow
 
 
 def _recorded_ids() -> list[str]:
-    return [json.loads(line)["meta"]["id"]
-            for line in default_recording().read_text().splitlines() if line.strip()]
+    return [
+        json.loads(line)["meta"]["id"]
+        for line in default_recording().read_text().splitlines()
+        if line.strip()
+    ]
 
 
 def test_every_recorded_event_reaches_kafka_keyed_by_id(kafka_broker, tmp_path):
     raw, dlq = new_topics(kafka_broker, "replay")
     with ReplayServerThread(speed=0) as srv:
-        proc = run_producer(srv.url, kafka_broker, tmp_path / "state", raw, dlq,
-                            "--exit-on-idle", "2")
+        proc = run_producer(
+            srv.url, kafka_broker, tmp_path / "state", raw, dlq, "--exit-on-idle", "2"
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     msgs = read_topic(kafka_broker, raw)
     ids = _recorded_ids()
@@ -44,8 +48,12 @@ def test_disconnects_and_two_sigkills_lose_no_event(kafka_broker, tmp_path):
     # ~313 s of recorded time at 25x: ~12 s of stream, long enough to kill the producer twice.
     with ReplayServerThread(speed=25, disconnect_every=300) as srv:
         for _ in range(2):
-            p = subprocess.Popen(producer_cmd(srv.url, kafka_broker, state, raw, dlq),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            p = subprocess.Popen(
+                producer_cmd(srv.url, kafka_broker, state, raw, dlq),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             time.sleep(3.5)
             p.send_signal(signal.SIGKILL)
             p.wait(10)
@@ -65,8 +73,12 @@ def test_sigterm_flushes_and_saves_position(kafka_broker, tmp_path):
     raw, dlq = new_topics(kafka_broker, "term")
     state = tmp_path / "state"
     with ReplayServerThread(speed=50) as srv:
-        p = subprocess.Popen(producer_cmd(srv.url, kafka_broker, state, raw, dlq),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            producer_cmd(srv.url, kafka_broker, state, raw, dlq),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(3)
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=30)

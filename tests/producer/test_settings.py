@@ -10,11 +10,23 @@ UA = "WikiStream-test/0.1 (ops@example.org)"
 def test_flags_and_env_equivalents():
     s = parse_settings(["--user-agent", UA, "--exit-on-idle", "2.5"], env={})
     assert s.bootstrap_servers == "127.0.0.1:9092" and s.exit_on_idle == 2.5
-    e = parse_settings([], env={"PRODUCER_USER_AGENT": UA, "PRODUCER_STATE_DIR": "/tmp/x",
-                                "PRODUCER_BOOTSTRAP_SERVERS": "k:1", "PRODUCER_MAX_EVENTS": "5"})
+    e = parse_settings(
+        [],
+        env={
+            "PRODUCER_USER_AGENT": UA,
+            "PRODUCER_STATE_DIR": "/tmp/x",
+            "PRODUCER_BOOTSTRAP_SERVERS": "k:1",
+            "PRODUCER_MAX_EVENTS": "5",
+        },
+    )
     assert (e.state_dir, e.bootstrap_servers, e.max_events) == (Path("/tmp/x"), "k:1", 5)
-    assert parse_settings(["--user-agent", UA, "--bootstrap-servers", "f:2"],
-                          env={"PRODUCER_BOOTSTRAP_SERVERS": "e:1"}).bootstrap_servers == "f:2"
+    assert (
+        parse_settings(
+            ["--user-agent", UA, "--bootstrap-servers", "f:2"],
+            env={"PRODUCER_BOOTSTRAP_SERVERS": "e:1"},
+        ).bootstrap_servers
+        == "f:2"
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,7 +49,11 @@ def test_bad_settings_fail_naming_the_setting(argv, env, needle):
 
 
 def test_since_is_normalised():
-    assert parse_settings(["--user-agent", UA, "--since", "2024-05-01T14:00:00+02:00"],
-                          env={}).since == "2024-05-01T12:00:00Z"
-    assert parse_settings(["--user-agent", UA, "--since", "1714564800000"],
-                          env={}).since == "1714564800000"
+    assert (
+        parse_settings(["--user-agent", UA, "--since", "2024-05-01T14:00:00+02:00"], env={}).since
+        == "2024-05-01T12:00:00Z"
+    )
+    assert (
+        parse_settings(["--user-agent", UA, "--since", "1714564800000"], env={}).since
+        == "1714564800000"
+    )

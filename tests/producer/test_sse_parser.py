@@ -13,7 +13,9 @@ def _all(parser: SSEParser, chunks: list[bytes]):
 
 def test_basic_frame_and_id():
     frames = _all(SSEParser(), [FRAME])
-    assert [(f.event, f.data, f.id) for f in frames] == [("message", b'{"a":1}', '[{"timestamp":1}]')]
+    assert [(f.event, f.data, f.id) for f in frames] == [
+        ("message", b'{"a":1}', '[{"timestamp":1}]')
+    ]
 
 
 def test_every_split_point_gives_the_same_frames():
@@ -58,12 +60,14 @@ def test_final_frame_without_blank_line_is_kept_and_marked_cut():
 
 def test_cut_id_line_is_not_taken():
     p = SSEParser(last_id="good")
-    assert _all(p, [b"data: a\n\nid: [{\"tim"]) and p.last_id == "good"
+    assert _all(p, [b'data: a\n\nid: [{"tim']) and p.last_id == "good"
 
 
 def test_oversized_frame_is_bounded_and_flagged():
     big = b"data: " + b"x" * 5000 + b"\n\n" + FRAME
-    frames = _all(SSEParser(max_event_bytes=1000), [big[i:i + 700] for i in range(0, len(big), 700)])
+    frames = _all(
+        SSEParser(max_event_bytes=1000), [big[i : i + 700] for i in range(0, len(big), 700)]
+    )
     assert frames[0].oversized and frames[0].size >= 5000
     assert frames[1].data == b'{"a":1}' and not frames[1].oversized
 

@@ -45,33 +45,80 @@ def _drop_topics(bootstrap: str, names: list[str]) -> None:
 
 def _producer_run(settings: Settings, url: str, raw: str, dlq: str, events: int) -> dict:
     with tempfile.TemporaryDirectory() as state:
-        cmd = [sys.executable, "-m", "producer_service", "--sse-url", url,
-               "--bootstrap-servers", settings.kafka_bootstrap, "--state-dir", state,
-               "--user-agent", UA, "--raw-topic", raw, "--dlq-topic", dlq,
-               "--metrics-port", "0", "--max-events", str(events), "--exit-on-idle", "10"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "producer_service",
+            "--sse-url",
+            url,
+            "--bootstrap-servers",
+            settings.kafka_bootstrap,
+            "--state-dir",
+            state,
+            "--user-agent",
+            UA,
+            "--raw-topic",
+            raw,
+            "--dlq-topic",
+            dlq,
+            "--metrics-port",
+            "0",
+            "--max-events",
+            str(events),
+            "--exit-on-idle",
+            "10",
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    summary = next((json.loads(line) for line in reversed(proc.stderr.splitlines())
-                    if '"producer stopped"' in line), None)
+    summary = next(
+        (
+            json.loads(line)
+            for line in reversed(proc.stderr.splitlines())
+            if '"producer stopped"' in line
+        ),
+        None,
+    )
     if proc.returncode != 0 or summary is None:
-        raise RuntimeError(f"benchmark producer failed (exit {proc.returncode}): "
-                           f"{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"benchmark producer failed (exit {proc.returncode}): {proc.stderr[-2000:]}"
+        )
     return summary
 
 
 def _kafka_tool(settings: Settings, topic: str, events: int, payloads: Path) -> dict:
     lib = maven.ensure_bundle(maven.KAFKA, settings.jars_dir)
-    cmd = [java_executable(), "-Xmx512m", "-cp", maven.classpath(lib),
-           "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
-           "--num-records", str(events), "--throughput", "-1", "--payload-file", str(payloads),
-           "--producer-props", f"bootstrap.servers={settings.kafka_bootstrap}", "acks=all",
-           "enable.idempotence=true", "linger.ms=25", "batch.size=1000000",
-           "compression.type=lz4"]
+    cmd = [
+        java_executable(),
+        "-Xmx512m",
+        "-cp",
+        maven.classpath(lib),
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        str(events),
+        "--throughput",
+        "-1",
+        "--payload-file",
+        str(payloads),
+        "--producer-props",
+        f"bootstrap.servers={settings.kafka_bootstrap}",
+        "acks=all",
+        "enable.idempotence=true",
+        "linger.ms=25",
+        "batch.size=1000000",
+        "compression.type=lz4",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     m = re.search(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\)", proc.stdout)
     if proc.returncode != 0 or not m:
-        raise RuntimeError(f"ProducerPerformance failed: {proc.stdout[-1500:]}{proc.stderr[-1500:]}")
-    return {"records": int(m.group(1)), "records_per_s": float(m.group(2)),
-            "mb_per_s": float(m.group(3))}
+        raise RuntimeError(
+            f"ProducerPerformance failed: {proc.stdout[-1500:]}{proc.stderr[-1500:]}"
+        )
+    return {
+        "records": int(m.group(1)),
+        "records_per_s": float(m.group(2)),
+        "mb_per_s": float(m.group(3)),
+    }
 
 
 def run_bench(settings: Settings, events: int | None = None) -> dict:
@@ -101,9 +148,13 @@ def run_bench(settings: Settings, events: int | None = None) -> dict:
         "acks": "all",
         "idempotent": True,
     }
-    print(f"producer (replay -> SSE -> producer -> Kafka): {figures['events_per_s']:,.0f} "
-          f"events/s over {produced:,} events")
-    print(f"Kafka ProducerPerformance (same broker, same records): "
-          f"{tool['records_per_s']:,.0f} records/s")
+    print(
+        f"producer (replay -> SSE -> producer -> Kafka): {figures['events_per_s']:,.0f} "
+        f"events/s over {produced:,} events"
+    )
+    print(
+        f"Kafka ProducerPerformance (same broker, same records): "
+        f"{tool['records_per_s']:,.0f} records/s"
+    )
     print(f"ratio: {figures['ratio']:.2f}  (targets: >= 20,000 events/s, ratio >= 0.25)")
     return figures

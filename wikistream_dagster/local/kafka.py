@@ -100,8 +100,15 @@ def _format_storage(settings: Settings, lib: Path) -> None:
     home = _home(settings)
     if (home / "data" / "meta.properties").exists():
         return
-    cmd = [*_java_base(settings, lib), "kafka.tools.StorageTool", "format",
-           "-t", _cluster_id(), "-c", str(home / "server.properties")]
+    cmd = [
+        *_java_base(settings, lib),
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        _cluster_id(),
+        "-c",
+        str(home / "server.properties"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise ServiceError(f"formatting Kafka storage failed: {proc.stdout}{proc.stderr}")
@@ -121,8 +128,13 @@ def start(settings: Settings, timeout: float = 60.0) -> None:
         t0 = time.monotonic()
         svc.start([*_java_base(settings, lib), "kafka.Kafka", str(home / "server.properties")])
         svc.wait_port("127.0.0.1", settings.kafka_port, timeout)
-        log.info("kafka listening", extra={"bootstrap": settings.kafka_bootstrap,
-                                           "seconds": round(time.monotonic() - t0, 1)})
+        log.info(
+            "kafka listening",
+            extra={
+                "bootstrap": settings.kafka_bootstrap,
+                "seconds": round(time.monotonic() - t0, 1),
+            },
+        )
     create_topics(settings.kafka_bootstrap, timeout=timeout)
 
 
@@ -146,8 +158,9 @@ def create_topics(bootstrap: str, timeout: float = 30.0, client_conf: dict | Non
                 raise ServiceError(f"Kafka at {bootstrap} does not answer: {exc}") from exc
             time.sleep(0.5)
     wanted = [
-        NewTopic(name, num_partitions=parts, replication_factor=1 if not client_conf else 2,
-                 config=conf)
+        NewTopic(
+            name, num_partitions=parts, replication_factor=1 if not client_conf else 2, config=conf
+        )
         for name, (parts, conf) in TOPICS.items()
         if name not in existing
     ]
@@ -165,14 +178,23 @@ def create_topics(bootstrap: str, timeout: float = 30.0, client_conf: dict | Non
 def status(settings: Settings) -> dict:
     """Broker health and per-topic, per-partition offsets."""
     pid = service(settings).pid()
-    out: dict = {"running": pid is not None, "pid": pid, "bootstrap": settings.kafka_bootstrap,
-                 "topics": {}}
+    out: dict = {
+        "running": pid is not None,
+        "pid": pid,
+        "bootstrap": settings.kafka_bootstrap,
+        "topics": {},
+    }
     if pid is None:
         return out
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "ws-status",
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": "ws-status",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         meta = consumer.list_topics(timeout=5)
         out["brokers"] = len(meta.brokers)

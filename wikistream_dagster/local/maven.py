@@ -121,7 +121,9 @@ def ensure_bundle(bundle: Bundle, jars_dir: Path) -> Path:
     stamp.touch()
     jars = sorted(lib.glob("*.jar"))
     size_mb = sum(j.stat().st_size for j in jars) / 1e6
-    log.info("jar bundle ready", extra={"bundle": bundle.name, "jars": len(jars), "mb": round(size_mb)})
+    log.info(
+        "jar bundle ready", extra={"bundle": bundle.name, "jars": len(jars), "mb": round(size_mb)}
+    )
     return lib
 
 

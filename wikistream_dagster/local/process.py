@@ -85,8 +85,10 @@ class Service:
                 start_new_session=True,
             )
         self.pid_file.write_text(str(proc.pid))
-        log.info("service started", extra={"service": self.name, "pid": proc.pid,
-                                           "log": str(self.log_file)})
+        log.info(
+            "service started",
+            extra={"service": self.name, "pid": proc.pid, "log": str(self.log_file)},
+        )
         return proc.pid
 
     def wait_port(self, host: str, port: int, timeout: float) -> None:

@@ -17,14 +17,17 @@ from wikistream_dagster.config import DEFAULT_SSE_URL, Settings
 from wikistream_dagster.local import kafka, setup
 
 log = logging.getLogger(__name__)
-DEFAULT_UA = ("WikiStream/0.1 (https://github.com/wikistream/wikistream; "
-              "local laptop stack - set PRODUCER_USER_AGENT to add your contact)")
+DEFAULT_UA = (
+    "WikiStream/0.1 (https://github.com/wikistream/wikistream; "
+    "local laptop stack - set PRODUCER_USER_AGENT to add your contact)"
+)
 
 
 def live_reachable(url: str = DEFAULT_SSE_URL, timeout: float = 4.0) -> bool:
     """True if the live EventStreams endpoint answers (any HTTP status but 5xx)."""
-    req = urllib.request.Request(url, headers={"User-Agent": DEFAULT_UA,
-                                               "Accept": "text/event-stream"})
+    req = urllib.request.Request(
+        url, headers={"User-Agent": DEFAULT_UA, "Accept": "text/event-stream"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status < 500
@@ -50,10 +53,14 @@ class Child:
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = str(settings.logs_dir / f"{self.name}.log")
         out = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
-        self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        log.info("started", extra={"child": self.name, "pid": self.proc.pid,
-                                   "log": self.log_path})
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.info("started", extra={"child": self.name, "pid": self.proc.pid, "log": self.log_path})
 
     def check(self, settings: Settings) -> None:
         if self.proc is None or self.proc.poll() is None:
@@ -63,9 +70,15 @@ class Child:
             self.restarts += 1
             delay = min(60, 2 ** min(self.restarts, 6))
             self.next_start = now + delay
-            log.error("process exited; restarting", extra={
-                "child": self.name, "exit_code": self.proc.returncode, "in_s": delay,
-                "log": self.log_path})
+            log.error(
+                "process exited; restarting",
+                extra={
+                    "child": self.name,
+                    "exit_code": self.proc.returncode,
+                    "in_s": delay,
+                    "log": self.log_path,
+                },
+            )
         elif now >= self.next_start:
             self.next_start = 0.0
             self.start(settings)
@@ -89,14 +102,43 @@ def _children(settings: Settings, source: str) -> list[Child]:
         url = DEFAULT_SSE_URL
     else:
         url = settings.replay_url
-        children.append(Child("replay", [py, "-m", "wikistream_dagster", "replay", "--loop",
-                                         "--speed", "1", "--port", str(settings.replay_port)]))
+        children.append(
+            Child(
+                "replay",
+                [
+                    py,
+                    "-m",
+                    "wikistream_dagster",
+                    "replay",
+                    "--loop",
+                    "--speed",
+                    "1",
+                    "--port",
+                    str(settings.replay_port),
+                ],
+            )
+        )
     ua = os.environ.get("PRODUCER_USER_AGENT") or DEFAULT_UA
-    children.append(Child("producer", [
-        py, "-m", "producer_service", "--sse-url", url,
-        "--bootstrap-servers", settings.kafka_bootstrap,
-        "--state-dir", str(settings.path("producer", source)), "--user-agent", ua,
-        "--metrics-port", str(settings.producer_metrics_port)]))
+    children.append(
+        Child(
+            "producer",
+            [
+                py,
+                "-m",
+                "producer_service",
+                "--sse-url",
+                url,
+                "--bootstrap-servers",
+                settings.kafka_bootstrap,
+                "--state-dir",
+                str(settings.path("producer", source)),
+                "--user-agent",
+                ua,
+                "--metrics-port",
+                str(settings.producer_metrics_port),
+            ],
+        )
+    )
     return children
 
 
@@ -114,10 +156,15 @@ def up(settings: Settings, source: str = "auto", progress_every: float = 10.0) -
     setup.ensure_all(settings)
     if source == "auto":
         source = "live" if live_reachable() else "replay"
-        log.info("event source chosen", extra={
-            "source": source,
-            "why": "live stream reachable" if source == "live"
-            else "live stream unreachable: replaying the bundled real recording (looped)"})
+        log.info(
+            "event source chosen",
+            extra={
+                "source": source,
+                "why": "live stream reachable"
+                if source == "live"
+                else "live stream unreachable: replaying the bundled real recording (looped)",
+            },
+        )
     else:
         log.info("event source", extra={"source": source})
     stopping = {"flag": False}
@@ -139,11 +186,18 @@ def up(settings: Settings, source: str = "auto", progress_every: float = 10.0) -
             if time.monotonic() - last >= progress_every:
                 h = _progress(settings) or {}
                 n = h.get("received", 0)
-                log.info("stack running", extra={
-                    "source": source, "events_per_s": round((n - last_n) / progress_every, 1),
-                    "received": n, "produced": h.get("produced"),
-                    "dead_lettered": h.get("dead_lettered"), "filtered": h.get("filtered"),
-                    "kafka": settings.kafka_bootstrap})
+                log.info(
+                    "stack running",
+                    extra={
+                        "source": source,
+                        "events_per_s": round((n - last_n) / progress_every, 1),
+                        "received": n,
+                        "produced": h.get("produced"),
+                        "dead_lettered": h.get("dead_lettered"),
+                        "filtered": h.get("filtered"),
+                        "kafka": settings.kafka_bootstrap,
+                    },
+                )
                 last, last_n = time.monotonic(), n
     finally:
         log.info("stopping the local stack")
