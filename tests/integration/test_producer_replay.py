@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -69,7 +71,7 @@ def test_disconnects_and_two_sigkills_lose_no_event(kafka_broker, tmp_path):
     assert last_summary(final.stderr)["reconnects"] >= 1
 
 
-def test_sigterm_flushes_and_saves_position(kafka_broker, tmp_path):
+def test_sigterm_flushes_and_saves_position_and_serves_metrics(kafka_broker, tmp_path):
     raw, dlq = new_topics(kafka_broker, "term")
     state = tmp_path / "state"
     with ReplayServerThread(speed=50) as srv:
@@ -80,10 +82,36 @@ def test_sigterm_flushes_and_saves_position(kafka_broker, tmp_path):
             text=True,
         )
         time.sleep(3)
+        port = int((state / "metrics.port").read_text())
+        health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/health").read())
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=30)
     assert p.returncode == 0, err[-2000:]
+    assert health["status"] == "ok" and health["connected"] and health["received"] > 0
+    assert health["received"] == (
+        health["produced"] + health["dead_lettered"] + health["filtered"] + health["in_flight"]
+    )
+    values = dict(
+        re.findall(r'^wikistream_producer_events_total\{outcome="(\w+)"\} (\d+)$', metrics, re.M)
+    )
+    assert int(values["received"]) >= health["received"] > 0
     s = last_summary(err)
     assert s["in_flight"] == 0 and s["produced"] > 0
     assert len(read_topic(kafka_broker, raw)) == s["produced"]
     assert json.loads((state / "position.json").read_text())["last_event_id"] == s["position"]
+
+
+def test_since_starts_from_a_time(kafka_broker, tmp_path):
+    raw, dlq = new_topics(kafka_broker, "since")
+    events = [json.loads(line) for line in default_recording().read_text().splitlines() if line]
+    since = "2018-03-07T16:20:00Z"
+    want = {e["meta"]["id"] for e in events if e["meta"]["dt"] >= "2018-03-07T16:20:00+00:00"}
+    with ReplayServerThread(speed=0) as srv:
+        proc = run_producer(
+            srv.url, kafka_broker, tmp_path / "s", raw, dlq, "--since", since, "--exit-on-idle", "2"
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = {m.key().decode() for m in read_topic(kafka_broker, raw)}
+    assert want <= got  # nothing at or after `since` is missing
+    assert len(got) < len(events) / 2  # and the stream did not start from the beginning
