@@ -165,7 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "test":  # everything after `test` belongs to pytest
+        args.pytest_args = [*unknown, *args.pytest_args]
     setup_logging(args.log_level)
     try:
         settings = load_settings()
