@@ -104,8 +104,7 @@ def _format_storage(settings: Settings, lib: Path) -> None:
         *_java_base(settings, lib),
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        _cluster_id(),
+        f"--cluster-id={_cluster_id()}",  # `=`: a generated id may start with "-"
         "-c",
         str(home / "server.properties"),
     ]
