@@ -1,0 +1,121 @@
+variable "region" {
+  description = "AWS region (one with S3 Tables, MSK and EMR Serverless)."
+  type        = string
+}
+
+variable "project" {
+  description = "Project name, first part of every resource name."
+  type        = string
+  default     = "wikistream"
+}
+
+variable "environment" {
+  description = "Environment name, second part of every resource name."
+  type        = string
+  default     = "prod"
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (e.g. Owner, CostCenter)."
+  type        = map(string)
+  default     = {}
+}
+
+# Network
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "az_count" {
+  description = "Availability zones (2 or 3)."
+  type        = number
+  default     = 2
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all AZs (cheaper) or one per AZ."
+  type        = bool
+  default     = true
+}
+
+# Kafka
+
+variable "kafka_broker_count" {
+  description = "MSK brokers (a multiple of az_count)."
+  type        = number
+  default     = 2
+}
+
+variable "kafka_broker_instance_type" {
+  description = "MSK broker instance type."
+  type        = string
+  default     = "kafka.m7g.large"
+}
+
+variable "kafka_broker_volume_size" {
+  description = "EBS GiB per broker."
+  type        = number
+  default     = 100
+}
+
+# Spark
+
+variable "emr_release_label" {
+  description = "EMR release of the Spark application (emr-7.x)."
+  type        = string
+  default     = "emr-7.12.0"
+}
+
+# Producer
+
+variable "producer_image_tag" {
+  description = "Tag of the producer image pushed to the producer ECR repository."
+  type        = string
+}
+
+variable "producer_user_agent" {
+  description = "User-Agent sent to Wikimedia, with contact information (their policy requires it)."
+  type        = string
+}
+
+# Dagster
+
+variable "dagster_image_tag" {
+  description = "Tag of the Dagster image pushed to the Dagster ECR repository."
+  type        = string
+}
+
+variable "dagster_certificate_arn" {
+  description = "ACM certificate ARN for the Dagster UI's internal HTTPS listener."
+  type        = string
+}
+
+variable "dagster_allowed_cidrs" {
+  description = "Private networks (VPN, bastion) allowed to open the Dagster UI."
+  type        = list(string)
+}
+
+variable "dagster_db_multi_az" {
+  description = "Multi-AZ standby for Dagster's PostgreSQL."
+  type        = bool
+  default     = false
+}
+
+# Monitoring
+
+variable "alert_emails" {
+  description = "E-mail addresses that receive alerts."
+  type        = list(string)
+  default     = []
+}
+
+# Admin step
+
+variable "create_kafka_topics" {
+  description = "Run the one-off ECS task that creates the Kafka topics during apply (needs the AWS CLI where Terraform runs)."
+  type        = bool
+  default     = true
+}

@@ -1,0 +1,34 @@
+output "application_id" {
+  description = "ID of the EMR Serverless application (WIKISTREAM_EMR_APPLICATION_ID)."
+  value       = aws_emrserverless_application.this.id
+}
+
+output "application_arn" {
+  description = "ARN of the EMR Serverless application."
+  value       = aws_emrserverless_application.this.arn
+}
+
+output "application_name" {
+  description = "Name of the application (the ApplicationName dimension of its metrics)."
+  value       = aws_emrserverless_application.this.name
+}
+
+output "execution_role_arn" {
+  description = "Job runtime role passed on every StartJobRun (WIKISTREAM_EMR_EXECUTION_ROLE_ARN)."
+  value       = aws_iam_role.job.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the jobs (Dagster Pipes reads it)."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "log_group_arn" {
+  description = "ARN of the jobs' log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "security_group_id" {
+  description = "Security group of the workers."
+  value       = aws_security_group.this.id
+}

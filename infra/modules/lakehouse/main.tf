@@ -1,0 +1,251 @@
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  table_bucket_name = "${var.name}-tables"
+  # Built from the name (not the resource) so the key policy can name it without a cycle.
+  table_bucket_arn = "arn:${local.partition}:s3tables:${local.region}:${local.account_id}:bucket/${local.table_bucket_name}"
+
+  artifacts_bucket_name = "${var.name}-artifacts-${local.account_id}"
+
+  # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS) in the namespaces below; their
+  # schemas belong to the jobs, so Terraform does not manage them.
+  tables = {
+    bronze = ["wiki_events"]
+    silver = ["wiki_events_cleaned"]
+    gold   = ["hourly_edit_stats", "entity_trends", "risk_scores", "quality_history"] # quality history: named by the quality job
+  }
+
+  tags = merge(var.tags, { "wikistream:module" = "lakehouse" })
+}
+
+################################################################################
+# Encryption key: artifacts bucket, table bucket (with S3 Tables maintenance)
+################################################################################
+
+data "aws_iam_policy_document" "kms" {
+  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
+  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
+  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "S3TablesMaintenance"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["maintenance.s3tables.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:s3:arn"
+      values   = ["${local.table_bucket_arn}/*"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = "${var.name} lakehouse: Iceberg tables and job artifacts"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms.json
+
+  tags = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}-lakehouse"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+################################################################################
+# S3 Tables: the Iceberg catalog (REST endpoint https://s3tables.REGION.amazonaws.com/iceberg)
+################################################################################
+
+resource "aws_s3tables_table_bucket" "this" {
+  name = local.table_bucket_name
+
+  encryption_configuration = {
+    sse_algorithm = "aws:kms"
+    kms_key_arn   = aws_kms_key.this.arn
+  }
+
+  maintenance_configuration = {
+    iceberg_unreferenced_file_removal = {
+      status = "enabled"
+      settings = {
+        unreferenced_days = var.unreferenced_days
+        non_current_days  = var.noncurrent_days
+      }
+    }
+  }
+
+  force_destroy = var.force_destroy
+}
+
+resource "aws_s3tables_namespace" "this" {
+  for_each = toset(var.namespaces)
+
+  namespace        = each.key
+  table_bucket_arn = aws_s3tables_table_bucket.this.arn
+}
+
+################################################################################
+# Artifacts bucket: job code, jars, packed Python environment, checkpoints, logs
+################################################################################
+
+resource "aws_s3_bucket" "artifacts" {
+  #checkov:skip=CKV_AWS_144:Cross-region replication not needed: code and jars are rebuilt from git, streaming checkpoints are only valid next to the tables of this region.
+  #checkov:skip=CKV_AWS_18:Server access logging would add a second bucket for a private, IAM-only bucket; S3 data events in CloudTrail are the audit trail if one is required.
+  #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications: Dagster and EMR poll the objects they wrote.
+  bucket        = local.artifacts_bucket_name
+  force_destroy = var.force_destroy
+
+  tags = local.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "artifacts" {
+  bucket                  = aws_s3_bucket.artifacts.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+
+  rule {
+    bucket_key_enabled = true
+
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.this.arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  rule {
+    id     = "expire-old-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "expire-job-logs"
+    status = "Enabled"
+
+    filter {
+      prefix = "logs/"
+    }
+
+    transition {
+      days          = 30
+      storage_class = "STANDARD_IA"
+    }
+
+    expiration {
+      days = var.log_expiration_days
+    }
+  }
+
+  rule {
+    id     = "expire-scratch"
+    status = "Enabled"
+
+    filter {
+      prefix = "tmp/"
+    }
+
+    expiration {
+      days = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.artifacts]
+}
+
+data "aws_iam_policy_document" "artifacts" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  bucket = aws_s3_bucket.artifacts.id
+  policy = data.aws_iam_policy_document.artifacts.json
+
+  depends_on = [aws_s3_bucket_public_access_block.artifacts]
+}

@@ -1,0 +1,198 @@
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  replication_factor = min(3, var.broker_count)
+  retention_ms       = var.retention_hours * 3600 * 1000
+  broker_log_group   = "/${var.name}/msk/broker"
+
+  # Cluster defaults; the topics are created explicitly (see README) with the same settings.
+  server_properties = {
+    "auto.create.topics.enable"      = "false"
+    "default.replication.factor"     = tostring(local.replication_factor)
+    "min.insync.replicas"            = tostring(max(1, local.replication_factor - 1))
+    "num.partitions"                 = tostring(var.raw_events_partitions)
+    "log.retention.hours"            = tostring(var.retention_hours)
+    "unclean.leader.election.enable" = "false"
+    "delete.topic.enable"            = "true"
+  }
+
+  # The project's topics, created by `wikistream kafka create-topics --msk-iam` (the AWS provider
+  # has no MSK topic resource); see the env root's kafka_topics step.
+  topics = {
+    "raw-events" = { partitions = var.raw_events_partitions, retention_ms = local.retention_ms }
+    "dlq-events" = { partitions = 1, retention_ms = local.retention_ms }
+  }
+
+  # IAM resources of the data plane: arn:...:cluster/NAME/UUID -> arn:...:topic/NAME/UUID/TOPIC
+  topic_arn_prefix = replace(aws_msk_cluster.this.arn, ":cluster/", ":topic/")
+  group_arn_prefix = replace(aws_msk_cluster.this.arn, ":cluster/", ":group/")
+
+  tags = merge(var.tags, { "wikistream:module" = "msk" })
+}
+
+################################################################################
+# Encryption key (data at rest and broker logs)
+################################################################################
+
+data "aws_iam_policy_document" "kms" {
+  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
+  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
+  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "BrokerLogs"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.broker_log_group}"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = "${var.name}: MSK data at rest and broker logs"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms.json
+
+  tags = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+resource "aws_cloudwatch_log_group" "broker" {
+  name              = local.broker_log_group
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
+
+  tags = local.tags
+}
+
+################################################################################
+# Network: clients reach the brokers only on the SASL/IAM TLS port
+################################################################################
+
+resource "aws_security_group" "this" {
+  name        = "${var.name}-brokers"
+  description = "MSK brokers: Kafka over TLS with IAM authentication from the private subnets"
+  vpc_id      = var.vpc_id
+
+  tags = merge(local.tags, { Name = "${var.name}-brokers" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "iam_tls" {
+  for_each = toset(var.client_cidr_blocks)
+
+  security_group_id = aws_security_group.this.id
+  description       = "Kafka SASL/IAM over TLS from a private subnet"
+  ip_protocol       = "tcp"
+  from_port         = 9098
+  to_port           = 9098
+  cidr_ipv4         = each.value
+}
+
+################################################################################
+# Cluster
+################################################################################
+
+resource "aws_msk_configuration" "this" {
+  name              = "${var.name}-config"
+  kafka_versions    = [var.kafka_version]
+  description       = "WikiStream defaults: no auto-created topics, a week of retention"
+  server_properties = join("\n", [for key, value in local.server_properties : "${key}=${value}"])
+}
+
+resource "aws_msk_cluster" "this" {
+  cluster_name           = var.name
+  kafka_version          = var.kafka_version
+  number_of_broker_nodes = var.broker_count
+  enhanced_monitoring    = "PER_TOPIC_PER_BROKER"
+
+  broker_node_group_info {
+    instance_type   = var.broker_instance_type
+    client_subnets  = var.subnet_ids
+    security_groups = [aws_security_group.this.id]
+
+    storage_info {
+      ebs_storage_info {
+        volume_size = var.broker_volume_size
+      }
+    }
+
+    connectivity_info {
+      public_access {
+        type = "DISABLED"
+      }
+    }
+  }
+
+  client_authentication {
+    unauthenticated = false
+
+    sasl {
+      iam   = true
+      scram = false
+    }
+  }
+
+  encryption_info {
+    encryption_at_rest_kms_key_arn = aws_kms_key.this.arn
+
+    encryption_in_transit {
+      client_broker = "TLS"
+      in_cluster    = true
+    }
+  }
+
+  configuration_info {
+    arn      = aws_msk_configuration.this.arn
+    revision = aws_msk_configuration.this.latest_revision
+  }
+
+  logging_info {
+    broker_logs {
+      cloudwatch_logs {
+        enabled   = true
+        log_group = aws_cloudwatch_log_group.broker.name
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.broker_count % length(var.subnet_ids) == 0
+      error_message = "broker_count must be a multiple of the number of subnets."
+    }
+  }
+
+  tags = local.tags
+}

@@ -1,0 +1,59 @@
+output "cluster_name" {
+  description = "ECS cluster of Dagster (webserver, daemon and run tasks)."
+  value       = aws_ecs_cluster.this.name
+}
+
+output "cluster_arn" {
+  description = "ARN of the Dagster ECS cluster."
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "webserver_service_name" {
+  description = "ECS service of the webserver."
+  value       = aws_ecs_service.webserver.name
+}
+
+output "daemon_service_name" {
+  description = "ECS service of the daemon."
+  value       = aws_ecs_service.daemon.name
+}
+
+output "ui_url" {
+  description = "URL of the Dagster UI on the internal load balancer (point a private DNS name at it for the certificate)."
+  value       = "https://${aws_lb.this.dns_name}"
+}
+
+output "ecr_repository_url" {
+  description = "Push the Dagster image here (tag = image_tag)."
+  value       = aws_ecr_repository.this.repository_url
+}
+
+output "db_instance_id" {
+  description = "Identifier of the RDS instance."
+  value       = aws_db_instance.this.identifier
+}
+
+output "db_secret_arn" {
+  description = "Secrets Manager secret with the database credentials."
+  value       = aws_secretsmanager_secret.db.arn
+}
+
+output "worker_role_arn" {
+  description = "Role of the daemon and run tasks."
+  value       = aws_iam_role.worker.arn
+}
+
+output "kafka_admin_task_definition_arn" {
+  description = "One-off task that creates the Kafka topics (wikistream kafka create-topics --msk-iam)."
+  value       = aws_ecs_task_definition.kafka_admin.arn
+}
+
+output "task_security_group_id" {
+  description = "Security group of the Dagster tasks (and of the admin task)."
+  value       = aws_security_group.tasks.id
+}
+
+output "task_subnet_ids" {
+  description = "Subnets the Dagster tasks run in."
+  value       = var.subnet_ids
+}

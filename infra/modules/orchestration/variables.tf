@@ -1,0 +1,197 @@
+variable "name" {
+  description = "Name prefix (the ECS cluster is <name>-dagster)."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the services, the database and the load balancer."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC (MSK is reached inside it)."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets for the tasks, the database and the internal load balancer."
+  type        = list(string)
+}
+
+variable "image_tag" {
+  description = "Tag of the Dagster image (the project with its dependencies) in the module's ECR repository."
+  type        = string
+}
+
+variable "workspace_file" {
+  description = "Path of workspace.yaml inside the image."
+  type        = string
+  default     = "workspace.yaml"
+}
+
+variable "wikistream_env" {
+  description = "The Dagster `aws` deployment settings (WIKISTREAM_*), set on every Dagster container."
+  type        = map(string)
+
+  validation {
+    condition = alltrue([for key in [
+      "WIKISTREAM_DEPLOYMENT",
+      "WIKISTREAM_AWS_REGION",
+      "WIKISTREAM_EMR_APPLICATION_ID",
+      "WIKISTREAM_EMR_EXECUTION_ROLE_ARN",
+      "WIKISTREAM_ARTIFACTS_BUCKET",
+      "WIKISTREAM_TABLE_BUCKET_ARN",
+      "WIKISTREAM_MSK_BOOTSTRAP_SERVERS",
+      "WIKISTREAM_ALERTS_TOPIC_ARN",
+    ] : contains(keys(var.wikistream_env), key)])
+    error_message = "wikistream_env must carry every setting of the aws deployment (see wikistream_dagster/config.py)."
+  }
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the internal load balancer's HTTPS listener (e.g. dagster.internal.example.com)."
+  type        = string
+}
+
+variable "allowed_cidrs" {
+  description = "Networks allowed to open the Dagster UI (VPN, bastion, peered VPC); never 0.0.0.0/0."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.allowed_cidrs) > 0 && !contains(var.allowed_cidrs, "0.0.0.0/0")
+    error_message = "allowed_cidrs must list private networks, not 0.0.0.0/0."
+  }
+}
+
+variable "emr_application_arn" {
+  description = "ARN of the EMR Serverless application Dagster submits jobs to."
+  type        = string
+}
+
+variable "emr_execution_role_arn" {
+  description = "Job runtime role Dagster passes to EMR Serverless."
+  type        = string
+}
+
+variable "emr_log_group_arn" {
+  description = "Log group of the EMR jobs (Dagster Pipes reads messages from it)."
+  type        = string
+}
+
+variable "artifacts_bucket_arn" {
+  description = "ARN of the artifacts bucket (Dagster uploads job code and reads job output)."
+  type        = string
+}
+
+variable "table_bucket_arn" {
+  description = "ARN of the S3 Tables table bucket (the bronze sensor reads snapshots with pyiceberg)."
+  type        = string
+}
+
+variable "lakehouse_kms_key_arn" {
+  description = "KMS key of the tables and artifacts."
+  type        = string
+}
+
+variable "alerts_topic_arn" {
+  description = "SNS topic the run-failure sensor publishes to."
+  type        = string
+}
+
+variable "alerts_kms_key_arn" {
+  description = "KMS key of the alerts topic."
+  type        = string
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace Dagster may publish metrics to."
+  type        = string
+  default     = "WikiStream"
+}
+
+variable "msk_cluster_arn" {
+  description = "ARN of the MSK cluster."
+  type        = string
+}
+
+variable "msk_bootstrap_servers" {
+  description = "MSK bootstrap servers (SASL/IAM) for the topic admin task."
+  type        = string
+}
+
+variable "topic_arns" {
+  description = "IAM ARNs of the project's topics (the sensor reads their offsets, the admin task creates them)."
+  type        = list(string)
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class of Dagster's PostgreSQL."
+  type        = string
+  default     = "db.t4g.micro"
+}
+
+variable "db_allocated_storage" {
+  description = "Initial storage of the database in GiB (grows automatically up to 5x)."
+  type        = number
+  default     = 20
+}
+
+variable "db_engine_version" {
+  description = "PostgreSQL major version."
+  type        = string
+  default     = "16"
+}
+
+variable "db_multi_az" {
+  description = "Standby replica in a second AZ (doubles the database cost)."
+  type        = bool
+  default     = false
+}
+
+variable "deletion_protection" {
+  description = "Protect the database and the load balancer from deletion."
+  type        = bool
+  default     = true
+}
+
+variable "max_concurrent_runs" {
+  description = "Dagster runs at once (each is a small ECS task; Spark runs on EMR)."
+  type        = number
+  default     = 4
+}
+
+variable "webserver" {
+  description = "CPU units and MiB of the webserver task."
+  type        = object({ cpu = number, memory = number })
+  default     = { cpu = 512, memory = 2048 }
+}
+
+variable "daemon" {
+  description = "CPU units and MiB of the daemon task."
+  type        = object({ cpu = number, memory = number })
+  default     = { cpu = 512, memory = 2048 }
+}
+
+variable "run" {
+  description = "CPU units and MiB of each run task."
+  type        = object({ cpu = number, memory = number })
+  default     = { cpu = 512, memory = 2048 }
+}
+
+variable "cpu_architecture" {
+  description = "CPU architecture of the image (X86_64 or ARM64)."
+  type        = string
+  default     = "X86_64"
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Dagster and database logs."
+  type        = number
+  default     = 365
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

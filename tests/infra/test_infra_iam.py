@@ -1,0 +1,200 @@
+"""Least privilege: every policy is a policy document of this repo, scoped to the project's own
+resources; "*" only where AWS has no resource-level permission, and documented."""
+
+import re
+
+import pytest
+
+# Actions that accept no resource ARN (documented in the module READMEs).
+STAR_OK = {"ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "cloudwatch:PutMetricData"}
+POLICY_ATTRIBUTES = {
+    "aws_iam_role_policy": "policy",
+    "aws_iam_role": "assume_role_policy",
+    "aws_kms_key": "policy",
+    "aws_s3_bucket_policy": "policy",
+    "aws_efs_file_system_policy": "policy",
+    "aws_sns_topic_policy": "policy",
+}
+DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.(\w+)\.json\}$")
+
+
+def documents(module, rtype):
+    """Policy documents a resource type of the module uses, by document name."""
+    names = {
+        DOCUMENT.match(body[POLICY_ATTRIBUTES[rtype]]).group(1)
+        for body in module.of_type(rtype).values()
+    }
+    return {name: module.policy(name) for name in names}
+
+
+def statements(module, rtype):
+    return [
+        (f"{module.name}:{doc}:{s.get('sid', '?')}", s)
+        for doc, body in documents(module, rtype).items()
+        for s in body["statement"]
+    ]
+
+
+def allows(modules, rtype):
+    return [
+        (where, s)
+        for module in modules.values()
+        for where, s in statements(module, rtype)
+        if s.get("effect", "Allow") == "Allow"
+    ]
+
+
+def test_every_policy_is_a_policy_document(modules, root):
+    for module in [*modules.values(), root]:
+        for rtype, attribute in POLICY_ATTRIBUTES.items():
+            for name, body in module.of_type(rtype).items():
+                assert DOCUMENT.match(body[attribute]), f"{module.name}: {rtype}.{name} inline JSON"
+        for banned in ("aws_iam_policy", "aws_iam_user", "aws_iam_access_key"):
+            assert not module.of_type(banned), f"{module.name} declares {banned}"
+        for attachment in module.of_type("aws_iam_role_policy_attachment").values():
+            assert attachment["policy_arn"].endswith("service-role/AmazonRDSEnhancedMonitoringRole")
+
+
+def test_identity_policies_name_no_wildcard_actions(modules):
+    found = allows(modules, "aws_iam_role_policy")
+    assert len(found) > 30
+    for where, statement in found:
+        for action in statement["actions"]:
+            assert action != "*" and not action.endswith(":*"), f"{where}: {action}"
+
+
+def test_star_resources_only_for_actions_without_resource_level_permissions(modules):
+    for where, statement in allows(modules, "aws_iam_role_policy"):
+        if "*" in statement["resources"]:
+            assert statement["resources"] == ["*"], where
+            assert set(statement["actions"]) <= STAR_OK, f"{where}: {statement['actions']} on *"
+            if "cloudwatch:PutMetricData" in statement["actions"]:
+                (condition,) = statement["condition"]
+                assert condition["variable"] == "cloudwatch:namespace"
+
+
+def test_resources_are_the_projects_own(modules):
+    """Every ARN is built from this project's resources or inputs, never a literal or a wildcard
+    over partition, service, region or account."""
+    for where, statement in allows(modules, "aws_iam_role_policy"):
+        resources = statement["resources"]
+        resources = resources if isinstance(resources, list) else [resources]
+        for resource in resources:
+            if resource == "*":
+                continue
+            assert "${" in resource, f"{where}: literal resource {resource}"
+            if resource.startswith("arn:"):
+                partition, service, region, account = resource.split(":")[1:5]
+                assert "*" not in partition + service + region + account, f"{where}: {resource}"
+
+
+def test_pass_role_is_limited_to_one_service(modules):
+    passes = [
+        (w, s) for w, s in allows(modules, "aws_iam_role_policy") if "iam:PassRole" in s["actions"]
+    ]
+    assert len(passes) == 2
+    for where, statement in passes:
+        assert statement["actions"] == ["iam:PassRole"], where
+        (condition,) = statement["condition"]
+        assert condition["variable"] == "iam:PassedToService", where
+
+
+def test_trust_policies_are_limited_to_this_account(modules):
+    trusts = [t for module in modules.values() for t in statements(module, "aws_iam_role")]
+    assert len(trusts) >= 5  # one document per service principal, shared by its roles
+    for where, statement in trusts:
+        variables = {c["variable"] for c in statement["condition"]}
+        assert "aws:SourceAccount" in variables, where
+
+
+def test_resource_policies_grant_nobody_everything(modules):
+    for rtype in ("aws_s3_bucket_policy", "aws_efs_file_system_policy", "aws_sns_topic_policy"):
+        for module in modules.values():
+            for where, statement in statements(module, rtype):
+                anyone = any("*" in p["identifiers"] for p in statement["principals"])
+                if statement.get("effect", "Allow") == "Allow":
+                    assert not anyone, f"{where} allows everyone"
+
+
+def test_key_policies_give_services_only_what_they_need(modules):
+    for module in modules.values():
+        (key,) = documents(module, "aws_kms_key").values()
+        for statement in key["statement"]:
+            (principal,) = statement["principals"]
+            if "kms:*" in statement["actions"]:
+                assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(":root")
+            elif principal["identifiers"][0].startswith("logs."):
+                assert statement["condition"], f"{module.name}: logs may use the key for any group"
+
+
+@pytest.mark.parametrize(
+    ("module", "document", "must", "must_not"),
+    [
+        (
+            "orchestration",
+            "worker",
+            {
+                "emr-serverless:StartJobRun",
+                "emr-serverless:GetJobRun",
+                "emr-serverless:CancelJobRun",
+                "iam:PassRole",
+                "logs:GetLogEvents",
+                "sns:Publish",
+                "ecs:RunTask",
+            },
+            {"s3tables:PutTableData", "s3tables:DeleteTable", "kafka-cluster:WriteData"},
+        ),
+        (
+            "orchestration",
+            "webserver",
+            {"ecs:StopTask"},
+            {"emr-serverless:StartJobRun", "ecs:RunTask", "iam:PassRole", "s3:PutObject"},
+        ),
+        (
+            "producer",
+            "task",
+            {"kafka-cluster:WriteData", "kafka-cluster:WriteDataIdempotently"},
+            {"kafka-cluster:ReadData", "kafka-cluster:CreateTopic", "kafka-cluster:AlterGroup"},
+        ),
+        (
+            "emr_serverless",
+            "job",
+            {
+                "kafka-cluster:ReadData",
+                "s3tables:PutTableData",
+                "s3tables:UpdateTableMetadataLocation",
+            },
+            {
+                "s3tables:DeleteTable",
+                "s3tables:DeleteNamespace",
+                "s3tables:DeleteTableBucket",
+                "kafka-cluster:CreateTopic",
+                "kafka-cluster:AlterCluster",
+            },
+        ),
+    ],
+)
+def test_roles_have_what_they_need_and_nothing_dangerous(modules, module, document, must, must_not):
+    actions = {a for s in modules[module].policy(document)["statement"] for a in s["actions"]}
+    assert must <= actions, f"{module}.{document} lacks {must - actions}"
+    assert not must_not & actions, f"{module}.{document} has {must_not & actions}"
+
+
+def test_spark_writes_only_checkpoints_logs_and_scratch(modules):
+    job = modules["emr_serverless"].policy("job")
+    (writes,) = [s for s in job["statement"] if "s3:PutObject" in s["actions"]]
+    prefixes = {r.split("}/", 1)[1] for r in writes["resources"]}
+    assert prefixes == {"checkpoints/*", "logs/*", "tmp/*"}
+
+
+def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(modules):
+    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker")["statement"]}
+    submit = worker["SubmitAndWatchSparkJobs"]
+    assert submit["resources"] == [
+        "${var.emr_application_arn}",
+        "${var.emr_application_arn}/jobruns/*",
+    ]
+    assert worker["PassJobRole"]["resources"] == ["${var.emr_execution_role_arn}"]
+    assert worker["PassJobRole"]["condition"][0]["values"] == ["emr-serverless.amazonaws.com"]
+    assert worker["ReadJobLogsForPipes"]["resources"][0] == "${var.emr_log_group_arn}"
+    assert worker["PublishAlerts"]["resources"] == ["${var.alerts_topic_arn}"]

@@ -1,0 +1,184 @@
+"""The Terraform outputs and settings map onto the names the rest of the project uses."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from tests.infra.infra_hcl import has, squash
+
+from wikistream_dagster.config import DEFAULT_SSE_URL, DLQ_TOPIC, RAW_TOPIC, AwsSettings, Settings
+
+# Where each Dagster `aws` setting comes from, and what that module output really is.
+SOURCES = {
+    "WIKISTREAM_EMR_APPLICATION_ID": (
+        "emr_serverless",
+        "application_id",
+        "aws_emrserverless_application.this.id",
+    ),
+    "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": (
+        "emr_serverless",
+        "execution_role_arn",
+        "aws_iam_role.job.arn",
+    ),
+    "WIKISTREAM_ARTIFACTS_BUCKET": (
+        "lakehouse",
+        "artifacts_bucket_name",
+        "aws_s3_bucket.artifacts.id",
+    ),
+    "WIKISTREAM_TABLE_BUCKET_ARN": (
+        "lakehouse",
+        "table_bucket_arn",
+        "aws_s3tables_table_bucket.this.arn",
+    ),
+    "WIKISTREAM_MSK_BOOTSTRAP_SERVERS": (
+        "msk",
+        "bootstrap_brokers_sasl_iam",
+        "aws_msk_cluster.this.bootstrap_brokers_sasl_iam",
+    ),
+    "WIKISTREAM_ALERTS_TOPIC_ARN": ("monitoring", "alerts_topic_arn", "aws_sns_topic.alerts.arn"),
+}
+
+
+def test_dagster_aws_env_has_exactly_the_settings_of_the_aws_deployment(root):
+    env = root.locals["dagster_aws_env"]
+    assert set(env) == {"WIKISTREAM_DEPLOYMENT", *AwsSettings.ENV.values()}
+    assert env["WIKISTREAM_DEPLOYMENT"] == "aws"
+    assert env["WIKISTREAM_AWS_REGION"] == "${var.region}"
+    assert root.outputs["dagster_aws_env"]["value"] == "${local.dagster_aws_env}"
+
+
+def test_each_setting_comes_from_the_right_resource(modules, root):
+    env = root.locals["dagster_aws_env"]
+    assert set(SOURCES) | {"WIKISTREAM_DEPLOYMENT", "WIKISTREAM_AWS_REGION"} == set(env)
+    for setting, (module, output, attribute) in SOURCES.items():
+        assert env[setting] == f"${{module.{module}.{output}}}", setting
+        assert modules[module].outputs[output]["value"] == f"${{{attribute}}}", setting
+
+
+def test_dagster_containers_get_the_settings(modules, root):
+    assert root.modules["orchestration"]["wikistream_env"] == "${local.dagster_aws_env}"
+    orchestration = modules["orchestration"]
+    assert squash(orchestration.locals["environment"]).startswith("merge(var.wikistream_env,")
+    container = orchestration.locals["container"]
+    assert squash(container["environment"]) == squash(
+        "[for key, value in local.environment : { name = key, value = value }]"
+    )
+    tasks = orchestration.of_type("aws_ecs_task_definition")
+    assert set(tasks) == {"webserver", "daemon", "run", "kafka_admin"}
+    validation = orchestration.variables["wikistream_env"]["validation"][0]["condition"]
+    assert all(has(validation, f'"{name}"') for name in AwsSettings.ENV.values())
+
+
+def test_dagster_instance_uses_ecs_run_launcher_and_postgres(modules):
+    orchestration = modules["orchestration"]
+    template = (orchestration.path / "templates" / "dagster.yaml.tftpl").read_text()
+    assert "module: dagster_aws.ecs\n  class: EcsRunLauncher" in template
+    assert "container_name: run" in template
+    assert "storage:\n  postgres:" in template and "sslmode: require" in template
+    run = orchestration.of_type("aws_ecs_task_definition")["run"]
+    assert has(run["container_definitions"], 'name = "run",')
+    assert run["family"] == "${local.run_task_family}"
+
+
+def test_kafka_topics_match_the_project(modules, root):
+    msk = modules["msk"]
+    assert set(msk.locals["topics"]) == {RAW_TOPIC, DLQ_TOPIC}
+    assert msk.variables["raw_events_partitions"]["default"] >= 3
+    assert msk.variables["retention_hours"]["default"] >= 7 * 24
+    properties = msk.locals["server_properties"]
+    assert properties["auto.create.topics.enable"] == "false"
+    assert properties["log.retention.hours"] == "${tostring(var.retention_hours)}"
+    admin = modules["orchestration"].of_type("aws_ecs_task_definition")["kafka_admin"]
+    assert has(
+        admin["container_definitions"],
+        'command = ["wikistream", "kafka", "create-topics", "--bootstrap", '
+        'var.msk_bootstrap_servers, "--msk-iam"]',
+    )
+    (step,) = root.of_type("terraform_data").values()
+    assert "run-ecs-task.sh" in step["provisioner"][0]["local-exec"]["command"]
+
+
+def test_producer_settings_match_producer_service(modules):
+    producer = modules["producer"]
+    env = producer.locals["environment"]
+    assert set(env) == {
+        "PRODUCER_SSE_URL",
+        "PRODUCER_BOOTSTRAP_SERVERS",
+        "PRODUCER_STATE_DIR",
+        "PRODUCER_USER_AGENT",
+        "PRODUCER_SECURITY_PROTOCOL",
+        "PRODUCER_AWS_REGION",
+        "PRODUCER_METRICS_HOST",
+        "PRODUCER_METRICS_PORT",
+    }
+    assert env["PRODUCER_SECURITY_PROTOCOL"] == "msk-iam"
+    assert env["PRODUCER_METRICS_HOST"] == "0.0.0.0"
+    assert producer.variables["metrics_port"]["default"] == Settings.producer_metrics_port == 9108
+    assert producer.variables["sse_url"]["default"] == DEFAULT_SSE_URL
+    assert "user_agent" in producer.variables and "default" not in producer.variables["user_agent"]
+    (task,) = producer.of_type("aws_ecs_task_definition").values()
+    container = task["container_definitions"]
+    assert has(container, 'command = ["python", "-m", "producer_service"]')
+    assert has(container, "urlopen('http://127.0.0.1:${var.metrics_port}/health', timeout")
+    assert has(container, 'sourceVolume = "state", containerPath = local.state_dir')
+    assert env["PRODUCER_STATE_DIR"] == "${local.state_dir}"
+
+
+def test_lakehouse_namespaces_and_tables(modules):
+    lakehouse = modules["lakehouse"]
+    assert lakehouse.variables["namespaces"]["default"] == ["bronze", "silver", "gold"]
+    tables = lakehouse.locals["tables"]
+    assert "wiki_events" in tables["bronze"] and "wiki_events_cleaned" in tables["silver"]
+    assert {"hourly_edit_stats", "entity_trends", "risk_scores"} <= set(tables["gold"])
+
+
+def test_spark_runs_on_emr_7_with_spark_3_5(modules):
+    emr = modules["emr_serverless"]
+    assert re.fullmatch(r"emr-7\.\d+\.\d+", emr.variables["release_label"]["default"])
+    (app,) = emr.of_type("aws_emrserverless_application").values()
+    assert app["type"] == "spark"
+    logging = app["monitoring_configuration"][0]["cloudwatch_logging_configuration"][0]
+    assert logging["enabled"] is True and "log_types" not in logging  # Pipes reads driver stdout
+    assert app["auto_stop_configuration"][0]["enabled"] is True
+    assert app["maximum_capacity"][0]["cpu"] == "${var.maximum_capacity.cpu}"
+
+
+def python_constant(path: Path, name: str):
+    """A module-level constant of a project file, read without importing it (no dagster needed)."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == name for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    return None
+
+
+def test_emr_log_group_is_the_one_dagster_names_in_start_job_run(modules, root):
+    """Dagster's StartJobRun request names the log group Pipes reads; infra must create that one
+    (encrypted, with the job and Dagster roles scoped to it)."""
+    emr_py = Path(__file__).resolve().parents[2] / "wikistream_dagster" / "resources" / "emr.py"
+    expected = python_constant(emr_py, "LOG_GROUP") if emr_py.exists() else None
+    if expected is None:
+        pytest.skip("wikistream_dagster/resources/emr.py names no LOG_GROUP")
+    project = root.variables["project"]["default"]
+    configured = root.modules["emr_serverless"]["log_group_name"].replace("${var.project}", project)
+    assert configured == expected
+    emr = modules["emr_serverless"]
+    assert emr.of_type("aws_cloudwatch_log_group")["this"]["name"] == "${local.log_group_name}"
+    assert squash(emr.locals["log_group_name"]).startswith("var.log_group_name!=")
+
+
+def test_readmes_document_every_module_and_the_dagster_settings(modules):
+    for module in modules.values():
+        assert (module.path / "README.md").read_text().startswith(f"# {module.name}")
+        assert {p.name for p in module.path.glob("*.tf")} >= {
+            "main.tf",
+            "variables.tf",
+            "outputs.tf",
+            "versions.tf",
+        }
+    readme = (modules["network"].path.parents[1] / "README.md").read_text()
+    for name in ["WIKISTREAM_DEPLOYMENT", *AwsSettings.ENV.values()]:
+        assert name in readme, f"infra/README.md does not explain {name}"
+    assert "idle" in readme.lower() and "busy" in readme.lower()

@@ -1,0 +1,230 @@
+"""Secure by default: encryption everywhere, TLS and IAM on MSK, nothing open to the internet."""
+
+import re
+
+from tests.infra.infra_hcl import INFRA, has, interpolations
+
+OPEN = "0.0.0.0/0"
+BLOCK_PUBLIC = (
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+)
+
+
+def every(modules, root, rtype):
+    """(module name, resource name, body) of every resource of a type, in all modules."""
+    return [
+        (module.name, name, body)
+        for module in [*modules.values(), root]
+        for name, body in module.of_type(rtype).items()
+    ]
+
+
+def test_msk_requires_iam_auth_tls_and_encryption_at_rest(modules):
+    msk = modules["msk"]
+    (cluster,) = msk.of_type("aws_msk_cluster").values()
+    (auth,) = cluster["client_authentication"]
+    assert auth["unauthenticated"] is False
+    assert auth["sasl"][0] == {"iam": True, "scram": False}
+    (encryption,) = cluster["encryption_info"]
+    assert encryption["encryption_in_transit"][0] == {"client_broker": "TLS", "in_cluster": True}
+    assert encryption["encryption_at_rest_kms_key_arn"] == "${aws_kms_key.this.arn}"
+    broker = cluster["broker_node_group_info"][0]
+    assert broker["connectivity_info"][0]["public_access"][0]["type"] == "DISABLED"
+    logs = cluster["logging_info"][0]["broker_logs"][0]["cloudwatch_logs"][0]
+    assert logs["enabled"] is True
+    assert msk.variables["kafka_version"]["default"] == "3.9.x.kraft"
+    (rule,) = msk.of_type("aws_vpc_security_group_ingress_rule").values()
+    assert (rule["from_port"], rule["to_port"]) == (9098, 9098), "only the SASL/IAM TLS port"
+
+
+def test_s3_buckets_are_encrypted_versioned_private_and_tls_only(modules, root):
+    buckets = every(modules, root, "aws_s3_bucket")
+    assert buckets
+    for module_name, name, _ in buckets:
+        module = modules[module_name]
+        ref = f"${{aws_s3_bucket.{name}.id}}"
+        by_bucket = {
+            rtype: [b for b in module.of_type(rtype).values() if b.get("bucket") == ref]
+            for rtype in (
+                "aws_s3_bucket_server_side_encryption_configuration",
+                "aws_s3_bucket_public_access_block",
+                "aws_s3_bucket_versioning",
+                "aws_s3_bucket_lifecycle_configuration",
+                "aws_s3_bucket_policy",
+            )
+        }
+        assert all(by_bucket.values()), (
+            f"{name}: missing {[k for k, v in by_bucket.items() if not v]}"
+        )
+        sse = by_bucket["aws_s3_bucket_server_side_encryption_configuration"][0]["rule"][0]
+        assert sse["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
+        block = by_bucket["aws_s3_bucket_public_access_block"][0]
+        assert all(block[flag] is True for flag in BLOCK_PUBLIC)
+        versioning = by_bucket["aws_s3_bucket_versioning"][0]["versioning_configuration"][0]
+        assert versioning["status"] == "Enabled"
+        policy = by_bucket["aws_s3_bucket_policy"][0]["policy"]
+        document = module.policy(re.search(r"aws_iam_policy_document\.(\w+)", policy).group(1))
+        denies = [s for s in document["statement"] if s.get("effect") == "Deny"]
+        assert any(c["variable"] == "aws:SecureTransport" for s in denies for c in s["condition"])
+
+
+def test_table_bucket_uses_kms_and_maintenance(modules):
+    lakehouse = modules["lakehouse"]
+    (bucket,) = lakehouse.of_type("aws_s3tables_table_bucket").values()
+    assert bucket["encryption_configuration"]["sse_algorithm"] == "aws:kms"
+    assert bucket["maintenance_configuration"]["iceberg_unreferenced_file_removal"]["status"] == (
+        "enabled"
+    )
+    kms = lakehouse.policy("kms")
+    principals = {p for s in kms["statement"] for pr in s["principals"] for p in pr["identifiers"]}
+    assert "maintenance.s3tables.amazonaws.com" in principals
+
+
+def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
+    log_groups = every(modules, root, "aws_cloudwatch_log_group")
+    assert len(log_groups) >= 6
+    for module_name, name, body in log_groups:
+        assert body.get("kms_key_id"), f"{module_name}: log group {name} is not KMS-encrypted"
+        assert body.get("retention_in_days"), f"{module_name}: log group {name} keeps logs forever"
+    topics = every(modules, root, "aws_sns_topic")
+    assert topics and all(body.get("kms_master_key_id") for _, _, body in topics)
+    for _, _, efs in every(modules, root, "aws_efs_file_system"):
+        assert efs["encrypted"] is True and efs["kms_key_id"]
+    keys = every(modules, root, "aws_kms_key")
+    assert len(keys) == 7 and all(body["enable_key_rotation"] is True for _, _, body in keys)
+    for _, name, repo in every(modules, root, "aws_ecr_repository"):
+        assert repo["encryption_configuration"][0]["encryption_type"] == "KMS", name
+        assert repo["image_tag_mutability"] == "IMMUTABLE", name
+        assert repo["image_scanning_configuration"][0]["scan_on_push"] is True, name
+
+
+def test_efs_volume_uses_tls_and_iam(modules):
+    (task,) = modules["producer"].of_type("aws_ecs_task_definition").values()
+    (state,) = [v for v in task["volume"] if v["name"] == "state"]
+    efs = state["efs_volume_configuration"][0]
+    assert efs["transit_encryption"] == "ENABLED"
+    assert efs["authorization_config"][0]["iam"] == "ENABLED"
+
+
+def test_database_is_encrypted_private_tls_only_and_password_in_secrets_manager(modules):
+    orchestration = modules["orchestration"]
+    (db,) = orchestration.of_type("aws_db_instance").values()
+    assert db["storage_encrypted"] is True and db["kms_key_id"]
+    assert db["publicly_accessible"] is False
+    assert db["password"] == "${random_password.db.result}"
+    (params,) = orchestration.of_type("aws_db_parameter_group").values()
+    assert {"name": "rds.force_ssl", "value": "1"} in params["parameter"]
+    (secret_version,) = orchestration.of_type("aws_secretsmanager_secret_version").values()
+    assert "random_password.db.result" in secret_version["secret_string"]
+    (secret,) = orchestration.of_type("aws_secretsmanager_secret").values()
+    assert secret["kms_key_id"]
+    secret = orchestration.locals["secrets"][0]
+    assert secret == {
+        "name": "DAGSTER_PG_PASSWORD",
+        "valueFrom": "${aws_secretsmanager_secret.db.arn}:password::",
+    }
+    environment = orchestration.locals["environment"]
+    assert "PASSWORD" not in environment, "the password must come from secrets, not environment"
+
+
+def test_no_plaintext_secrets_in_terraform():
+    for tf in INFRA.rglob("*.tf"):
+        text = tf.read_text()
+        assert not re.search(r'(password|secret_string)\s*=\s*"[^$"]', text), tf
+
+
+def ingress_rules(modules, root):
+    return every(modules, root, "aws_vpc_security_group_ingress_rule")
+
+
+def test_no_ingress_from_anywhere(modules, root):
+    rules = ingress_rules(modules, root)
+    assert rules
+    for module_name, name, rule in rules:
+        assert rule.get("cidr_ipv4") != OPEN, f"{module_name}.{name} is open to the internet"
+        assert "cidr_ipv6" not in rule, f"{module_name}.{name}"
+    for module_name, name, group in every(modules, root, "aws_security_group"):
+        assert "ingress" not in group, f"{module_name}.{name}: use rule resources, not inline"
+
+
+def test_ingress_from_variable_cidrs_rejects_anywhere(modules, root):
+    """Rules fed from a variable list must have a validation that refuses 0.0.0.0/0."""
+    checked = 0
+    for module_name, _, rule in ingress_rules(modules, root):
+        source = re.search(r"var\.(\w+)", rule.get("for_each", ""))
+        if source and rule.get("cidr_ipv4") == "${each.value}":
+            validation = modules[module_name].variables[source.group(1)]["validation"]
+            assert any(OPEN in v["condition"] for v in validation), source.group(1)
+            checked += 1
+    assert checked == 3  # MSK clients, producer metrics, Dagster UI
+
+
+def test_egress_to_anywhere_is_https_only(modules, root):
+    """Only the producer (Wikimedia over NAT) and Dagster (AWS APIs) go out to 0.0.0.0/0, on 443."""
+    open_egress = [
+        (module_name, name, rule)
+        for module_name, name, rule in every(modules, root, "aws_vpc_security_group_egress_rule")
+        if rule.get("cidr_ipv4") == OPEN
+    ]
+    assert {(m, n) for m, n, _ in open_egress} == {
+        ("producer", "https"),
+        ("orchestration", "tasks_https"),
+    }
+    assert all(
+        (r["from_port"], r["to_port"], r["ip_protocol"]) == (443, 443, "tcp")
+        for _, _, r in open_egress
+    )
+
+
+def test_emr_workers_have_no_internet_path(modules):
+    emr = modules["emr_serverless"]
+    egress = emr.of_type("aws_vpc_security_group_egress_rule").values()
+    assert {r.get("cidr_ipv4") for r in egress} <= {"${var.vpc_cidr}", None}
+    assert not emr.of_type("aws_vpc_security_group_ingress_rule")
+
+
+def test_tasks_run_without_public_ips_in_private_subnets(modules, root):
+    services = every(modules, root, "aws_ecs_service")
+    assert len(services) == 3
+    for _, name, service in services:
+        network = service["network_configuration"][0]
+        assert network["assign_public_ip"] is False, name
+        assert network["subnets"] == "${var.subnet_ids}", name
+    for call in root.modules.values():
+        if "subnet_ids" in call:
+            assert call["subnet_ids"] == "${module.network.private_subnet_ids}"
+    for _, name, subnet in every(modules, root, "aws_subnet"):
+        assert subnet.get("map_public_ip_on_launch", False) is False, name
+
+
+def test_dagster_ui_is_internal_https_only(modules):
+    orchestration = modules["orchestration"]
+    (lb,) = orchestration.of_type("aws_lb").values()
+    assert lb["internal"] is True and lb["drop_invalid_header_fields"] is True
+    listeners = orchestration.of_type("aws_lb_listener").values()
+    assert [(listener["protocol"], listener["port"]) for listener in listeners] == [("HTTPS", 443)]
+    assert all(
+        listener["ssl_policy"].startswith("ELBSecurityPolicy-TLS13") for listener in listeners
+    )
+
+
+def test_containers_run_read_only_without_exec(modules, root):
+    (producer,) = modules["producer"].of_type("aws_ecs_task_definition").values()
+    assert has(producer["container_definitions"], "readonlyRootFilesystem = true")
+    orchestration = modules["orchestration"]
+    assert orchestration.locals["container"]["readonlyRootFilesystem"] is True
+    for name, task in orchestration.of_type("aws_ecs_task_definition").items():
+        assert has(task["container_definitions"], "merge(local.container,"), name
+    for module_name, name, task in every(modules, root, "aws_ecs_task_definition"):
+        assert "privileged" not in task["container_definitions"], f"{module_name}.{name}"
+    for _, name, service in every(modules, root, "aws_ecs_service"):
+        assert service["enable_execute_command"] is False, name
+
+
+def test_interpolations_helper_handles_nested_templates():
+    assert interpolations('a-${join("\\n", [for k in x : "${k}=v"])}-b') == [
+        'join("\\n", [for k in x : "${k}=v"])'
+    ]
