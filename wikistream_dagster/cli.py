@@ -46,6 +46,41 @@ def _msk_iam_conf(region: str) -> dict:
     return msk_iam_config(region)
 
 
+def _cmd_catalog(args, settings) -> int:
+    from wikistream_dagster.local import catalog
+
+    if args.action == "start":
+        catalog.start(settings)
+    elif args.action == "stop":
+        catalog.stop(settings)
+    else:
+        st = catalog.status(settings)
+        print(json.dumps(st, indent=2, default=str))
+        return 0 if st.get("running") else 1
+    return 0
+
+
+def _cmd_spark(args, settings) -> int:
+    from wikistream_dagster.local import spark_submit
+
+    return spark_submit.run_job(settings, args.job, args.job_args)
+
+
+def _cmd_query(args, settings) -> int:
+    from wikistream_dagster.query import run_query
+
+    print(run_query(settings, args.sql))
+    return 0
+
+
+def _cmd_dagster(args, settings) -> int:
+    from wikistream_dagster.local import dagster_home
+
+    return subprocess.call(
+        dagster_home.dev_command(settings), env=dagster_home.dev_env(settings), cwd=settings.root
+    )
+
+
 def _cmd_replay(args, settings) -> int:
     from wikistream_dagster.local import replay
 
@@ -78,7 +113,7 @@ def _cmd_record(args, settings) -> int:
 def _cmd_up(args, settings) -> int:
     from wikistream_dagster.local import stack
 
-    return stack.up(settings, source=args.source)
+    return stack.up(settings, source=args.source, with_dagster=not args.no_dagster)
 
 
 def _cmd_bench(args, settings) -> int:
@@ -112,13 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="live Wikimedia stream, the bundled replay, or live if reachable (auto)",
     )
+    s.add_argument(
+        "--no-dagster",
+        action="store_true",
+        help="only Kafka, the catalog, the source and the producer",
+    )
     s.set_defaults(func=_cmd_up)
 
     s = sub.add_parser("setup", help="install/fetch everything the local stack needs (idempotent)")
     s.set_defaults(func=_cmd_setup)
 
-    s = sub.add_parser("test", help="run the whole test suite (extra args go to pytest)")
-    s.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    s = sub.add_parser(
+        "test",
+        help="run the whole test suite (extra args go to pytest)",
+        description="Runs pytest over tests/; any further arguments go to "
+        "pytest, e.g. `./wikistream test -m 'not slow'` or `-k producer`.",
+    )
     s.set_defaults(func=_cmd_test)
 
     s = sub.add_parser("kafka", help="the local Kafka broker")
@@ -127,6 +171,38 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--msk-iam", action="store_true", help="create-topics: MSK IAM auth over TLS")
     s.add_argument("--region", default=os.environ.get("AWS_REGION", ""), help="AWS region")
     s.set_defaults(func=_cmd_kafka)
+
+    s = sub.add_parser("catalog", help="the local Iceberg REST catalog server")
+    s.add_argument("action", choices=["start", "stop", "status"])
+    s.set_defaults(func=_cmd_catalog)
+
+    s = sub.add_parser(
+        "spark",
+        help="run one Spark job locally with spark-submit",
+        description="Run a Spark job against the local catalog, e.g. "
+        "`./wikistream spark silver`, `./wikistream spark gold --hours "
+        "2018-03-07T16`, `./wikistream spark bronze --available-now`. "
+        "Arguments after the job name go to the job (see its --help).",
+    )
+    s.add_argument("job", choices=["bronze", "silver", "quality", "gold", "maintenance"])
+    s.set_defaults(func=_cmd_spark)
+
+    s = sub.add_parser(
+        "query",
+        help="SQL over the Iceberg tables without Spark (pyiceberg + DuckDB)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Examples:\n"
+        '  ./wikistream query "SELECT count(*) FROM bronze.wiki_events"\n'
+        '  ./wikistream query "SELECT wiki, hour_start, edits, bot_share FROM '
+        'gold.hourly_edit_stats ORDER BY hour_start DESC LIMIT 10"\n'
+        '  ./wikistream query "SELECT title, user, risk_score, reasons FROM gold.risk_scores '
+        'ORDER BY risk_score DESC LIMIT 10"',
+    )
+    s.add_argument("sql")
+    s.set_defaults(func=_cmd_query)
+
+    s = sub.add_parser("dagster", help="run `dagster dev` on 127.0.0.1 with the local settings")
+    s.set_defaults(func=_cmd_dagster)
 
     s = sub.add_parser("replay", help="serve a recording as a Wikimedia-style SSE stream")
     s.add_argument("file", nargs="?", help="NDJSON or raw SSE capture (default: bundled)")
@@ -165,12 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
-    if unknown and args.command != "test":
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    if args.command == "test":  # everything after `test` belongs to pytest
-        args.pytest_args = [*unknown, *args.pytest_args]
+    # `test` and `spark JOB` pass everything after them through untouched (pytest/job options).
+    cut = next((i for i, a in enumerate(argv) if a in ("test", "spark")), None)
+    passthrough: list[str] = []
+    if cut is not None and argv[cut + 1 : cut + 2] not in (["-h"], ["--help"]):
+        keep = cut + (1 if argv[cut] == "test" else 2)
+        argv, passthrough = argv[:keep], argv[keep:]
+    args = parser.parse_args(argv)
+    if args.command == "test":
+        args.pytest_args = passthrough
+    elif args.command == "spark":
+        args.job_args = passthrough
     setup_logging(args.log_level)
     try:
         settings = load_settings()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+
 from tests.infra.infra_hcl import ENV_ROOT, INFRA, MODULES, Module, load_module, normalize
 
 CHECKOV_VERSION = "3.3.30"

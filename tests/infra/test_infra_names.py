@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.infra.infra_hcl import has, squash
 
+from tests.infra.infra_hcl import has, squash
 from wikistream_dagster.config import DEFAULT_SSE_URL, DLQ_TOPIC, RAW_TOPIC, AwsSettings, Settings
 
 # Where each Dagster `aws` setting comes from, and what that module output really is.

@@ -8,6 +8,7 @@ every required variable of the root; templatefile() gets every variable its temp
 import re
 
 import pytest
+
 from tests.infra.infra_hcl import interpolations, load_module, squash, strings
 
 REFERENCE = {

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from tests.local.replay_client import read
 
 pytestmark = pytest.mark.timeout(60)

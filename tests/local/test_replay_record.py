@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.local.replay_client import read
 
+from tests.local.replay_client import read
 from wikistream_dagster.local.record import (
     RecordError,
     arecord_stream,

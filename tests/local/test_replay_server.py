@@ -10,9 +10,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.local.replay_client import acount_bytes, read
 from yarl import URL
 
+from tests.local.replay_client import acount_bytes, read
 from wikistream_dagster.local.record import load_recording
 from wikistream_dagster.local.replay import ReplayServerThread
 from wikistream_dagster.local.sse_frames import loop_event_id, parse_dt_ms

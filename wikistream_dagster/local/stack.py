@@ -11,10 +11,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from wikistream_dagster.config import DEFAULT_SSE_URL, Settings
-from wikistream_dagster.local import kafka, setup
+from wikistream_dagster.local import catalog, kafka, setup
+from wikistream_dagster.local.process import Service
 
 log = logging.getLogger(__name__)
 DEFAULT_UA = (
@@ -46,8 +47,8 @@ class Child:
     proc: subprocess.Popen | None = None
     restarts: int = 0
     next_start: float = 0.0
+    env: dict | None = None
     log_path: str = ""
-    extra: dict = field(default_factory=dict)
 
     def start(self, settings: Settings) -> None:
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,7 @@ class Child:
         log.info("stopped", extra={"child": self.name, "exit_code": self.proc.returncode})
 
 
-def _children(settings: Settings, source: str) -> list[Child]:
+def _children(settings: Settings, source: str, with_dagster: bool) -> list[Child]:
     py = sys.executable
     children = []
     if source == "live":
@@ -139,6 +140,12 @@ def _children(settings: Settings, source: str) -> list[Child]:
             ],
         )
     )
+    if with_dagster:
+        from wikistream_dagster.local import dagster_home
+
+        children.append(
+            Child("dagster", dagster_home.dev_command(settings), env=dagster_home.dev_env(settings))
+        )
     return children
 
 
@@ -151,7 +158,12 @@ def _progress(settings: Settings) -> dict | None:
         return None
 
 
-def up(settings: Settings, source: str = "auto", progress_every: float = 10.0) -> int:
+def up(
+    settings: Settings,
+    source: str = "auto",
+    progress_every: float = 10.0,
+    with_dagster: bool = True,
+) -> int:
     """Set up what is missing, start everything, report progress until Ctrl-C, stop it all."""
     setup.ensure_all(settings)
     if source == "auto":
@@ -174,7 +186,8 @@ def up(settings: Settings, source: str = "auto", progress_every: float = 10.0) -
 
     old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     kafka.start(settings)
-    children = _children(settings, source)
+    catalog.start(settings)
+    children = _children(settings, source, with_dagster)
     try:
         for child in children:
             child.start(settings)
@@ -203,6 +216,8 @@ def up(settings: Settings, source: str = "auto", progress_every: float = 10.0) -
         log.info("stopping the local stack")
         for child in reversed(children):
             child.stop()
+        Service("bronze-stream", settings.run_dir, settings.logs_dir).stop(timeout=60)
+        catalog.stop(settings)
         kafka.stop(settings)
         for s, handler in old.items():
             signal.signal(s, handler)

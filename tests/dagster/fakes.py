@@ -1,0 +1,132 @@
+"""A fake SparkJobRunner: records the jobs it is asked to run and answers like the real jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from wikistream_dagster.resources.spark_runner import SparkJobRunner
+from wikistream_dagster.spark_jobs.transforms.quality import CONSTRAINTS
+
+
+class _Invocation:
+    def __init__(self, results):
+        self._results = results
+
+    def get_results(self):
+        return self._results
+
+
+class FakeSparkRunner(SparkJobRunner):
+    """Writes one JSON line per call to ``log_path``; ``failing_checks`` fail in quality runs."""
+
+    log_path: str
+    failing_checks: list[str] = []
+
+    def calls(self) -> list[dict]:
+        p = Path(self.log_path)
+        return [json.loads(line) for line in p.read_text().splitlines()] if p.exists() else []
+
+    def run(self, context, job, args, extras=None):
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps({"job": job, "args": list(args)}) + "\n")
+        if job == "quality":
+            return _Invocation(
+                [
+                    dg.AssetCheckResult(
+                        asset_key=dg.AssetKey(["silver", "wiki_events_cleaned"]),
+                        check_name=c.name,
+                        passed=c.name not in self.failing_checks,
+                        severity=dg.AssetCheckSeverity.ERROR
+                        if c.blocking
+                        else dg.AssetCheckSeverity.WARN,
+                        metadata={"value": 1.0},
+                    )
+                    for c in CONSTRAINTS
+                ]
+            )
+        keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
+        return _Invocation(
+            [dg.MaterializeResult(asset_key=k, metadata={"rows_written": 7}) for k in keys]
+        )
+
+
+class FakeStreaming:
+    """Stands in for StreamingRunner in sensor ticks (resources may be plain objects there)."""
+
+    def __init__(self, running: bool = False, started_at: float | None = None):
+        from wikistream_dagster.resources.streaming import StreamStatus
+
+        self._status = StreamStatus
+        self.running, self.started_at, self.actions = running, started_at, []
+
+    def status(self):
+        return self._status(self.running, self.started_at, "1", "fake")
+
+    def start(self):
+        import time
+
+        self.actions.append("start")
+        self.running, self.started_at = True, time.time()
+        return "1"
+
+    def stop(self):
+        self.actions.append("stop")
+        was, self.running = self.running, False
+        return was
+
+
+class FakeLake:
+    """Snapshots as the real LakeReader returns them."""
+
+    def __init__(self, bronze=None, silver=None):
+        self.tables = {
+            "bronze.wiki_events": bronze or [],
+            "silver.wiki_events_cleaned": silver or [],
+        }
+
+    def snapshots(self, table, after_id=None):
+        snaps = self.tables.get(table, [])
+        ids = [s["snapshot_id"] for s in snaps]
+        return snaps[ids.index(after_id) + 1 :] if after_id in ids else list(snaps)
+
+    def current_property(self, table, key):
+        for s in reversed(self.tables.get(table, [])):
+            if "wikistream." + key in s["summary"]:
+                return s["summary"]["wikistream." + key]
+        return None
+
+
+class FakeKafka:
+    def __init__(self, raw_end=None, dlq_end=0):
+        self.ends = {"raw-events": raw_end or {}, "dlq-events": {"0": dlq_end}}
+
+    def end_offsets(self, topic):
+        return self.ends[topic]
+
+
+class FakeAlerter:
+    def __init__(self):
+        self.alerts = []
+
+    def alert(self, subject, message):
+        self.alerts.append((subject, message))
+
+
+def bronze_snapshot(sid: int, ts: float, hours: str, offsets: dict, added: int = 10) -> dict:
+    return {
+        "snapshot_id": sid,
+        "timestamp_ms": int(ts * 1000),
+        "operation": "append",
+        "summary": {
+            "added-records": str(added),
+            "total-records": str(added * sid),
+            "wikistream.batch-id": str(sid),
+            "wikistream.records": str(added),
+            "wikistream.dlq-records": "1",
+            "wikistream.hours": hours,
+            "wikistream.kafka-offsets": json.dumps({"raw-events": offsets}),
+        },
+    }

@@ -1,0 +1,102 @@
+"""Definitions load for every deployment; silver and gold materialize through a fake runner."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from tests.dagster.fakes import FakeSparkRunner
+from wikistream_dagster.config import SettingsError, load_settings
+from wikistream_dagster.definitions import build_definitions
+from wikistream_dagster.defs import gold, silver
+from wikistream_dagster.defs.common import GOLD, SILVER
+
+AWS_ENV = {
+    "WIKISTREAM_DEPLOYMENT": "aws",
+    "WIKISTREAM_AWS_REGION": "eu-west-1",
+    "WIKISTREAM_EMR_APPLICATION_ID": "00fabc123",
+    "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": "arn:aws:iam::123456789012:role/wikistream-emr-job",
+    "WIKISTREAM_ARTIFACTS_BUCKET": "wikistream-artifacts",
+    "WIKISTREAM_TABLE_BUCKET_ARN": "arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
+    "WIKISTREAM_MSK_BOOTSTRAP_SERVERS": "b-1.msk:9098",
+    "WIKISTREAM_ALERTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:wikistream-alerts",
+}
+
+
+@pytest.mark.parametrize("env", [{}, AWS_ENV], ids=["local", "aws"])
+def test_definitions_load_for_each_deployment(env, tmp_path):
+    settings = load_settings({"WIKISTREAM_STATE_DIR": str(tmp_path), **env})
+    defs = build_definitions(settings)
+    repo = defs.get_repository_def()
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert {
+        "wikimedia/recentchange",
+        "kafka/raw_events",
+        "bronze/wiki_events",
+        "silver/wiki_events_cleaned",
+        "gold/hourly_edit_stats",
+        "gold/entity_trends",
+        "gold/risk_scores",
+    } <= keys
+    checks = {k.name for k in repo.asset_graph.asset_check_keys}
+    assert {"event_id_unique", "event_id_complete", "type_known"} <= checks
+    assert {s.name for s in repo.sensor_defs} >= {"bronze_supervisor", "alert_on_run_failure"}
+    assert [s.name for s in repo.schedule_defs] == ["medallion_every_5_minutes"]
+    kind = type(defs.resources["spark"]).__name__
+    assert kind == ("EmrServerlessSparkRunner" if env else "LocalSparkRunner")
+
+
+def test_unknown_deployment_fails_clearly():
+    with pytest.raises(SettingsError, match="WIKISTREAM_DEPLOYMENT='gcp' is unknown"):
+        load_settings({"WIKISTREAM_DEPLOYMENT": "gcp"})
+
+
+def test_aws_deployment_names_missing_settings():
+    with pytest.raises(SettingsError, match="WIKISTREAM_EMR_APPLICATION_ID"):
+        load_settings({"WIKISTREAM_DEPLOYMENT": "aws", "WIKISTREAM_AWS_REGION": "eu-west-1"})
+
+
+def _materialize(tmp_path, failing=(), tags=None, partition="2018-03-07-16:00"):
+    runner = FakeSparkRunner(log_path=str(tmp_path / "calls.jsonl"), failing_checks=list(failing))
+    result = dg.materialize(
+        [silver.wiki_events_cleaned, silver.silver_quality, gold.gold_tables],
+        resources={"spark": runner},
+        partition_key=partition,
+        tags=tags or {},
+        raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    return result, runner.calls()
+
+
+def test_silver_checks_and_gold_materialize_with_the_hours_of_the_partition(tmp_path):
+    result, calls = _materialize(tmp_path)
+    assert result.success
+    assert [c["job"] for c in calls] == ["silver", "quality", "gold"]
+    assert calls[0]["args"] == ["--hours", "2018-03-07-16:00"]
+    assert calls[2]["args"] == ["--hours", "2018-03-07-16:00"]
+    done = {
+        e.event_specific_data.materialization.asset_key
+        for e in result.get_asset_materialization_events()
+    }
+    assert done == {SILVER, *GOLD}
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+
+
+def test_scheduled_run_processes_new_bronze_rows_up_to_the_pinned_snapshot(tmp_path):
+    _, calls = _materialize(tmp_path, tags={"wikistream/bronze_snapshot_end": "42"})
+    assert calls[0] == {"job": "silver", "args": ["--bronze-snapshot-end", "42"]}
+
+
+def test_failing_blocking_check_stops_gold(tmp_path):
+    result, calls = _materialize(tmp_path, failing=["event_id_unique"])
+    assert not result.success
+    assert [c["job"] for c in calls] == ["silver", "quality"]  # gold never ran
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert failed == ["event_id_unique"]
+
+
+def test_failing_warning_check_does_not_stop_gold(tmp_path):
+    result, calls = _materialize(tmp_path, failing=["title_length"])
+    assert result.success
+    assert [c["job"] for c in calls] == ["silver", "quality", "gold"]

@@ -1,0 +1,68 @@
+"""The EMR Serverless StartJobRun request, built by a pure function."""
+
+import pytest
+
+from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.resources.emr import LOG_GROUP, start_job_run_params
+
+AWS = AwsSettings(
+    region="eu-west-1",
+    emr_application_id="00fabc123",
+    emr_execution_role_arn="arn:aws:iam::123456789012:role/wikistream-emr-job",
+    artifacts_bucket="wikistream-artifacts",
+    table_bucket_arn="arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
+    msk_bootstrap_servers="b-1.msk:9098",
+    alerts_topic_arn="arn:aws:sns:eu-west-1:1:a",
+)
+
+
+def _conf(params) -> dict:
+    parts = params["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"].split("--conf ")
+    return dict(p.strip().split("=", 1) for p in parts if p.strip())
+
+
+def test_batch_request_for_silver():
+    p = start_job_run_params(
+        "silver", ["--hours", "2026-11-26T09"], aws=AWS, client_token="run-123"
+    )
+    assert p["applicationId"] == "00fabc123" and p["clientToken"] == "run-123"
+    assert p["executionRoleArn"] == AWS.emr_execution_role_arn and p["mode"] == "BATCH"
+    driver = p["jobDriver"]["sparkSubmit"]
+    assert (
+        driver["entryPoint"] == "s3://wikistream-artifacts/code/current/spark_jobs/silver_batch.py"
+    )
+    args = driver["entryPointArguments"]
+    assert args[-2:] == ["--hours", "2026-11-26T09"]
+    assert args[:6] == [
+        "--catalog-kind",
+        "s3tables",
+        "--warehouse",
+        AWS.table_bucket_arn,
+        "--region",
+        "eu-west-1",
+    ]
+    conf = _conf(p)
+    assert conf["spark.sql.catalog.lake.type"] == "rest"
+    assert conf["spark.sql.catalog.lake.warehouse"] == AWS.table_bucket_arn
+    assert conf["spark.sql.catalog.lake.rest.signing-name"] == "s3tables"
+    assert conf["spark.sql.catalog.lake.cache-enabled"] == "false"
+    assert conf["spark.archives"].endswith("wikistream-venv.tar.gz#environment")
+    assert "iceberg-aws-bundle-1.10.0.jar" in conf["spark.jars"]
+    cw = p["configurationOverrides"]["monitoringConfiguration"]["cloudWatchLoggingConfiguration"]
+    assert cw == {"enabled": True, "logGroupName": LOG_GROUP, "logStreamNamePrefix": "silver"}
+    assert "retryPolicy" not in p
+
+
+def test_streaming_request_for_bronze_uses_msk_iam_and_s3_checkpoints():
+    p = start_job_run_params("bronze", [], aws=AWS, client_token="t", mode="STREAMING")
+    args = p["jobDriver"]["sparkSubmit"]["entryPointArguments"]
+    assert p["mode"] == "STREAMING" and p["retryPolicy"] == {"maxFailedAttemptsPerHour": 5}
+    assert args[args.index("--bootstrap-servers") + 1] == "b-1.msk:9098"
+    assert args[args.index("--checkpoint") + 1] == "s3://wikistream-artifacts/checkpoints/bronze"
+    assert "kafka.sasl.mechanism=AWS_MSK_IAM" in args
+
+
+@pytest.mark.parametrize("job, mode", [("platinum", "BATCH"), ("silver", "FOREVER")])
+def test_bad_job_or_mode_is_refused(job, mode):
+    with pytest.raises(ValueError):
+        start_job_run_params(job, [], aws=AWS, client_token="t", mode=mode)

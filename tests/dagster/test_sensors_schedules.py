@@ -1,0 +1,122 @@
+"""Sensor and schedule ticks with fakes: absent -> start, healthy -> report, dead -> restart,
+stalled -> restart, restart loop -> alert; the 5-minute schedule picks the affected hours."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+
+from tests.dagster.fakes import (
+    FakeAlerter,
+    FakeKafka,
+    FakeLake,
+    FakeStreaming,
+    bronze_snapshot,
+)
+from wikistream_dagster.defs.automation import medallion_every_5_minutes
+from wikistream_dagster.defs.bronze import bronze_supervisor
+from wikistream_dagster.defs.supervision import Cursor
+
+
+def tick(streaming, lake, kafka, cursor=None, instance=None):
+    alerter = FakeAlerter()
+    ctx = dg.build_sensor_context(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        cursor=cursor,
+        resources={"streaming": streaming, "lake": lake, "kafka": kafka, "alerter": alerter},
+    )
+    result = bronze_supervisor(ctx)
+    return result, Cursor.from_json(ctx.cursor), alerter
+
+
+def test_absent_job_is_started():
+    s = FakeStreaming(running=False)
+    result, cur, _ = tick(s, FakeLake(), FakeKafka())
+    assert s.actions == ["start"] and not result.asset_events
+
+
+def test_healthy_job_reports_new_snapshots_as_materializations():
+    now = time.time()
+    s = FakeStreaming(running=True, started_at=now - 100)
+    lake = FakeLake(
+        bronze=[
+            bronze_snapshot(1, now - 40, "2026-11-26T09", {"0": [0, 10]}),
+            bronze_snapshot(2, now - 10, "2026-11-26T09", {"0": [10, 20]}),
+        ]
+    )
+    result, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 25}, dlq_end=3))
+    assert s.actions == []
+    events = result.asset_events
+    assert [e.metadata["snapshot_id"].value for e in events] == ["1", "2"]
+    assert events[-1].metadata["kafka_lag"].value == 5
+    assert events[-1].metadata["dlq_topic_messages"].value == 3
+    assert cur.last_snapshot_id == 2
+    again, _, _ = tick(s, lake, FakeKafka(raw_end={"0": 20}), cursor=cur.to_json())
+    assert not again.asset_events  # each snapshot is reported once
+
+
+def test_dead_job_is_restarted():
+    s = FakeStreaming(running=False)
+    cur = Cursor(last_snapshot_id=None, last_progress_ts=time.time() - 60)
+    _, new_cur, _ = tick(s, FakeLake(), FakeKafka(), cursor=cur.to_json())
+    assert s.actions == ["start"] and len(new_cur.restarts) == 1
+
+
+def test_stalled_job_is_restarted():
+    now = time.time()
+    s = FakeStreaming(running=True, started_at=now - 3600)
+    lake = FakeLake(bronze=[bronze_snapshot(1, now - 1800, "2026-11-26T09", {"0": [0, 10]})])
+    _, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 500}))
+    assert s.actions == ["stop", "start"] and len(cur.restarts) == 1
+
+
+def test_restart_loop_raises_one_alert_and_stops_restarting():
+    now = time.time()
+    loop = Cursor(restarts=[now - 60 * i for i in range(1, 6)], last_progress_ts=now - 900)
+    s = FakeStreaming(running=False)
+    _, cur, alerter = tick(s, FakeLake(), FakeKafka(), cursor=loop.to_json())
+    assert s.actions == [] and len(alerter.alerts) == 1 and "restart loop" in alerter.alerts[0][1]
+    _, _, alerter2 = tick(s, FakeLake(), FakeKafka(), cursor=cur.to_json())
+    assert s.actions == [] and alerter2.alerts == []
+
+
+def test_schedule_requests_the_affected_hours_pinned_to_the_snapshot():
+    now = time.time()
+    lake = FakeLake(
+        bronze=[
+            bronze_snapshot(1, now - 400, "2026-11-26T08", {"0": [0, 5]}),
+            bronze_snapshot(2, now - 200, "2026-11-26T08,2026-11-26T09", {"0": [5, 9]}),
+            bronze_snapshot(3, now - 100, "2026-11-26T10", {"0": [9, 12]}),
+        ],
+        silver=[
+            {
+                "snapshot_id": 7,
+                "timestamp_ms": 0,
+                "operation": "append",
+                "summary": {"wikistream.bronze-snapshot-id": "1"},
+            }
+        ],
+    )
+    ctx = dg.build_schedule_context(resources={"lake": lake})
+    req = medallion_every_5_minutes(ctx)
+    assert req.tags["wikistream/bronze_snapshot_end"] == "3"
+    assert req.tags["dagster/asset_partition_range_start"] == "2026-11-26-08:00"
+    assert req.tags["dagster/asset_partition_range_end"] == "2026-11-26-10:00"
+    assert req.run_key == "bronze-3"
+
+
+def test_schedule_skips_when_silver_is_up_to_date():
+    lake = FakeLake(
+        bronze=[bronze_snapshot(1, 0, "2026-11-26T08", {"0": [0, 5]})],
+        silver=[
+            {
+                "snapshot_id": 7,
+                "timestamp_ms": 0,
+                "operation": "append",
+                "summary": {"wikistream.bronze-snapshot-id": "1"},
+            }
+        ],
+    )
+    result = medallion_every_5_minutes(dg.build_schedule_context(resources={"lake": lake}))
+    assert isinstance(result, dg.SkipReason)

@@ -1,0 +1,196 @@
+"""Bronze and batch throughput on one Kafka backlog, in an isolated lake.
+
+1. A backlog of real recorded events (looped with new ids, all within one hour) in a fresh topic.
+2. The bronze job drains it twice: with its MERGE sink and with Spark's native Iceberg append.
+3. Silver + quality + gold for that hour, as three spark-submit runs (what Dagster launches).
+4. Bronze is filled to >= 1,000,000 rows in other hours, and MERGE runs again on a new backlog:
+   the rate must not fall, since the MERGE only scans the hours its batch touches.
+
+The lake is a temporary catalog and warehouse under the state directory, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from wikistream_dagster.config import Settings
+from wikistream_dagster.local import catalog, kafka, spark_submit
+from wikistream_dagster.local.replay import default_recording
+
+log = logging.getLogger(__name__)
+DEFAULT_EVENTS = 100_000
+FILL_COPIES = 10  # bronze rows = events * (1 + FILL_COPIES) before the second MERGE run
+HOUR_SPREAD_S = 131  # each loop of the recording is shifted by this much within the hour
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def backlog(events: int, tag: str) -> list[tuple[str, bytes]]:
+    """``events`` recorded events, looped with fresh ids, all within the recording's hour."""
+    lines = [orjson.loads(x) for x in default_recording().read_bytes().splitlines() if x.strip()]
+    t0 = min(e["timestamp"] for e in lines)
+    hour = t0 - t0 % 3600
+    out = []
+    for i in range(events):
+        loop, e = divmod(i, len(lines))
+        e = dict(lines[e])
+        ts = hour + (e["timestamp"] - t0 + loop * HOUR_SPREAD_S) % 3600
+        eid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{e['meta']['id']}/{loop}/{tag}"))
+        e["timestamp"] = ts
+        e["meta"] = dict(e["meta"], id=eid, dt=datetime.fromtimestamp(ts, UTC).isoformat())
+        out.append((eid, orjson.dumps(e)))
+    return out
+
+
+def _produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
+    admin.create_topics([NewTopic(topic, 3, 1)])[topic].result(30)
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "compression.type": "lz4",
+                  "enable.idempotence": True, "queue.buffering.max.messages": 200_000})
+    for key, value in records:
+        while True:
+            try:
+                p.produce(topic, value=value, key=key)
+                break
+            except BufferError:
+                p.poll(0.1)
+        p.poll(0)
+    if p.flush(120):
+        raise RuntimeError(f"could not write the benchmark backlog to {topic}")
+
+
+def _job(settings: Settings, job: str, args: list[str], memory: str = "1g") -> tuple[float, dict]:
+    """Run a Spark job; return its wall seconds and its result file."""
+    out = settings.path("bench-results", f"{job}-{uuid.uuid4().hex[:6]}.json")
+    started = time.monotonic()
+    rc = spark_submit.run_job(settings, job, [*args, "--result-json", str(out)], memory)
+    if rc != 0:
+        raise RuntimeError(f"benchmark Spark job {job} failed (exit {rc}); see the output above")
+    return time.monotonic() - started, json.loads(out.read_text())
+
+
+def _bronze(settings: Settings, bootstrap: str, topic: str, sink: str) -> dict:
+    args = ["--bootstrap-servers", bootstrap, "--topic", topic, "--dlq-topic", f"{topic}-dlq",
+            "--checkpoint", str(settings.path("checkpoints", f"{topic}-{sink}")),
+            "--available-now", "--max-offsets-per-trigger", "60000", "--sink", sink,
+            "--table", "bronze.wiki_events_append" if sink == "append" else "bronze.wiki_events"]
+    wall, result = _job(settings, "bronze", args, "2g")
+    log.info("bench bronze", extra={"sink": sink, "wall_s": round(wall, 1), **result})
+    return result
+
+
+def _fill(settings: Settings) -> int:
+    """Copy bronze into FILL_COPIES earlier days (other partitions); return bronze's rows."""
+    code = (
+        "import sys; from wikistream_dagster.bench.bronze import fill_main; "
+        "sys.exit(fill_main(sys.argv[1:]))"
+    )
+    cmd = [sys.executable, "-c", code, settings.catalog_uri, str(FILL_COPIES),
+           str(settings.jars_dir)]
+    proc = subprocess.run(cmd, env=spark_submit.spark_submit_env(settings), capture_output=True,
+                          text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bronze fill failed: {proc.stderr[-2000:]}")
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+def fill_main(argv: list[str]) -> int:
+    """Child process of :func:`_fill` (its own Spark driver, stopped when it exits)."""
+    from pathlib import Path
+
+    from pyspark.sql import functions as F
+
+    from wikistream_dagster.local.spark_jars import spark_jars
+    from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig
+    from wikistream_dagster.spark_jobs.session import build_session
+
+    jars = ",".join(str(j) for j in spark_jars(Path(argv[2])))
+    spark = build_session("wikistream-bench-fill", CatalogConfig(uri=argv[0]), master="local[2]",
+                          conf={"spark.jars": jars, "spark.ui.enabled": "false",
+                                "spark.driver.memory": "2g"})
+    bronze = spark.table("lake.bronze.wiki_events")
+    copies = spark.range(1, int(argv[1]) + 1).withColumnRenamed("id", "copy")
+    shifted = F.col("event_time") - F.make_interval(days=F.col("copy").cast("int"))
+    out = (bronze.crossJoin(copies)
+           .withColumn("event_id", F.concat("event_id", F.lit("-copy-"), F.col("copy")))
+           .withColumn("event_time", shifted)
+           .withColumn("event_date", F.to_date(shifted)).withColumn("event_hour", F.hour(shifted))
+           .select(*bronze.columns))
+    out.writeTo("lake.bronze.wiki_events").option("fanout-enabled", "true").append()
+    print(spark.table("lake.bronze.wiki_events").count())  # noqa: T201 - read by the parent
+    spark.stop()
+    return 0
+
+
+def run_bench(settings: Settings, events: int | None = None, json_out: bool = False) -> dict:
+    """Run the whole benchmark; print and return the figures (JSON fields of issue 4)."""
+    events = events or DEFAULT_EVENTS
+    tag = uuid.uuid4().hex[:6]
+    bench = dataclasses.replace(settings, state_dir=settings.path("bench", f"bronze-{tag}"),
+                                catalog_port=_free_port())
+    kafka.start(settings)
+    bootstrap = settings.kafka_bootstrap
+    topics = [f"bench-bronze-{tag}-a", f"bench-bronze-{tag}-b"]
+    try:
+        catalog.start(bench)
+        log.info("bench: writing the backlog", extra={"events": events, "topic": topics[0]})
+        _produce(bootstrap, topics[0], backlog(events, tag + "a"))
+        merge = _bronze(bench, bootstrap, topics[0], "merge")
+        append = _bronze(bench, bootstrap, topics[0], "append")
+        hour_batch_s, in_job = 0.0, {}
+        for job in ("silver", "quality", "gold"):
+            wall, result = _job(bench, job, [])
+            hour_batch_s += wall
+            in_job[job] = round(wall, 1)
+        rows = _fill(bench)
+        _produce(bootstrap, topics[1], backlog(events, tag + "b"))
+        at_1m = _bronze(bench, bootstrap, topics[1], "merge")
+    finally:
+        catalog.stop(bench)
+        shutil.rmtree(bench.state_dir, ignore_errors=True)
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        for f in admin.delete_topics(topics + [f"{t}-dlq" for t in topics]).values():
+            try:
+                f.result(30)
+            except Exception:  # noqa: BLE001 - cleanup must not hide the figures
+                pass
+    figures = {
+        "events": merge["records"],
+        "merge_events_per_s": merge["events_per_s"],
+        "append_events_per_s": append["events_per_s"],
+        "ratio": round(merge["events_per_s"] / append["events_per_s"], 3),
+        "hour_batch_s": round(hour_batch_s, 1),
+        "hour_batch_jobs_s": in_job,
+        "merge_events_per_s_at_1m": at_1m["events_per_s"],
+        "merge_wall_events_per_s": merge["wall_events_per_s"],
+        "append_wall_events_per_s": append["wall_events_per_s"],
+        "bronze_rows_at_1m": rows,
+    }
+    print(f"bronze MERGE sink:  {figures['merge_events_per_s']:,.0f} events/s "
+          f"({figures['events']:,} events from Kafka)")
+    print(f"bronze append sink: {figures['append_events_per_s']:,.0f} events/s; "
+          f"ratio {figures['ratio']:.2f} (target >= 0.5)")
+    print(f"silver + quality + gold for one hour ({figures['events']:,} events): "
+          f"{figures['hour_batch_s']:.1f} s {in_job} (target <= 60 s)")
+    print(f"bronze MERGE with {rows:,} rows in bronze: "
+          f"{figures['merge_events_per_s_at_1m']:,.0f} events/s (target >= 10,000)")
+    if json_out:
+        print(json.dumps(figures))
+    return figures

@@ -1,0 +1,57 @@
+"""Builds the Definitions for the deployment chosen in ONE place (``config.load_settings``).
+
+``dagster dev`` (via workspace.yaml) loads ``defs`` from here; tests call
+``build_definitions(settings)`` with settings of their own.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.defs import automation, bronze, gold, silver, sources
+from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
+from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
+from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader
+from wikistream_dagster.resources.spark_runner import LocalSparkRunner
+from wikistream_dagster.resources.streaming import EmrStreamingRunner, LocalStreamingRunner
+
+
+def local_resources(s: Settings) -> dict:
+    from wikistream_dagster.local.catalog import warehouse_uri
+
+    spark = LocalSparkRunner.from_settings(s)
+    return {
+        "spark": spark,
+        "streaming": LocalStreamingRunner(spark=spark),
+        "lake": LakeReader(kind="rest", uri=s.catalog_uri, warehouse=warehouse_uri(s)),
+        "kafka": KafkaOffsets(bootstrap_servers=s.kafka_bootstrap),
+        "alerter": LogAlerter(path=str(s.logs_dir / "alerts.jsonl")),
+    }
+
+
+def aws_resources(s: Settings) -> dict:
+    a = s.aws
+    spark = EmrServerlessSparkRunner.from_settings(a)
+    return {
+        "spark": spark,
+        "streaming": EmrStreamingRunner(spark=spark),
+        "lake": LakeReader(kind="s3tables", warehouse=a.table_bucket_arn, region=a.region),
+        "kafka": KafkaOffsets(bootstrap_servers=a.msk_bootstrap_servers, msk_iam_region=a.region),
+        "alerter": SnsAlerter(topic_arn=a.alerts_topic_arn, region=a.region),
+    }
+
+
+def build_definitions(settings: Settings, resources: dict | None = None) -> dg.Definitions:
+    """All WikiStream definitions with the resources of ``settings.deployment``."""
+    if resources is None:
+        resources = (
+            aws_resources(settings) if settings.deployment == "aws" else local_resources(settings)
+        )
+    merged = dg.Definitions.merge(
+        sources.defs, bronze.defs, silver.defs, gold.defs, automation.defs
+    )
+    return dg.Definitions.merge(merged, dg.Definitions(resources=resources))
+
+
+defs = build_definitions(load_settings())

@@ -1,0 +1,1 @@
+"""Thin Dagster definitions, split by layer: sources, bronze, silver, gold, automation."""

@@ -1,0 +1,155 @@
+"""Bronze: a long-running streaming job kept alive by a sensor, never by a waiting run.
+
+Users set the desired state with the ``bronze_start`` / ``bronze_stop`` jobs (the latest
+successful one wins; none yet means "running"). The ``bronze_supervisor`` sensor starts the job
+when absent, restarts it with backoff when it died or stalled, raises an alert on a restart
+loop, and reports each new bronze snapshot as a runless materialization with its metadata.
+"""
+
+import json
+import time
+
+import dagster as dg
+
+from wikistream_dagster.defs import supervision as sv
+from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
+from wikistream_dagster.defs.schemas import table_metadata
+from wikistream_dagster.resources.alerts import Alerter
+from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, consumed_offsets
+from wikistream_dagster.resources.streaming import StreamingRunner
+
+P = "wikistream."
+
+bronze_spec = dg.AssetSpec(
+    BRONZE,
+    deps=[RAW_TOPIC],
+    group_name="bronze",
+    kinds={"spark", "iceberg"},
+    owners=OWNERS,
+    description="Every valid event exactly once (MERGE on meta.id), with Kafka topic/partition/"
+    "offset and ingest time. Written continuously by the bronze Structured Streaming job (30 s "
+    "micro-batches, 5-min watermark); malformed records go to dlq-events. Materializations are "
+    "reported by the bronze_supervisor sensor from the table's snapshots.",
+    metadata=table_metadata("bronze.wiki_events"),
+)
+
+
+@dg.op
+def set_bronze_running(context: dg.OpExecutionContext, streaming: StreamingRunner) -> None:
+    """Desired state: running. Starts the job now if absent; the sensor keeps it so."""
+    status = streaming.status()
+    if not status.running:
+        context.log.info(f"starting bronze: {streaming.start()}")
+
+
+@dg.op
+def set_bronze_stopped(context: dg.OpExecutionContext, streaming: StreamingRunner) -> None:
+    """Desired state: stopped. Stops the job; the sensor will not restart it."""
+    context.log.info("bronze stopped" if streaming.stop() else "bronze was not running")
+
+
+@dg.job(description="Start the bronze streaming job and keep it running (the desired state).")
+def bronze_start():
+    set_bronze_running()
+
+
+@dg.job(description="Stop the bronze streaming job and keep it stopped (the desired state).")
+def bronze_stop():
+    set_bronze_stopped()
+
+
+def desired_state(instance: dg.DagsterInstance) -> tuple[bool, str | None]:
+    """(running?, run id) from the newest successful bronze_start / bronze_stop run."""
+    latest = None
+    for job in ("bronze_start", "bronze_stop"):
+        runs = instance.get_run_records(
+            dg.RunsFilter(job_name=job, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
+        )
+        if runs and (latest is None or runs[0].create_timestamp > latest[1].create_timestamp):
+            latest = (job, runs[0])
+    if latest is None:
+        return True, None
+    return latest[0] == "bronze_start", latest[1].dagster_run.run_id
+
+
+def snapshot_event(snap: dict, lag: int | None, dlq_total: int | None) -> dg.AssetMaterialization:
+    s = snap["summary"]
+    offsets = json.loads(s.get(P + "kafka-offsets", "{}"))
+    meta = {
+        "snapshot_id": str(snap["snapshot_id"]),
+        "rows_added": int(s.get("added-records", 0)),
+        "total_rows": int(s.get("total-records", 0)),
+        "batch_id": int(s.get(P + "batch-id", -1)),
+        "records_consumed": int(s.get(P + "records", 0)),
+        "dlq_records": int(s.get(P + "dlq-records", 0)),
+        "canary_records": int(s.get(P + "canary-records", 0)),
+        "max_event_time": s.get(P + "max-event-time", ""),
+        "kafka_offsets": dg.MetadataValue.json(offsets),
+    }
+    if lag is not None:
+        meta["kafka_lag"] = lag
+    if dlq_total is not None:
+        meta["dlq_topic_messages"] = dlq_total
+    return dg.AssetMaterialization(BRONZE, metadata=meta)
+
+
+@dg.sensor(
+    name="bronze_supervisor",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Keeps the bronze streaming job in its desired state and reports bronze "
+    "materializations from its Iceberg snapshots. Turning this sensor off leaves the job "
+    "as it is (running or not) without supervision.",
+)
+def bronze_supervisor(
+    context: dg.SensorEvaluationContext,
+    streaming: StreamingRunner,
+    lake: LakeReader,
+    kafka: KafkaOffsets,
+    alerter: Alerter,
+):
+    cur = sv.Cursor.from_json(context.cursor)
+    desired, run_id = desired_state(context.instance)
+    if run_id != cur.desired_run_id:  # a person set the state again: forget old restarts
+        cur = sv.Cursor(cur.last_snapshot_id, cur.last_progress_ts, desired_run_id=run_id)
+    now = time.time()
+    status = streaming.status()
+    new = lake.snapshots("bronze.wiki_events", cur.last_snapshot_id)
+    all_snaps = lake.snapshots("bronze.wiki_events") if new else []
+    lag = dlq_total = None
+    try:
+        ends = kafka.end_offsets("raw-events")
+        done = consumed_offsets([s["summary"] for s in all_snaps]).get("raw-events", {})
+        lag = sum(max(0, end - done.get(p, 0)) for p, end in ends.items()) if ends else None
+        dlq_total = sum(kafka.end_offsets("dlq-events").values())
+    except Exception as exc:  # noqa: BLE001 - Kafka down must not stop supervision
+        context.log.warning(f"could not read Kafka offsets: {exc}")
+    newest_ts = new[-1]["timestamp_ms"] / 1000 if new else None
+    decision = sv.decide(
+        sv.Observation(desired, status.running, status.started_at, newest_ts, lag), cur, now
+    )
+    context.log.info(f"bronze: {decision.action} ({decision.reason}); {status.detail}")
+    if decision.action in ("stop", "restart") and status.running:
+        streaming.stop()
+    if decision.action in ("start", "restart"):
+        streaming.start()
+    if decision.action == "alert":
+        alerter.alert("bronze streaming job in a restart loop", decision.reason)
+    cur = sv.record(decision, cur, now)
+    if new:
+        cur.last_snapshot_id = new[-1]["snapshot_id"]
+        cur.last_progress_ts = newest_ts
+    context.update_cursor(cur.to_json())
+    events = [
+        snapshot_event(s, lag if s is new[-1] else None, dlq_total if s is new[-1] else None)
+        for s in new
+        if s["operation"] != "replace"
+    ]
+    return dg.SensorResult(
+        asset_events=events, skip_reason=None if events else f"{decision.action}: {decision.reason}"
+    )
+
+
+defs = dg.Definitions(
+    assets=[bronze_spec], jobs=[bronze_start, bronze_stop], sensors=[bronze_supervisor]
+)

@@ -1,0 +1,231 @@
+"""The AWS side of ``SparkJobRunner``: EMR Serverless through ``PipesEMRServerlessClient``.
+
+``start_job_run_params`` is pure: the whole request (entry point, packed Python environment,
+jars, S3 Tables catalog, CloudWatch logging that Pipes reads, client token) is built from
+settings and asserted on by tests; the runner only sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+
+from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.resources.spark_runner import SparkJobRunner, pipes_context
+from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
+
+ENTRY_POINTS = {
+    "bronze": "bronze_stream.py",
+    "silver": "silver_batch.py",
+    "quality": "quality_check.py",
+    "gold": "gold_batch.py",
+    "maintenance": "maintenance.py",
+}
+# Maven coordinates of the jars EMR needs beyond its own Spark; staged under <code>/jars/.
+JARS = (
+    "iceberg-spark-runtime-3.5_2.12-1.10.0.jar",
+    "iceberg-aws-bundle-1.10.0.jar",
+    "deequ-2.0.7-spark-3.5.jar",
+    "spark-sql-kafka-0-10_2.12-3.5.7.jar",
+    "spark-token-provider-kafka-0-10_2.12-3.5.7.jar",
+    "kafka-clients-3.4.1.jar",
+    "commons-pool2-2.11.1.jar",
+    "aws-msk-iam-auth-2.3.2-all.jar",
+)
+LOG_GROUP = "/aws/emr-serverless/wikistream"
+MSK_IAM_KAFKA_OPTIONS = (
+    "kafka.security.protocol=SASL_SSL",
+    "kafka.sasl.mechanism=AWS_MSK_IAM",
+    "kafka.sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
+    "kafka.sasl.client.callback.handler.class="
+    "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+)
+
+
+def code_prefix(aws: AwsSettings, version: str = "current") -> str:
+    return f"s3://{aws.artifacts_bucket}/code/{version}"
+
+
+def job_args(job: str, args: Sequence[str], aws: AwsSettings) -> list[str]:
+    """Job arguments on AWS: the S3 Tables catalog, MSK with IAM and S3 checkpoints for bronze."""
+    out = [
+        "--catalog-kind",
+        "s3tables",
+        "--warehouse",
+        aws.table_bucket_arn,
+        "--region",
+        aws.region,
+    ]
+    if job == "bronze":
+        out += [
+            "--bootstrap-servers",
+            aws.msk_bootstrap_servers,
+            "--checkpoint",
+            f"s3://{aws.artifacts_bucket}/checkpoints/bronze",
+        ]
+        for option in MSK_IAM_KAFKA_OPTIONS:
+            out += ["--kafka-option", option]
+    return out + list(args)
+
+
+def start_job_run_params(
+    job: str,
+    args: Sequence[str],
+    *,
+    aws: AwsSettings,
+    client_token: str,
+    mode: str = "BATCH",
+    version: str = "current",
+    tags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``emr-serverless:StartJobRun`` request for ``job``.
+
+    Args:
+        job: bronze, silver, quality, gold or maintenance.
+        args: the job's own arguments (e.g. ``--hours 2026-11-26T09``).
+        aws: the deployment's AWS settings (Terraform outputs).
+        client_token: idempotency token; the Dagster run id, so a retried launch is one job.
+        mode: ``BATCH``, or ``STREAMING`` for the long-running bronze job.
+        version: which staged code version to run.
+        tags: extra tags for the job run.
+    """
+    if job not in ENTRY_POINTS:
+        raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(ENTRY_POINTS)}")
+    if mode not in ("BATCH", "STREAMING"):
+        raise ValueError(f"mode {mode!r}: use BATCH or STREAMING")
+    prefix = code_prefix(aws, version)
+    conf = spark_conf(
+        CatalogConfig(kind="s3tables", warehouse=aws.table_bucket_arn, region=aws.region)
+    )
+    conf |= {
+        "spark.archives": f"{prefix}/wikistream-venv.tar.gz#environment",
+        "spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON": "./environment/bin/python",
+        "spark.emr-serverless.driverEnv.PYSPARK_PYTHON": "./environment/bin/python",
+        "spark.executorEnv.PYSPARK_PYTHON": "./environment/bin/python",
+        "spark.emr-serverless.driverEnv.SPARK_VERSION": "3.5",
+        "spark.jars": ",".join(f"{prefix}/jars/{jar}" for jar in JARS),
+        "spark.sql.shuffle.partitions": "16",
+    }
+    if mode == "STREAMING":
+        conf["spark.ui.retainedJobs"] = "100"
+        conf["spark.sql.streaming.numRecentProgressUpdates"] = "20"
+    submit = " ".join(f"--conf {k}={v}" for k, v in conf.items())
+    params: dict[str, Any] = {
+        "applicationId": aws.emr_application_id,
+        "executionRoleArn": aws.emr_execution_role_arn,
+        "clientToken": client_token,
+        "name": f"wikistream-{job}",
+        "mode": mode,
+        "jobDriver": {
+            "sparkSubmit": {
+                "entryPoint": f"{prefix}/spark_jobs/{ENTRY_POINTS[job]}",
+                "entryPointArguments": job_args(job, args, aws),
+                "sparkSubmitParameters": submit,
+            }
+        },
+        "configurationOverrides": {
+            "monitoringConfiguration": {
+                # Pipes reads the job's messages from CloudWatch: logging must stay on.
+                "cloudWatchLoggingConfiguration": {
+                    "enabled": True,
+                    "logGroupName": LOG_GROUP,
+                    "logStreamNamePrefix": job,
+                },
+                "s3MonitoringConfiguration": {"logUri": f"s3://{aws.artifacts_bucket}/logs/emr/"},
+            }
+        },
+        "tags": {"project": "wikistream", "job": job, **(tags or {})},
+    }
+    if mode == "STREAMING":
+        params["retryPolicy"] = {"maxFailedAttemptsPerHour": 5}
+    return params
+
+
+class EmrServerlessSparkRunner(SparkJobRunner):
+    """Submits jobs to the EMR Serverless application created by Terraform (``infra/``)."""
+
+    region: str
+    emr_application_id: str
+    emr_execution_role_arn: str
+    artifacts_bucket: str
+    table_bucket_arn: str
+    msk_bootstrap_servers: str
+    endpoint_url: str | None = None  # moto's server in contract tests
+    poll_interval: float = 10.0
+
+    @classmethod
+    def from_settings(cls, aws: AwsSettings, **kw: Any) -> EmrServerlessSparkRunner:
+        return cls(
+            region=aws.region,
+            emr_application_id=aws.emr_application_id,
+            emr_execution_role_arn=aws.emr_execution_role_arn,
+            artifacts_bucket=aws.artifacts_bucket,
+            table_bucket_arn=aws.table_bucket_arn,
+            msk_bootstrap_servers=aws.msk_bootstrap_servers,
+            **kw,
+        )
+
+    def aws(self) -> AwsSettings:
+        return AwsSettings(
+            region=self.region,
+            emr_application_id=self.emr_application_id,
+            emr_execution_role_arn=self.emr_execution_role_arn,
+            artifacts_bucket=self.artifacts_bucket,
+            table_bucket_arn=self.table_bucket_arn,
+            msk_bootstrap_servers=self.msk_bootstrap_servers,
+        )
+
+    def _client(self, service: str):
+        import boto3
+
+        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url)
+
+    def pipes_client(self) -> dg.PipesClient:
+        from dagster_aws.pipes import PipesCloudWatchMessageReader, PipesEMRServerlessClient
+
+        class _Client(PipesEMRServerlessClient):
+            """Remembers the job run id so a failure can be reported with EMR's reason."""
+
+            job_run_id: str | None = None
+
+            def _start(self, context, params):
+                response = super()._start(context, params)
+                self.job_run_id = response["jobRunId"]
+                return response
+
+        return _Client(
+            client=self._client("emr-serverless"),
+            message_reader=PipesCloudWatchMessageReader(client=self._client("logs")),
+            poll_interval=self.poll_interval,
+        )
+
+    def run(self, context, job, args, extras=None):
+        params = start_job_run_params(
+            job,
+            args,
+            aws=self.aws(),
+            client_token=context.run_id,
+            tags={"dagster-run-id": context.run_id},
+        )
+        client = self.pipes_client()
+        try:
+            return client.run(
+                context=pipes_context(context),
+                start_job_run_params=params,
+                extras=dict(extras or {}),
+            )
+        except Exception as exc:
+            if client.job_run_id is None:
+                raise
+            run = self._client("emr-serverless").get_job_run(
+                applicationId=self.emr_application_id, jobRunId=client.job_run_id
+            )["jobRun"]
+            if run["state"] == "SUCCESS":
+                raise
+            raise dg.Failure(
+                description=f"EMR Serverless job run {client.job_run_id} ({job}) ended "
+                f"{run['state']}: {run.get('stateDetails') or 'no details given'}",
+                metadata={"job_run_id": client.job_run_id, "state": run["state"]},
+            ) from exc

@@ -1,0 +1,77 @@
+"""``SparkJobRunner``: run one Spark job through Dagster Pipes, locally or on EMR Serverless.
+
+Asset bodies only call ``runner.run(context, job, args)``; which engine runs the job is decided
+by the deployment (``definitions.py``). Tests use a fake with the same interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+
+from wikistream_dagster.config import Settings, load_settings
+
+
+def pipes_context(context):
+    """Pipes clients take an asset or op context; a check step passes its op context."""
+    if isinstance(context, dg.AssetCheckExecutionContext):
+        return context.op_execution_context
+    return context
+
+
+class SparkJobRunner(dg.ConfigurableResource):
+    """Interface: run ``job`` (bronze, silver, quality, gold, maintenance) with ``args``."""
+
+    def run(
+        self,
+        context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+        job: str,
+        args: Sequence[str],
+        extras: Mapping[str, Any] | None = None,
+    ) -> dg.PipesClientCompletedInvocation:
+        raise NotImplementedError
+
+
+class LocalSparkRunner(SparkJobRunner):
+    """``spark-submit`` in local mode via ``PipesSubprocessClient`` (the laptop stack)."""
+
+    root: str
+    state_dir: str
+    cache_dir: str
+    catalog_port: int
+    kafka_port: int
+    driver_memory: str = "1g"
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> LocalSparkRunner:
+        return cls(
+            root=str(s.root),
+            state_dir=str(s.state_dir),
+            cache_dir=str(s.cache_dir),
+            catalog_port=s.catalog_port,
+            kafka_port=s.kafka_port,
+        )
+
+    def settings(self) -> Settings:
+        return load_settings(
+            {
+                "WIKISTREAM_ROOT": self.root,
+                "WIKISTREAM_STATE_DIR": self.state_dir,
+                "WIKISTREAM_CACHE_DIR": self.cache_dir,
+                "WIKISTREAM_CATALOG_PORT": str(self.catalog_port),
+                "WIKISTREAM_KAFKA_PORT": str(self.kafka_port),
+            }
+        )
+
+    def run(self, context, job, args, extras=None):
+        from wikistream_dagster.local import catalog, spark_submit
+
+        s = self.settings()
+        jars = spark_submit.prepare(s)
+        catalog.start(s)
+        cmd = spark_submit.spark_submit_command(s, job, list(args), jars, self.driver_memory)
+        context.log.info(f"spark-submit {job} {' '.join(args)}")
+        client = dg.PipesSubprocessClient(env=spark_submit.spark_submit_env(s), cwd=self.root)
+        return client.run(context=pipes_context(context), command=cmd, extras=dict(extras or {}))

@@ -1,0 +1,111 @@
+"""Silver job: bronze rows not processed yet -> ``silver.wiki_events_cleaned`` (MERGE on id).
+
+Incremental: silver's snapshot summary records the bronze snapshot it has processed up to
+(``wikistream.bronze-snapshot-id``), atomically with the rows; the next run reads only bronze
+appends after it (Iceberg incremental read). ``--hours`` instead rebuilds those hour partitions
+from bronze (backfill after a logic change).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from wikistream_dagster.spark_jobs import hours as H
+from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs.session import build_session
+from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
+from wikistream_dagster.spark_jobs.transforms.bronze import hour_partitions
+from wikistream_dagster.spark_jobs.transforms.silver import clean
+
+log = logging.getLogger(__name__)
+
+PROGRESS = iceberg.PREFIX + "bronze-snapshot-id"
+HOURS = iceberg.PREFIX + "hours"
+RUN_ID = iceberg.PREFIX + "run-id"
+
+
+def _bronze_increment(spark: SparkSession, start: int | None, end: int) -> DataFrame:
+    reader = spark.read.format("iceberg")
+    if start is not None and iceberg.snapshot_exists(spark, BRONZE, start):
+        return (reader.option("start-snapshot-id", str(start))
+                .option("end-snapshot-id", str(end)).load(qualified(BRONZE)))
+    if start is not None:
+        log.warning("bronze snapshot %s expired: rescanning bronze (MERGE keeps it exact)", start)
+    return reader.option("snapshot-id", str(end)).load(qualified(BRONZE))
+
+
+def run(spark: SparkSession, hours: list[H.Hour] | None = None,
+        run_id: str | None = None, bronze_end: int | None = None) -> dict[str, Any]:
+    """Process new bronze rows (or rebuild ``hours``) into silver; return what happened.
+
+    ``bronze_end`` pins the last bronze snapshot to read (the one Dagster's schedule saw when
+    it chose the run's hours), so rows committed meanwhile wait for the next run.
+    """
+    ensure_tables(spark, BRONZE, SILVER)
+    run_id = run_id or uuid.uuid4().hex
+    end = bronze_end or iceberg.current_snapshot_id(spark, BRONZE)
+    start_raw = iceberg.latest_property(spark, SILVER, PROGRESS)
+    start = int(start_raw) if start_raw else None
+    result: dict[str, Any] = {
+        "run_id": run_id, "bronze_snapshot_start": start, "bronze_snapshot_end": end,
+        "mode": "hours" if hours else "incremental",
+    }
+    if end is None or (not hours and start == end):
+        log.info("silver is up to date with bronze (snapshot %s)", end)
+        return result | {"rows_read": 0, "rows_written": 0, "hours": []}
+
+    if hours:
+        bronze = spark.table(qualified(BRONZE)).where(H.predicate(hours))
+        silver = clean(bronze).where(H.predicate(hours)).cache()
+    else:
+        silver = clean(_bronze_increment(spark, start, end)).cache()
+    touched = hour_partitions(silver)
+    props = {RUN_ID: run_id, HOURS: ",".join(H.format_hour(h) for h in touched)}
+    if not hours:
+        props[PROGRESS] = str(end)  # only incremental runs move the pointer
+    rows_read = silver.count()
+    before = iceberg.current_snapshot_id(spark, SILVER)
+    if hours:
+        iceberg.overwrite_partitions(silver, SILVER, props)
+    elif rows_read:
+        iceberg.merge_insert_new(spark, silver, SILVER, "event_id", H.predicate(touched, "t"),
+                                 props)
+    silver.unpersist()
+    after = iceberg.current_snapshot_id(spark, SILVER)
+    written = 0
+    if after != before:
+        written = int(iceberg.current_snapshot(spark, SILVER)["summary"].get("added-records", 0))
+    return result | {
+        "rows_read": rows_read, "rows_written": written, "silver_snapshot_id": after,
+        "hours": [H.format_hour(h) for h in touched],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = runtime.base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--hours", action="append", default=None,
+                        help="rebuild these UTC hours, e.g. 2018-03-07T16 (repeat or comma-list)")
+    parser.add_argument("--bronze-snapshot-end", type=int, default=None,
+                        help="incremental mode: read bronze up to this snapshot (default: newest)")
+    args = runtime.parse_args(parser, argv)
+    spark = build_session("wikistream-silver", runtime.catalog_config(args))
+    with runtime.reporter() as report:
+        result = run(spark, H.parse_hours(args.hours) or None,
+                     bronze_end=args.bronze_snapshot_end)
+        report.materialized(SILVER, {
+            "rows_read": result["rows_read"], "rows_written": result["rows_written"],
+            "hours": result["hours"], "snapshot_id": str(result.get("silver_snapshot_id")),
+            "bronze_snapshot_end": str(result["bronze_snapshot_end"]),
+        })
+        runtime.write_result(args, result)
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

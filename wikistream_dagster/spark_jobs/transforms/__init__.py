@@ -1,0 +1,1 @@
+"""Pure DataFrame -> DataFrame functions of the medallion jobs, unit-tested directly."""

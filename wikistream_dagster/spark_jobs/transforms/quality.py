@@ -1,0 +1,161 @@
+"""Deequ constraints on silver rows, returned as plain dicts shaped like Dagster asset checks.
+
+Each constraint is its own Deequ ``Check`` named like the asset check it becomes, so results map
+one to one. Blocking constraints (Deequ level Error) fail the run and stop gold.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+os.environ.setdefault("SPARK_VERSION", "3.5")  # pydeequ refuses to import without it
+
+from pydeequ.checks import Check, CheckLevel  # noqa: E402
+from pydeequ.verification import VerificationResult, VerificationSuite  # noqa: E402
+from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+from pyspark.sql import types as T  # noqa: E402
+
+KNOWN_TYPES = ("edit", "new", "log", "categorize", "external")
+FUTURE_TOLERANCE = "INTERVAL 10 MINUTES"
+
+# The first label of the domain (the second after "www.") starts the wiki id:
+# en.wikipedia.org -> enwiki, www.wikidata.org -> wikidatawiki, zh-min-nan... -> zh_min_nanwiki.
+_DOMAIN_KEY = (
+    "replace(CASE WHEN split(domain, '[.]')[0] = 'www' THEN split(domain, '[.]')[1] "
+    "ELSE split(domain, '[.]')[0] END, '-', '_')"
+)
+
+
+def _all(x: float) -> bool:
+    return x == 1.0
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One data-quality rule: ``name`` is the asset check name Dagster shows."""
+
+    name: str
+    description: str
+    blocking: bool
+    add: Callable[[Check], Check]
+
+
+def _compliance(name: str, condition: str, at_least: float = 1.0) -> Callable[[Check], Check]:
+    def add(check: Check) -> Check:
+        return check.satisfies(condition, name, lambda x: x >= at_least)
+
+    return add
+
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint("event_id_complete", "every row has an event id", True,
+               lambda c: c.isComplete("event_id")),
+    Constraint("event_time_complete", "every row has an event time", True,
+               lambda c: c.isComplete("event_time")),
+    Constraint("event_id_unique", "event ids are unique", True,
+               lambda c: c.isUnique("event_id")),
+    Constraint("wiki_complete", "every row names its wiki", True,
+               lambda c: c.isComplete("wiki")),
+    Constraint("type_known", f"type is one of {', '.join(KNOWN_TYPES)}", True,
+               lambda c: c.isContainedIn("type", list(KNOWN_TYPES), _all)),
+    Constraint("event_time_not_future", "event time at most 10 minutes in the future", True,
+               _compliance("event_time_not_future",
+                           f"event_time <= current_timestamp() + {FUTURE_TOLERANCE}")),
+    Constraint("event_time_plausible", "event time after Wikipedia's launch (2001-01-15)", False,
+               _compliance("event_time_plausible", "event_time >= TIMESTAMP'2001-01-15'")),
+    Constraint("namespace_in_range", "namespace between -2 and 15000", False,
+               _compliance("namespace_in_range",
+                           "namespace IS NULL OR namespace BETWEEN -2 AND 15000")),
+    Constraint("title_length", "title at most 255 characters", False,
+               _compliance("title_length", "title IS NULL OR char_length(title) <= 255")),
+    Constraint("user_length", "user name at most 255 characters", False,
+               _compliance("user_length", "user IS NULL OR char_length(user) <= 255")),
+    Constraint("comment_length", "comment at most 1000 characters", False,
+               _compliance("comment_length", "comment IS NULL OR char_length(comment) <= 1000")),
+    Constraint("byte_delta_plausible", "byte delta within a page's maximum size (4 MiB)", False,
+               _compliance("byte_delta_plausible",
+                           "byte_delta IS NULL OR abs(byte_delta) <= 4194304")),
+    Constraint("revision_ids_increase", "an edit's new revision id is above the old one", False,
+               _compliance("revision_ids_increase",
+                           "type <> 'edit' OR revision_new > coalesce(revision_old, 0)")),
+    Constraint("wiki_domain_consistent", "wiki id matches the domain (>= 99% of rows)", False,
+               _compliance("wiki_domain_consistent",
+                           f"domain IS NULL OR wiki LIKE concat({_DOMAIN_KEY}, '%')", 0.99)),
+)
+
+
+def _metric_for(constraint: str, metrics: list[dict[str, Any]]) -> tuple[str | None, float | None]:
+    """Find the Deequ metric a constraint string refers to (``Completeness(event_id,...``)."""
+    for m in metrics:
+        name, instance = m["name"], m["instance"]
+        if f"{name}({instance}," in constraint or f"{name}(List({instance})" in constraint:
+            return name, m["value"]
+    return None, None
+
+
+def run_checks(spark: SparkSession, rows: DataFrame,
+               constraints: tuple[Constraint, ...] = CONSTRAINTS) -> dict[str, Any]:
+    """Run ``constraints`` over ``rows`` with Deequ.
+
+    Returns:
+        ``{"status": passed|warning|failed|skipped, "rows": n, "results": [...]}`` where each
+        result has ``check_name``, ``description``, ``blocking``, ``severity`` (ERROR/WARN),
+        ``passed``, ``status``, ``metric``, ``value`` and ``message``.
+    """
+    n = rows.count()
+    if n == 0:
+        return {"status": "skipped", "rows": 0, "results": []}
+    suite = VerificationSuite(spark).onData(rows)
+    for c in constraints:
+        level = CheckLevel.Error if c.blocking else CheckLevel.Warning
+        suite = suite.addCheck(c.add(Check(spark, level, c.name)))
+    result = suite.run()
+    checks = VerificationResult.checkResultsAsDataFrame(spark, result).collect()
+    metrics = [r.asDict() for r in
+               VerificationResult.successMetricsAsDataFrame(spark, result).collect()]
+    by_name = {r["check"]: r for r in checks}
+    results = []
+    for c in constraints:
+        row = by_name[c.name]
+        passed = row["constraint_status"] == "Success"
+        metric, value = _metric_for(row["constraint"], metrics)
+        results.append({
+            "check_name": c.name,
+            "description": c.description,
+            "blocking": c.blocking,
+            "severity": "ERROR" if c.blocking else "WARN",
+            "passed": passed,
+            "status": "passed" if passed else "failed",
+            "metric": metric,
+            "value": value,
+            "message": row["constraint_message"] or "",
+        })
+    failed = [r for r in results if not r["passed"]]
+    status = ("failed" if any(r["blocking"] for r in failed)
+              else "warning" if failed else "passed")
+    return {"status": status, "rows": n, "results": results}
+
+
+HISTORY_SCHEMA = T.StructType([
+    T.StructField("run_id", T.StringType()), T.StructField("checked_at", T.TimestampType()),
+    T.StructField("scope", T.StringType()), T.StructField("rows", T.LongType()),
+    T.StructField("check_name", T.StringType()), T.StructField("constraint", T.StringType()),
+    T.StructField("status", T.StringType()), T.StructField("blocking", T.BooleanType()),
+    T.StructField("metric_value", T.DoubleType()), T.StructField("message", T.StringType()),
+])
+
+
+def history_rows(spark: SparkSession, outcome: dict[str, Any], run_id: str, scope: str,
+                 checked_at: datetime | None = None) -> DataFrame:
+    """The outcome as ``silver.quality_history`` rows (one per constraint)."""
+    at = checked_at or datetime.now(UTC)  # aware: pyspark would read a naive one as local
+    data = [
+        (run_id, at, scope, outcome["rows"], r["check_name"], r["description"], r["status"],
+         r["blocking"], None if r["value"] is None else float(r["value"]), r["message"])
+        for r in outcome["results"]
+    ]
+    return spark.createDataFrame(data, HISTORY_SCHEMA)
