@@ -73,6 +73,7 @@ class Settings:
     producer_metrics_port: int = 9108
     dagster_port: int = 3000
     kafka_heap_mb: int = 512
+    autostart: bool = True  # bronze supervisor and 5-minute schedule start with Dagster
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @property
@@ -117,6 +118,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean: set it to true or false")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Parse settings from environment variables (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -142,5 +154,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         replay_port=_int(env, "WIKISTREAM_REPLAY_PORT", 8765),
         producer_metrics_port=_int(env, "WIKISTREAM_PRODUCER_METRICS_PORT", 9108),
         dagster_port=_int(env, "WIKISTREAM_DAGSTER_PORT", 3000),
+        autostart=_bool(env, "WIKISTREAM_AUTOSTART", True),
         aws=aws,
     )

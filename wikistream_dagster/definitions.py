@@ -49,7 +49,11 @@ def build_definitions(settings: Settings, resources: dict | None = None) -> dg.D
             aws_resources(settings) if settings.deployment == "aws" else local_resources(settings)
         )
     merged = dg.Definitions.merge(
-        sources.defs, bronze.defs, silver.defs, gold.defs, automation.defs
+        sources.defs,
+        bronze.build_defs(settings.autostart),
+        silver.defs,
+        gold.defs,
+        automation.build_defs(settings.autostart),
     )
     return dg.Definitions.merge(merged, dg.Definitions(resources=resources))
 

@@ -56,14 +56,7 @@ def medallion_request(
     )
 
 
-@dg.schedule(
-    job=medallion_job,
-    cron_schedule="*/5 * * * *",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every 5 minutes: if bronze has new snapshots, run silver, the quality "
-    "checks and gold for the hours they touched.",
-)
-def medallion_every_5_minutes(context: dg.ScheduleEvaluationContext, lake: LakeReader):
+def _medallion_tick(context: dg.ScheduleEvaluationContext, lake: LakeReader):
     return medallion_request(lake)
 
 
@@ -76,6 +69,23 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, alerter: Alerter):
     )
 
 
-defs = dg.Definitions(
-    jobs=[medallion_job], schedules=[medallion_every_5_minutes], sensors=[alert_on_run_failure]
-)
+def make_schedule(autostart: bool = True) -> dg.ScheduleDefinition:
+    """The 5-minute medallion schedule; with ``autostart`` it runs as soon as Dagster starts."""
+    status = dg.DefaultScheduleStatus.RUNNING if autostart else dg.DefaultScheduleStatus.STOPPED
+    return dg.schedule(
+        name="medallion_every_5_minutes",
+        job=medallion_job,
+        cron_schedule="*/5 * * * *",
+        default_status=status,
+        description="Every 5 minutes: if bronze has new snapshots, run silver, the quality "
+        "checks and gold for the hours they touched.",
+    )(_medallion_tick)
+
+
+medallion_every_5_minutes = make_schedule()
+
+
+def build_defs(autostart: bool = True) -> dg.Definitions:
+    return dg.Definitions(
+        jobs=[medallion_job], schedules=[make_schedule(autostart)], sensors=[alert_on_run_failure]
+    )

@@ -93,15 +93,7 @@ def snapshot_event(snap: dict, lag: int | None, dlq_total: int | None) -> dg.Ass
     return dg.AssetMaterialization(BRONZE, metadata=meta)
 
 
-@dg.sensor(
-    name="bronze_supervisor",
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Keeps the bronze streaming job in its desired state and reports bronze "
-    "materializations from its Iceberg snapshots. Turning this sensor off leaves the job "
-    "as it is (running or not) without supervision.",
-)
-def bronze_supervisor(
+def _supervise(
     context: dg.SensorEvaluationContext,
     streaming: StreamingRunner,
     lake: LakeReader,
@@ -150,6 +142,23 @@ def bronze_supervisor(
     )
 
 
-defs = dg.Definitions(
-    assets=[bronze_spec], jobs=[bronze_start, bronze_stop], sensors=[bronze_supervisor]
-)
+def make_supervisor(autostart: bool = True) -> dg.SensorDefinition:
+    """The supervisor sensor; with ``autostart`` it runs as soon as Dagster starts."""
+    status = dg.DefaultSensorStatus.RUNNING if autostart else dg.DefaultSensorStatus.STOPPED
+    return dg.sensor(
+        name="bronze_supervisor",
+        minimum_interval_seconds=30,
+        default_status=status,
+        description="Keeps the bronze streaming job in its desired state and reports bronze "
+        "materializations from its Iceberg snapshots. Turning this sensor off leaves the job "
+        "as it is (running or not) without supervision.",
+    )(_supervise)
+
+
+bronze_supervisor = make_supervisor()
+
+
+def build_defs(autostart: bool = True) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[bronze_spec], jobs=[bronze_start, bronze_stop], sensors=[make_supervisor(autostart)]
+    )

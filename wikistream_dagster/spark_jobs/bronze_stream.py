@@ -21,24 +21,14 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import iceberg, kafka_io, runtime
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_like, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms import bronze as T
 
 log = logging.getLogger(__name__)
 
-WATERMARK = "5 minutes"
 P = iceberg.PREFIX
-
-
-def kafka_dlq_sink(bootstrap: str, topic: str, options: dict[str, str]
-                   ) -> Callable[[DataFrame], None]:
-    """Write dead letters (key/value frames) to ``topic``."""
-    def write(df: DataFrame) -> None:
-        (df.write.format("kafka").option("kafka.bootstrap.servers", bootstrap)
-         .option("topic", topic).options(**options).save())
-    return write
 
 
 class BronzeBatchWriter:
@@ -70,30 +60,40 @@ class BronzeBatchWriter:
         self.totals["batches"] += 1
         log.info("bronze batch %s", json.dumps(stats, default=str))
 
-    def _write(self, spark: SparkSession, parsed: DataFrame, batch_id: int) -> dict[str, Any]:
+    @staticmethod
+    def _facts(parsed: DataFrame) -> dict[str, Any]:
+        """One pass over the batch: counts, Kafka offset ranges, hours touched, max event time."""
         valid_row = F.col("dlq_reason").isNull() & ~F.col("is_canary")
-        counts = parsed.groupBy(
+        groups = parsed.groupBy(
             F.col("dlq_reason").isNotNull().alias("dlq"), "is_canary", "kafka_topic",
             "kafka_partition", F.when(valid_row, F.to_date("event_time")).alias("day"),
             F.when(valid_row, F.hour("event_time")).alias("hour"),
         ).agg(F.count(F.lit(1)).alias("n"), F.min("kafka_offset").alias("lo"),
               F.max("kafka_offset").alias("hi"), F.max("event_time").alias("max_time")).collect()
-        records = sum(r["n"] for r in counts)
-        dlq = sum(r["n"] for r in counts if r["dlq"])
-        canary = sum(r["n"] for r in counts if r["is_canary"] and not r["dlq"])
         offsets: dict[str, dict[str, list[int]]] = {}
-        for r in counts:
+        for r in groups:
             span = offsets.setdefault(r["kafka_topic"], {}).setdefault(
                 str(r["kafka_partition"]), [r["lo"], r["hi"] + 1])
             span[0], span[1] = min(span[0], r["lo"]), max(span[1], r["hi"] + 1)
-        partitions = sorted({(r["day"], r["hour"]) for r in counts if r["day"] is not None})
-        max_time = max((r["max_time"] for r in counts if r["day"] is not None), default=None)
-        if dlq and self.dlq_sink is not None:
+        valid = [r for r in groups if r["day"] is not None]
+        return {
+            "records": sum(r["n"] for r in groups),
+            "dlq": sum(r["n"] for r in groups if r["dlq"]),
+            "canary": sum(r["n"] for r in groups if r["is_canary"] and not r["dlq"]),
+            "valid": sum(r["n"] for r in valid),
+            "kafka_offsets": offsets,
+            "partitions": sorted({(r["day"], r["hour"]) for r in valid}),
+            "max_event_time": max((r["max_time"] for r in valid), default=None),
+        }
+
+    def _write(self, spark: SparkSession, parsed: DataFrame, batch_id: int) -> dict[str, Any]:
+        facts = self._facts(parsed)
+        partitions = facts.pop("partitions")
+        valid = facts.pop("valid")
+        stats = {"batch_id": batch_id, **facts, "duplicates": 0, "inserted": 0,
+                 "hours": [H.format_hour(h) for h in partitions]}
+        if facts["dlq"] and self.dlq_sink is not None:
             self.dlq_sink(T.dead_letters(parsed, batch_id))
-        valid = records - dlq - canary
-        stats = {"batch_id": batch_id, "records": records, "dlq": dlq, "canary": canary,
-                 "duplicates": 0, "inserted": 0, "hours": [H.format_hour(h) for h in partitions],
-                 "kafka_offsets": offsets, "max_event_time": max_time}
         if not valid:
             return stats
         rows = T.bronze_rows(parsed, batch_id)
@@ -103,12 +103,11 @@ class BronzeBatchWriter:
             rows = T.dedup(rows)
         props = {
             P + "batch-id": str(batch_id),
-            P + "kafka-offsets": json.dumps(offsets, sort_keys=True),
-            P + "records": str(records),
-            P + "dlq-records": str(dlq),
-            P + "canary-records": str(canary),
-            P + "max-event-time": str(max_time),
-            P + "hours": ",".join(stats["hours"]),  # what silver/gold must recompute
+            P + "kafka-offsets": json.dumps(facts["kafka_offsets"], sort_keys=True),
+            P + "records": str(facts["records"]),
+            P + "dlq-records": str(facts["dlq"]),
+            P + "canary-records": str(facts["canary"]),
+            P + "max-event-time": str(facts["max_event_time"]),
             P + "checkpoint": self.checkpoint,
         }
         before = iceberg.current_snapshot_id(spark, BRONZE)
@@ -121,37 +120,13 @@ class BronzeBatchWriter:
         return stats
 
 
-def kafka_stream(spark: SparkSession, bootstrap: str, topic: str, max_offsets: int,
-                 options: dict[str, str], starting: str = "earliest") -> DataFrame:
-    """The parsed Kafka stream with a 5-minute event-time watermark.
-
-    The watermark tracks event-time progress (query progress shows it); nothing stateful uses
-    it, so late events are still written: exactness comes from the MERGE, not from state.
-    """
-    raw = (spark.readStream.format("kafka")
-           .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)
-           .option("startingOffsets", starting).option("maxOffsetsPerTrigger", str(max_offsets))
-           .option("failOnDataLoss", "false").options(**options).load())
-    return T.parse_kafka(raw).withWatermark("event_time", WATERMARK)
-
-
-def _kafka_options(pairs: list[str] | None) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.startswith("kafka."):
-            raise SystemExit(f"--kafka-option {pair!r}: expected kafka.<setting>=<value>")
-        out[key] = value
-    return out
-
-
 def start_merge(spark: SparkSession, args, options: dict[str, str]
                 ) -> tuple[StreamingQuery, BronzeBatchWriter]:
     """The production sink: foreachBatch -> DLQ + deduplicated MERGE into ``bronze``."""
     ensure_tables(spark, BRONZE)
     writer = BronzeBatchWriter(
-        kafka_dlq_sink(args.bootstrap_servers, args.dlq_topic, options), args.checkpoint)
-    stream = kafka_stream(spark, args.bootstrap_servers, args.topic,
+        kafka_io.dlq_sink(args.bootstrap_servers, args.dlq_topic, options), args.checkpoint)
+    stream = kafka_io.kafka_stream(spark, args.bootstrap_servers, args.topic,
                           args.max_offsets_per_trigger, options)
     query = (stream.writeStream.queryName("bronze").foreachBatch(writer)
              .option("checkpointLocation", args.checkpoint).trigger(**_trigger(args)).start())
@@ -162,7 +137,7 @@ def start_append(spark: SparkSession, args, options: dict[str, str]) -> Streamin
     """Benchmark baseline: Spark's native Iceberg append sink (no DLQ, no dedup) into
     ``args.table``, same parsing and columns."""
     ensure_like(spark, args.table, BRONZE)
-    stream = kafka_stream(spark, args.bootstrap_servers, args.topic,
+    stream = kafka_io.kafka_stream(spark, args.bootstrap_servers, args.topic,
                           args.max_offsets_per_trigger, options)
     rows = T.bronze_rows(stream, -1)
     return (rows.writeStream.queryName("bronze-append").format("iceberg").outputMode("append")
@@ -204,11 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-offsets-per-trigger", type=int, default=50_000)
     parser.add_argument("--kafka-option", action="append", default=None,
                         help="extra Kafka client setting, e.g. kafka.security.protocol=SASL_SSL")
+    parser.add_argument("--msk-iam", action="store_true",
+                        help="authenticate to Amazon MSK with IAM (SASL_SSL, AWS_MSK_IAM)")
     parser.add_argument("--sink", choices=["merge", "append"], default="merge",
                         help="append: Spark's native Iceberg sink, for benchmarks only")
     parser.add_argument("--table", default=BRONZE, help="target of --sink append")
     args = runtime.parse_args(parser, argv)
-    options = _kafka_options(args.kafka_option)
+    options = kafka_io.parse_options(args.kafka_option)
+    if args.msk_iam:
+        options = kafka_io.MSK_IAM_OPTIONS | options
     spark = build_session("wikistream-bronze", runtime.catalog_config(args))
     with runtime.reporter() as report:
         started = time.monotonic()

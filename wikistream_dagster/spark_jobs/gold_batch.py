@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -30,11 +31,11 @@ log = logging.getLogger(__name__)
 GOLD_TABLES = (HOURLY_STATS, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
 
 
-def _write(df: DataFrame, table: str, props: dict[str, str]) -> int:
-    """Overwrite the hour partitions present in ``df``; return the rows written."""
+def _write(df: DataFrame, table: str, hours: str, props: dict[str, str]) -> int:
+    """Replace the ``hours`` (a predicate) of ``table`` with ``df``; return the rows written."""
     spark = df.sparkSession
     before = iceberg.current_snapshot_id(spark, table)
-    iceberg.overwrite_partitions(df, table, props)
+    iceberg.overwrite_where(df, table, hours, props)
     snap = iceberg.current_snapshot(spark, table)
     if snap is None or snap["snapshot_id"] == before:
         return 0
@@ -64,12 +65,20 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
 
     stats = gold.hourly_edit_stats(silver.where(only)).cache()
     scores = risk.score_edits(silver.where(context)).where(only).cache()
-    rows = {
-        HOURLY_STATS: _write(stats, HOURLY_STATS, props),
-        ENTITY_TRENDS: _write(gold.entity_trends(silver, target), ENTITY_TRENDS, props),
-        RISK_SCORES: _write(scores, RISK_SCORES, props),
-        EDITOR_RISK: _write(risk.editor_risk(scores), EDITOR_RISK, props),
+    outputs = {
+        HOURLY_STATS: stats,
+        ENTITY_TRENDS: gold.entity_trends(silver, target),
+        RISK_SCORES: scores,
+        EDITOR_RISK: risk.editor_risk(scores),
     }
+    silver.count()  # materialise the shared input once, before two writers read it
+    # Two chains of writes run at once (Spark runs jobs from several threads concurrently), so
+    # one table's planning and commit overlap another's compute on the two cores. Risk scores
+    # are written before the rollup that reads their cache.
+    chains = [(HOURLY_STATS, ENTITY_TRENDS), (RISK_SCORES, EDITOR_RISK)]
+    with ThreadPoolExecutor(max_workers=len(chains)) as pool:
+        done = pool.map(lambda ts: {t: _write(outputs[t], t, only, props) for t in ts}, chains)
+        rows = {t: n for part in done for t, n in part.items()}
     summary = stats.agg(
         F.sum("events").alias("events"),
         (F.sum("bot_events") / F.sum("events")).alias("bot_share"),

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from wikistream_dagster.spark_jobs.tables import qualified
 
@@ -73,12 +74,13 @@ def merge_insert_new(spark: SparkSession, source: DataFrame, table: str, key: st
     return time.monotonic() - started
 
 
-def overwrite_partitions(df: DataFrame, table: str, props: Mapping[str, str]) -> None:
-    """Replace exactly the partitions present in ``df`` (dynamic overwrite), atomically."""
+def overwrite_where(df: DataFrame, table: str, condition: str, props: Mapping[str, str]) -> None:
+    """Replace every row matching ``condition`` (e.g. the affected hours) with ``df``, in one
+    atomic commit; an hour that has no rows any more ends up empty, not stale."""
     writer = df.writeTo(qualified(table))
     for k, v in props.items():
         writer = writer.option(f"snapshot-property.{k}", str(v))
-    writer.overwritePartitions()
+    writer.overwrite(F.expr(condition))
 
 
 def append(df: DataFrame, table: str, props: Mapping[str, str]) -> None:

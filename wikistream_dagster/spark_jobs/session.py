@@ -17,7 +17,6 @@ BASE_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
-    "spark.sql.sources.partitionOverwriteMode": "dynamic",
     "spark.sql.iceberg.check-ordering": "false",
     "spark.ui.retainedJobs": "50",
     "spark.ui.retainedStages": "50",

@@ -19,7 +19,6 @@ from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
-from wikistream_dagster.spark_jobs.transforms.bronze import hour_partitions
 from wikistream_dagster.spark_jobs.transforms.silver import clean
 
 log = logging.getLogger(__name__)
@@ -64,14 +63,15 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
         silver = clean(bronze).where(H.predicate(hours)).cache()
     else:
         silver = clean(_bronze_increment(spark, start, end)).cache()
-    touched = hour_partitions(silver)
+    per_hour = silver.groupBy("event_date", "event_hour").count().collect()  # fills the cache
+    touched = sorted((r["event_date"], r["event_hour"]) for r in per_hour)
+    rows_read = sum(r["count"] for r in per_hour)
     props = {RUN_ID: run_id, HOURS: ",".join(H.format_hour(h) for h in touched)}
     if not hours:
         props[PROGRESS] = str(end)  # only incremental runs move the pointer
-    rows_read = silver.count()
     before = iceberg.current_snapshot_id(spark, SILVER)
     if hours:
-        iceberg.overwrite_partitions(silver, SILVER, props)
+        iceberg.overwrite_where(silver, SILVER, H.predicate(hours), props)
     elif rows_read:
         iceberg.merge_insert_new(spark, silver, SILVER, "event_id", H.predicate(touched, "t"),
                                  props)
