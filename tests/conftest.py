@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.local import catalog as catalog_service
 from wikistream_dagster.local import kafka
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +48,11 @@ def kafka_broker(stack_settings):
     kafka.start(stack_settings)
     yield stack_settings.kafka_bootstrap
     kafka.stop(stack_settings)
+
+
+@pytest.fixture(scope="session")
+def catalog(stack_settings):
+    """The local Iceberg REST catalog on a free port with the temp state dir; yields settings."""
+    catalog_service.start(stack_settings)
+    yield stack_settings
+    catalog_service.stop(stack_settings)

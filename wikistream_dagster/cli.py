@@ -113,14 +113,20 @@ def _cmd_record(args, settings) -> int:
 def _cmd_up(args, settings) -> int:
     from wikistream_dagster.local import stack
 
-    return stack.up(settings, source=args.source, with_dagster=not args.no_dagster)
+    return stack.up(
+        settings,
+        source=args.source,
+        with_dagster=not args.no_dagster,
+        replay_speed=args.replay_speed,
+    )
 
 
 def _cmd_bench(args, settings) -> int:
     import importlib
 
     bench = importlib.import_module(f"wikistream_dagster.bench.{args.what}")
-    figures = bench.run_bench(settings, events=args.events)
+    kwargs = {"minutes": args.minutes} if args.what == "e2e" and args.minutes else {}
+    figures = bench.run_bench(settings, events=args.events, **kwargs)
     if args.json:
         print(json.dumps(figures))
     return 0
@@ -233,9 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_record)
 
     s = sub.add_parser("bench", help="benchmarks that print figures (--json: one JSON line)")
-    s.add_argument("what", choices=["producer", "replay", "bronze"])
+    s.add_argument("what", choices=["producer", "replay", "bronze", "e2e"])
     s.add_argument("--json", action="store_true")
     s.add_argument("--events", type=int, default=None, help="events to push (default per bench)")
+    s.add_argument("--minutes", type=float, default=None, help="e2e: how long to run (13)")
     s.set_defaults(func=_cmd_bench)
     return p
 

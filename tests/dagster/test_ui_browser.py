@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from wikistream_dagster.local import catalog, dagster_home
+from wikistream_dagster.local import dagster_home
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -42,8 +42,7 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def dagster_url(stack_settings, kafka_broker, tmp_path_factory):
-    catalog.start(stack_settings)
+def dagster_url(stack_settings, kafka_broker, catalog, tmp_path_factory):
     env = dagster_home.dev_env(stack_settings) | {"WIKISTREAM_AUTOSTART": "false"}
     log = tmp_path_factory.mktemp("dagster") / "dagster-dev.log"
     with open(log, "wb") as out:

@@ -19,7 +19,6 @@ from tests.kafka_helpers import run_producer
 from wikistream_dagster.definitions import build_definitions, local_resources
 from wikistream_dagster.defs.automation import medallion_every_5_minutes
 from wikistream_dagster.defs.bronze import bronze_supervisor
-from wikistream_dagster.local import catalog
 from wikistream_dagster.local.replay import ReplayServerThread, default_recording
 from wikistream_dagster.query import query_rows
 from wikistream_dagster.resources.streaming import LocalStreamingRunner
@@ -28,8 +27,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def stack(stack_settings, kafka_broker):
-    catalog.start(stack_settings)
+def stack(stack_settings, kafka_broker, catalog):
     resources = local_resources(stack_settings)
     resources["streaming"] = LocalStreamingRunner(spark=resources["spark"], trigger_seconds=5)
     instance = dg.DagsterInstance.ephemeral()

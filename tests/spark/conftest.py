@@ -1,4 +1,5 @@
-"""One shared local Spark session for the Spark tests, and the local Iceberg REST catalog.
+"""One shared local Spark session for the Spark tests (the ``catalog`` fixture is shared, in
+tests/conftest.py).
 
 The session is configured for the catalog from the start but the catalog server only starts
 when a test asks for ``lake`` (the REST client connects on first use of the catalog).
@@ -15,14 +16,6 @@ from wikistream_dagster.local.spark_jars import spark_jars
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig
 
 os.environ.setdefault("SPARK_VERSION", "3.5")
-
-
-@pytest.fixture(scope="session")
-def catalog(stack_settings):
-    """The local Iceberg REST catalog on a free port with the temp state dir; yields settings."""
-    catalog_service.start(stack_settings)
-    yield stack_settings
-    catalog_service.stop(stack_settings)
 
 
 @pytest.fixture(scope="session")

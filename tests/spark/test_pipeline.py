@@ -108,6 +108,9 @@ def test_silver_reads_only_new_bronze_rows(lake, run, lines):
     out = silver_batch.run(lake)
     assert (out["rows_read"], out["rows_written"]) == (5, 5)
     assert out["bronze_snapshot_start"] == run["silver"]["bronze_snapshot_end"]
+    # a run pinned to an older bronze snapshot (a late schedule tick) has nothing to do
+    stale = silver_batch.run(lake, bronze_end=run["silver"]["bronze_snapshot_end"])
+    assert stale["rows_read"] == 0
     lake.sql(f"DELETE FROM {qualified(SILVER)} WHERE event_id LIKE 'later-%'")
 
 

@@ -96,7 +96,9 @@ class Child:
         log.info("stopped", extra={"child": self.name, "exit_code": self.proc.returncode})
 
 
-def _children(settings: Settings, source: str, with_dagster: bool) -> list[Child]:
+def _children(
+    settings: Settings, source: str, with_dagster: bool, replay_speed: float = 1.0
+) -> list[Child]:
     py = sys.executable
     children = []
     if source == "live":
@@ -113,7 +115,7 @@ def _children(settings: Settings, source: str, with_dagster: bool) -> list[Child
                     "replay",
                     "--loop",
                     "--speed",
-                    "1",
+                    str(replay_speed),
                     "--port",
                     str(settings.replay_port),
                 ],
@@ -163,6 +165,7 @@ def up(
     source: str = "auto",
     progress_every: float = 10.0,
     with_dagster: bool = True,
+    replay_speed: float = 1.0,
 ) -> int:
     """Set up what is missing, start everything, report progress until Ctrl-C, stop it all."""
     setup.ensure_all(settings)
@@ -187,7 +190,7 @@ def up(
     old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     kafka.start(settings)
     catalog.start(settings)
-    children = _children(settings, source, with_dagster)
+    children = _children(settings, source, with_dagster, replay_speed)
     try:
         for child in children:
             child.start(settings)

@@ -38,6 +38,14 @@ def _bronze_increment(spark: SparkSession, start: int | None, end: int) -> DataF
     return reader.option("snapshot-id", str(end)).load(qualified(BRONZE))
 
 
+def _behind(spark: SparkSession, end: int, start: int | None) -> bool:
+    """True when a pinned ``end`` is older than what silver already processed."""
+    if start is None:
+        return False
+    t_start, t_end = (iceberg.snapshot_time(spark, BRONZE, s) for s in (start, end))
+    return t_start is not None and t_end is not None and t_end < t_start
+
+
 def run(spark: SparkSession, hours: list[H.Hour] | None = None,
         run_id: str | None = None, bronze_end: int | None = None) -> dict[str, Any]:
     """Process new bronze rows (or rebuild ``hours``) into silver; return what happened.
@@ -54,7 +62,7 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
         "run_id": run_id, "bronze_snapshot_start": start, "bronze_snapshot_end": end,
         "mode": "hours" if hours else "incremental",
     }
-    if end is None or (not hours and start == end):
+    if end is None or (not hours and (start == end or _behind(spark, end, start))):
         log.info("silver is up to date with bronze (snapshot %s)", end)
         return result | {"rows_read": 0, "rows_written": 0, "hours": []}
 

@@ -7,6 +7,7 @@ one to one. Blocking constraints (Deequ level Error) fail the run and stop gold.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,9 +115,11 @@ def run_checks(spark: SparkSession, rows: DataFrame,
         level = CheckLevel.Error if c.blocking else CheckLevel.Warning
         suite = suite.addCheck(c.add(Check(spark, level, c.name)))
     result = suite.run()
-    checks = VerificationResult.checkResultsAsDataFrame(spark, result).collect()
-    metrics = [r.asDict() for r in
-               VerificationResult.successMetricsAsDataFrame(spark, result).collect()]
+    with warnings.catch_warnings():  # pydeequ builds DataFrames with the internal constructor
+        warnings.filterwarnings("ignore", message="DataFrame constructor is internal")
+        checks = VerificationResult.checkResultsAsDataFrame(spark, result).collect()
+        metrics = [r.asDict() for r in
+                   VerificationResult.successMetricsAsDataFrame(spark, result).collect()]
     by_name = {r["check"]: r for r in checks}
     results = []
     for c in constraints:
