@@ -13,6 +13,7 @@ from wikistream_dagster.defs import automation, bronze, gold, silver, sources
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
 from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader
+from wikistream_dagster.resources.metrics import CloudWatchMetrics, MetricsSink
 from wikistream_dagster.resources.spark_runner import LocalSparkRunner
 from wikistream_dagster.resources.streaming import EmrStreamingRunner, LocalStreamingRunner
 
@@ -27,6 +28,7 @@ def local_resources(s: Settings) -> dict:
         "lake": LakeReader(kind="rest", uri=s.catalog_uri, warehouse=warehouse_uri(s)),
         "kafka": KafkaOffsets(bootstrap_servers=s.kafka_bootstrap),
         "alerter": LogAlerter(path=str(s.logs_dir / "alerts.jsonl")),
+        "metrics": MetricsSink(),
     }
 
 
@@ -39,6 +41,7 @@ def aws_resources(s: Settings) -> dict:
         "lake": LakeReader(kind="s3tables", warehouse=a.table_bucket_arn, region=a.region),
         "kafka": KafkaOffsets(bootstrap_servers=a.msk_bootstrap_servers, msk_iam_region=a.region),
         "alerter": SnsAlerter(topic_arn=a.alerts_topic_arn, region=a.region),
+        "metrics": CloudWatchMetrics(region=a.region),
     }
 
 

@@ -55,9 +55,17 @@ def referenced_tables(sql: str) -> list[str]:
 
 
 _DUCK_TYPES = {
-    "string": "VARCHAR", "long": "BIGINT", "int": "INTEGER", "double": "DOUBLE",
-    "float": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamptz": "TIMESTAMPTZ",
-    "timestamp": "TIMESTAMP", "binary": "BLOB", "uuid": "UUID",
+    "string": "VARCHAR",
+    "long": "BIGINT",
+    "int": "INTEGER",
+    "double": "DOUBLE",
+    "float": "FLOAT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamptz": "TIMESTAMPTZ",
+    "timestamp": "TIMESTAMP",
+    "binary": "BLOB",
+    "uuid": "UUID",
 }
 
 
@@ -87,15 +95,18 @@ def _register(con: duckdb.DuckDBPyConnection, catalog: Catalog, name: str) -> No
     paths = [t.file.file_path for t in tasks]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {name.split('.')[0]}")
     if not paths:
-        cols = ", ".join(f'CAST(NULL AS {_duck_type(f.field_type)}) AS "{f.name}"'
-                         for f in table.schema().fields)
+        cols = ", ".join(
+            f'CAST(NULL AS {_duck_type(f.field_type)}) AS "{f.name}"' for f in table.schema().fields
+        )
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
         return
     local = all(p.startswith(("file:", "/")) for p in paths)
     if local and not any(t.delete_files for t in tasks):
         files = [re.sub(r"^file:(//)?", "", p) for p in paths]
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet("
-                    f"{_sql_list(files)}, union_by_name = true, hive_partitioning = false)")
+        con.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet("
+            f"{_sql_list(files)}, union_by_name = true, hive_partitioning = false)"
+        )
         return
     arrow = table.scan().to_arrow()
     tmp = "_arrow_" + name.replace(".", "_")
@@ -114,7 +125,8 @@ def query_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any,
         except NoSuchTableError:
             raise ValueError(
                 f"table {name} does not exist yet: run the job that writes it "
-                "(./wikistream spark bronze|silver|quality|gold)") from None
+                "(./wikistream spark bronze|silver|quality|gold)"
+            ) from None
     rel = con.execute(sql)
     columns = [d[0] for d in rel.description or []]
     return columns, rel.fetchall()

@@ -19,12 +19,26 @@ from wikistream_dagster.defs.bronze import bronze_supervisor
 from wikistream_dagster.defs.supervision import Cursor
 
 
-def tick(streaming, lake, kafka, cursor=None, instance=None):
+class FakeMetrics:
+    def __init__(self):
+        self.published = []
+
+    def publish(self, values):
+        self.published.append(values)
+
+
+def tick(streaming, lake, kafka, cursor=None, instance=None, metrics=None):
     alerter = FakeAlerter()
     ctx = dg.build_sensor_context(
         instance=instance or dg.DagsterInstance.ephemeral(),
         cursor=cursor,
-        resources={"streaming": streaming, "lake": lake, "kafka": kafka, "alerter": alerter},
+        resources={
+            "streaming": streaming,
+            "lake": lake,
+            "kafka": kafka,
+            "alerter": alerter,
+            "metrics": metrics or FakeMetrics(),
+        },
     )
     result = bronze_supervisor(ctx)
     return result, Cursor.from_json(ctx.cursor), alerter
@@ -45,8 +59,10 @@ def test_healthy_job_reports_new_snapshots_as_materializations():
             bronze_snapshot(2, now - 10, "2026-11-26T09", {"0": [10, 20]}),
         ]
     )
-    result, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 25}, dlq_end=3))
+    metrics = FakeMetrics()
+    result, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 25}, dlq_end=3), metrics=metrics)
     assert s.actions == []
+    assert metrics.published == [{"BronzeRowsAdded": 20, "BronzeKafkaLag": 5}]
     events = result.asset_events
     assert [e.metadata["snapshot_id"].value for e in events] == ["1", "2"]
     assert events[-1].metadata["kafka_lag"].value == 5

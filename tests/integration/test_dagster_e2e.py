@@ -39,7 +39,7 @@ def _tick(resources, instance, cursor):
     with dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={k: resources[k] for k in ("streaming", "lake", "kafka", "alerter")},
+        resources={k: resources[k] for k in ("streaming", "lake", "kafka", "alerter", "metrics")},
     ) as ctx:
         result = bronze_supervisor(ctx)
         return result, ctx.cursor

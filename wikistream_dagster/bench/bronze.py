@@ -62,8 +62,15 @@ def backlog(events: int, tag: str) -> list[tuple[str, bytes]]:
 def _produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
     admin.create_topics([NewTopic(topic, 3, 1)])[topic].result(30)
-    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "compression.type": "lz4",
-                  "enable.idempotence": True, "queue.buffering.max.messages": 200_000})
+    p = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 20,
+            "compression.type": "lz4",
+            "enable.idempotence": True,
+            "queue.buffering.max.messages": 200_000,
+        }
+    )
     for key, value in records:
         while True:
             try:
@@ -87,10 +94,23 @@ def _job(settings: Settings, job: str, args: list[str], memory: str = "1g") -> t
 
 
 def _bronze(settings: Settings, bootstrap: str, topic: str, sink: str) -> dict:
-    args = ["--bootstrap-servers", bootstrap, "--topic", topic, "--dlq-topic", f"{topic}-dlq",
-            "--checkpoint", str(settings.path("checkpoints", f"{topic}-{sink}")),
-            "--available-now", "--max-offsets-per-trigger", "60000", "--sink", sink,
-            "--table", "bronze.wiki_events_append" if sink == "append" else "bronze.wiki_events"]
+    args = [
+        "--bootstrap-servers",
+        bootstrap,
+        "--topic",
+        topic,
+        "--dlq-topic",
+        f"{topic}-dlq",
+        "--checkpoint",
+        str(settings.path("checkpoints", f"{topic}-{sink}")),
+        "--available-now",
+        "--max-offsets-per-trigger",
+        "60000",
+        "--sink",
+        sink,
+        "--table",
+        "bronze.wiki_events_append" if sink == "append" else "bronze.wiki_events",
+    ]
     wall, result = _job(settings, "bronze", args, "2g")
     log.info("bench bronze", extra={"sink": sink, "wall_s": round(wall, 1), **result})
     return result
@@ -102,10 +122,21 @@ def _fill(settings: Settings) -> int:
         "import sys; from wikistream_dagster.bench.bronze import fill_main; "
         "sys.exit(fill_main(sys.argv[1:]))"
     )
-    cmd = [sys.executable, "-c", code, settings.catalog_uri, str(FILL_COPIES),
-           str(settings.jars_dir)]
-    proc = subprocess.run(cmd, env=spark_submit.spark_submit_env(settings), capture_output=True,
-                          text=True, timeout=1800)
+    cmd = [
+        sys.executable,
+        "-c",
+        code,
+        settings.catalog_uri,
+        str(FILL_COPIES),
+        str(settings.jars_dir),
+    ]
+    proc = subprocess.run(
+        cmd,
+        env=spark_submit.spark_submit_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"bronze fill failed: {proc.stderr[-2000:]}")
     return int(proc.stdout.strip().splitlines()[-1])
@@ -122,17 +153,23 @@ def fill_main(argv: list[str]) -> int:
     from wikistream_dagster.spark_jobs.session import build_session
 
     jars = ",".join(str(j) for j in spark_jars(Path(argv[2])))
-    spark = build_session("wikistream-bench-fill", CatalogConfig(uri=argv[0]), master="local[2]",
-                          conf={"spark.jars": jars, "spark.ui.enabled": "false",
-                                "spark.driver.memory": "2g"})
+    spark = build_session(
+        "wikistream-bench-fill",
+        CatalogConfig(uri=argv[0]),
+        master="local[2]",
+        conf={"spark.jars": jars, "spark.ui.enabled": "false", "spark.driver.memory": "2g"},
+    )
     bronze = spark.table("lake.bronze.wiki_events")
     copies = spark.range(1, int(argv[1]) + 1).withColumnRenamed("id", "copy")
     shifted = F.col("event_time") - F.make_interval(days=F.col("copy").cast("int"))
-    out = (bronze.crossJoin(copies)
-           .withColumn("event_id", F.concat("event_id", F.lit("-copy-"), F.col("copy")))
-           .withColumn("event_time", shifted)
-           .withColumn("event_date", F.to_date(shifted)).withColumn("event_hour", F.hour(shifted))
-           .select(*bronze.columns))
+    out = (
+        bronze.crossJoin(copies)
+        .withColumn("event_id", F.concat("event_id", F.lit("-copy-"), F.col("copy")))
+        .withColumn("event_time", shifted)
+        .withColumn("event_date", F.to_date(shifted))
+        .withColumn("event_hour", F.hour(shifted))
+        .select(*bronze.columns)
+    )
     out.writeTo("lake.bronze.wiki_events").option("fanout-enabled", "true").append()
     print(spark.table("lake.bronze.wiki_events").count())  # noqa: T201 - read by the parent
     spark.stop()
@@ -143,8 +180,9 @@ def run_bench(settings: Settings, events: int | None = None, json_out: bool = Fa
     """Run the whole benchmark; print and return the figures (JSON fields of issue 4)."""
     events = events or DEFAULT_EVENTS
     tag = uuid.uuid4().hex[:6]
-    bench = dataclasses.replace(settings, state_dir=settings.path("bench", f"bronze-{tag}"),
-                                catalog_port=_free_port())
+    bench = dataclasses.replace(
+        settings, state_dir=settings.path("bench", f"bronze-{tag}"), catalog_port=_free_port()
+    )
     kafka.start(settings)
     bootstrap = settings.kafka_bootstrap
     topics = [f"bench-bronze-{tag}-a", f"bench-bronze-{tag}-b"]
@@ -183,14 +221,22 @@ def run_bench(settings: Settings, events: int | None = None, json_out: bool = Fa
         "append_wall_events_per_s": append["wall_events_per_s"],
         "bronze_rows_at_1m": rows,
     }
-    print(f"bronze MERGE sink:  {figures['merge_events_per_s']:,.0f} events/s "
-          f"({figures['events']:,} events from Kafka)")
-    print(f"bronze append sink: {figures['append_events_per_s']:,.0f} events/s; "
-          f"ratio {figures['ratio']:.2f} (target >= 0.5)")
-    print(f"silver + quality + gold for one hour ({figures['events']:,} events): "
-          f"{figures['hour_batch_s']:.1f} s {in_job} (target <= 60 s)")
-    print(f"bronze MERGE with {rows:,} rows in bronze: "
-          f"{figures['merge_events_per_s_at_1m']:,.0f} events/s (target >= 10,000)")
+    print(
+        f"bronze MERGE sink:  {figures['merge_events_per_s']:,.0f} events/s "
+        f"({figures['events']:,} events from Kafka)"
+    )
+    print(
+        f"bronze append sink: {figures['append_events_per_s']:,.0f} events/s; "
+        f"ratio {figures['ratio']:.2f} (target >= 0.5)"
+    )
+    print(
+        f"silver + quality + gold for one hour ({figures['events']:,} events): "
+        f"{figures['hour_batch_s']:.1f} s {in_job} (target <= 60 s)"
+    )
+    print(
+        f"bronze MERGE with {rows:,} rows in bronze: "
+        f"{figures['merge_events_per_s_at_1m']:,.0f} events/s (target >= 10,000)"
+    )
     if json_out:
         print(json.dumps(figures))
     return figures

@@ -16,6 +16,7 @@ from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
 from wikistream_dagster.defs.schemas import table_metadata
 from wikistream_dagster.resources.alerts import Alerter
 from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, consumed_offsets
+from wikistream_dagster.resources.metrics import MetricsSink
 from wikistream_dagster.resources.streaming import StreamingRunner
 
 P = "wikistream."
@@ -99,6 +100,7 @@ def _supervise(
     lake: LakeReader,
     kafka: KafkaOffsets,
     alerter: Alerter,
+    metrics: MetricsSink,
 ):
     cur = sv.Cursor.from_json(context.cursor)
     desired, run_id = desired_state(context.instance)
@@ -132,6 +134,13 @@ def _supervise(
         cur.last_snapshot_id = new[-1]["snapshot_id"]
         cur.last_progress_ts = newest_ts
     context.update_cursor(cur.to_json())
+    rows_added = sum(int(x["summary"].get("added-records", 0)) for x in new)
+    try:
+        metrics.publish(
+            {"BronzeRowsAdded": rows_added, **({"BronzeKafkaLag": lag} if lag is not None else {})}
+        )
+    except Exception as exc:  # noqa: BLE001 - metrics must not stop supervision
+        context.log.warning(f"could not publish metrics: {exc}")
     events = [
         snapshot_event(s, lag if s is new[-1] else None, dlq_total if s is new[-1] else None)
         for s in new

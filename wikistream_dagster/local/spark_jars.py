@@ -42,8 +42,12 @@ SPARK = Bundle(
             SPARK_VERSION,
             transitive=False,
         ),
-        Artifact("org.apache.iceberg", "iceberg-spark-runtime-3.5_2.12", ICEBERG_VERSION,
-                 transitive=False),
+        Artifact(
+            "org.apache.iceberg",
+            "iceberg-spark-runtime-3.5_2.12",
+            ICEBERG_VERSION,
+            transitive=False,
+        ),
         Artifact("com.amazon.deequ", "deequ", DEEQU_VERSION, transitive=False),
     ),
     notes="Kafka source, Iceberg runtime and Deequ for pyspark 3.5, about 50 MB",
@@ -77,6 +81,7 @@ def spark_jars(jars_dir: Path) -> list[Path]:
 def catalog_jars(jars_dir: Path) -> list[Path]:
     """Fetch (once) and list the jars of the local Iceberg REST catalog server."""
     return sorted(ensure_bundle(CATALOG, jars_dir).glob("*.jar"))
+
 
 # What `./wikistream setup` fetches for the local stack (AWS jars are fetched only when needed).
 BUNDLES: tuple[Bundle, ...] = (SPARK, CATALOG)

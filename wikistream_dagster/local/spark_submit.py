@@ -67,9 +67,14 @@ def _default_args(settings: Settings, job: str, args: Sequence[str]) -> list[str
     return extra
 
 
-def spark_submit_command(settings: Settings, job: str, args: Sequence[str] = (),
-                         jars: Sequence[Path] | None = None, driver_memory: str = "1g",
-                         master: str = "local[2]") -> list[str]:
+def spark_submit_command(
+    settings: Settings,
+    job: str,
+    args: Sequence[str] = (),
+    jars: Sequence[Path] | None = None,
+    driver_memory: str = "1g",
+    master: str = "local[2]",
+) -> list[str]:
     """The ``spark-submit`` command line for ``job`` (one of :data:`JOBS`) against the local stack.
 
     Args:
@@ -84,8 +89,9 @@ def spark_submit_command(settings: Settings, job: str, args: Sequence[str] = (),
         raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(JOBS)}")
     if jars is None:
         jars = sorted((settings.jars_dir / SPARK.name / "lib").glob("*.jar"))
-    conf = spark_conf(CatalogConfig(uri=settings.catalog_uri,
-                                    warehouse=catalog.warehouse_uri(settings)))
+    conf = spark_conf(
+        CatalogConfig(uri=settings.catalog_uri, warehouse=catalog.warehouse_uri(settings))
+    )
     conf |= {
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
@@ -96,8 +102,15 @@ def spark_submit_command(settings: Settings, job: str, args: Sequence[str] = (),
         " -XX:+UseG1GC",
         "spark.local.dir": str(settings.path("spark", "tmp")),
     }
-    cmd = [str(spark_submit_executable()), "--master", master, "--name", f"wikistream-{job}",
-           "--driver-memory", driver_memory]
+    cmd = [
+        str(spark_submit_executable()),
+        "--master",
+        master,
+        "--name",
+        f"wikistream-{job}",
+        "--driver-memory",
+        driver_memory,
+    ]
     if jars:
         cmd += ["--jars", ",".join(str(j) for j in jars)]
     for key, value in conf.items():
@@ -109,15 +122,18 @@ def spark_submit_command(settings: Settings, job: str, args: Sequence[str] = (),
 def spark_submit_env(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for the job: this Python for the driver, UTC, loopback, pydeequ's version."""
     env = dict(os.environ if base is None else base)
-    env.update({
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-        "SPARK_VERSION": "3.5",
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "TZ": "UTC",
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (str(settings.root), env.get("PYTHONPATH", "")) if p),
-    })
+    env.update(
+        {
+            "PYSPARK_PYTHON": sys.executable,
+            "PYSPARK_DRIVER_PYTHON": sys.executable,
+            "SPARK_VERSION": "3.5",
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "TZ": "UTC",
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(settings.root), env.get("PYTHONPATH", "")) if p
+            ),
+        }
+    )
     env.pop("SPARK_HOME", None)  # a stray system Spark would shadow pyspark's jars
     return env
 
@@ -131,12 +147,18 @@ def prepare(settings: Settings) -> list[Path]:
     return jars
 
 
-def run_job(settings: Settings, job: str, args: Sequence[str] = (), driver_memory: str = "1g",
-            timeout: float | None = None) -> int:
+def run_job(
+    settings: Settings,
+    job: str,
+    args: Sequence[str] = (),
+    driver_memory: str = "1g",
+    timeout: float | None = None,
+) -> int:
     """Run ``job`` to completion with the catalog started; return spark-submit's exit code."""
     jars = prepare(settings)
     catalog.start(settings)
     cmd = spark_submit_command(settings, job, args, jars, driver_memory)
     log.info("spark-submit", extra={"job": job, "job_args": list(args)})
-    return subprocess.run(cmd, env=spark_submit_env(settings), cwd=settings.root,
-                          timeout=timeout).returncode
+    return subprocess.run(
+        cmd, env=spark_submit_env(settings), cwd=settings.root, timeout=timeout
+    ).returncode

@@ -37,8 +37,14 @@ class BronzeBatchWriter:
     def __init__(self, dlq_sink: Callable[[DataFrame], None] | None, checkpoint: str = ""):
         self.dlq_sink = dlq_sink
         self.checkpoint = checkpoint
-        self.totals = {"batches": 0, "records": 0, "inserted": 0, "dlq": 0, "canary": 0,
-                       "duplicates": 0}
+        self.totals = {
+            "batches": 0,
+            "records": 0,
+            "inserted": 0,
+            "dlq": 0,
+            "canary": 0,
+            "duplicates": 0,
+        }
         self.last: dict[str, Any] = {}
         self._table_ready = False
 
@@ -64,16 +70,28 @@ class BronzeBatchWriter:
     def _facts(parsed: DataFrame) -> dict[str, Any]:
         """One pass over the batch: counts, Kafka offset ranges, hours touched, max event time."""
         valid_row = F.col("dlq_reason").isNull() & ~F.col("is_canary")
-        groups = parsed.groupBy(
-            F.col("dlq_reason").isNotNull().alias("dlq"), "is_canary", "kafka_topic",
-            "kafka_partition", F.when(valid_row, F.to_date("event_time")).alias("day"),
-            F.when(valid_row, F.hour("event_time")).alias("hour"),
-        ).agg(F.count(F.lit(1)).alias("n"), F.min("kafka_offset").alias("lo"),
-              F.max("kafka_offset").alias("hi"), F.max("event_time").alias("max_time")).collect()
+        groups = (
+            parsed.groupBy(
+                F.col("dlq_reason").isNotNull().alias("dlq"),
+                "is_canary",
+                "kafka_topic",
+                "kafka_partition",
+                F.when(valid_row, F.to_date("event_time")).alias("day"),
+                F.when(valid_row, F.hour("event_time")).alias("hour"),
+            )
+            .agg(
+                F.count(F.lit(1)).alias("n"),
+                F.min("kafka_offset").alias("lo"),
+                F.max("kafka_offset").alias("hi"),
+                F.max("event_time").alias("max_time"),
+            )
+            .collect()
+        )
         offsets: dict[str, dict[str, list[int]]] = {}
         for r in groups:
             span = offsets.setdefault(r["kafka_topic"], {}).setdefault(
-                str(r["kafka_partition"]), [r["lo"], r["hi"] + 1])
+                str(r["kafka_partition"]), [r["lo"], r["hi"] + 1]
+            )
             span[0], span[1] = min(span[0], r["lo"]), max(span[1], r["hi"] + 1)
         valid = [r for r in groups if r["day"] is not None]
         return {
@@ -90,8 +108,13 @@ class BronzeBatchWriter:
         facts = self._facts(parsed)
         partitions = facts.pop("partitions")
         valid = facts.pop("valid")
-        stats = {"batch_id": batch_id, **facts, "duplicates": 0, "inserted": 0,
-                 "hours": [H.format_hour(h) for h in partitions]}
+        stats = {
+            "batch_id": batch_id,
+            **facts,
+            "duplicates": 0,
+            "inserted": 0,
+            "hours": [H.format_hour(h) for h in partitions],
+        }
         if facts["dlq"] and self.dlq_sink is not None:
             self.dlq_sink(T.dead_letters(parsed, batch_id))
         if not valid:
@@ -111,8 +134,12 @@ class BronzeBatchWriter:
             P + "checkpoint": self.checkpoint,
         }
         before = iceberg.current_snapshot_id(spark, BRONZE)
-        stats["merge_s"] = round(iceberg.merge_insert_new(
-            spark, rows, BRONZE, "event_id", H.predicate(partitions, "t"), props), 3)
+        stats["merge_s"] = round(
+            iceberg.merge_insert_new(
+                spark, rows, BRONZE, "event_id", H.predicate(partitions, "t"), props
+            ),
+            3,
+        )
         after = iceberg.current_snapshot(spark, BRONZE)
         if after and after["snapshot_id"] != before:
             stats["inserted"] = int(after["summary"].get("added-records", 0))
@@ -120,16 +147,24 @@ class BronzeBatchWriter:
         return stats
 
 
-def start_merge(spark: SparkSession, args, options: dict[str, str]
-                ) -> tuple[StreamingQuery, BronzeBatchWriter]:
+def start_merge(
+    spark: SparkSession, args, options: dict[str, str]
+) -> tuple[StreamingQuery, BronzeBatchWriter]:
     """The production sink: foreachBatch -> DLQ + deduplicated MERGE into ``bronze``."""
     ensure_tables(spark, BRONZE)
     writer = BronzeBatchWriter(
-        kafka_io.dlq_sink(args.bootstrap_servers, args.dlq_topic, options), args.checkpoint)
-    stream = kafka_io.kafka_stream(spark, args.bootstrap_servers, args.topic,
-                          args.max_offsets_per_trigger, options)
-    query = (stream.writeStream.queryName("bronze").foreachBatch(writer)
-             .option("checkpointLocation", args.checkpoint).trigger(**_trigger(args)).start())
+        kafka_io.dlq_sink(args.bootstrap_servers, args.dlq_topic, options), args.checkpoint
+    )
+    stream = kafka_io.kafka_stream(
+        spark, args.bootstrap_servers, args.topic, args.max_offsets_per_trigger, options
+    )
+    query = (
+        stream.writeStream.queryName("bronze")
+        .foreachBatch(writer)
+        .option("checkpointLocation", args.checkpoint)
+        .trigger(**_trigger(args))
+        .start()
+    )
     return query, writer
 
 
@@ -137,12 +172,19 @@ def start_append(spark: SparkSession, args, options: dict[str, str]) -> Streamin
     """Benchmark baseline: Spark's native Iceberg append sink (no DLQ, no dedup) into
     ``args.table``, same parsing and columns."""
     ensure_like(spark, args.table, BRONZE)
-    stream = kafka_io.kafka_stream(spark, args.bootstrap_servers, args.topic,
-                          args.max_offsets_per_trigger, options)
+    stream = kafka_io.kafka_stream(
+        spark, args.bootstrap_servers, args.topic, args.max_offsets_per_trigger, options
+    )
     rows = T.bronze_rows(stream, -1)
-    return (rows.writeStream.queryName("bronze-append").format("iceberg").outputMode("append")
-            .option("checkpointLocation", args.checkpoint).option("fanout-enabled", "true")
-            .trigger(**_trigger(args)).toTable(qualified(args.table)))
+    return (
+        rows.writeStream.queryName("bronze-append")
+        .format("iceberg")
+        .outputMode("append")
+        .option("checkpointLocation", args.checkpoint)
+        .option("fanout-enabled", "true")
+        .trigger(**_trigger(args))
+        .toTable(qualified(args.table))
+    )
 
 
 def await_with_progress(query: StreamingQuery, poll_s: float = 2.0) -> list[dict[str, Any]]:
@@ -174,15 +216,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dlq-topic", default="dlq-events")
     parser.add_argument("--checkpoint", required=True, help="checkpoint directory or URI")
     parser.add_argument("--trigger-seconds", type=float, default=30.0)
-    parser.add_argument("--available-now", action="store_true",
-                        help="process the backlog available at start, then stop")
+    parser.add_argument(
+        "--available-now",
+        action="store_true",
+        help="process the backlog available at start, then stop",
+    )
     parser.add_argument("--max-offsets-per-trigger", type=int, default=50_000)
-    parser.add_argument("--kafka-option", action="append", default=None,
-                        help="extra Kafka client setting, e.g. kafka.security.protocol=SASL_SSL")
-    parser.add_argument("--msk-iam", action="store_true",
-                        help="authenticate to Amazon MSK with IAM (SASL_SSL, AWS_MSK_IAM)")
-    parser.add_argument("--sink", choices=["merge", "append"], default="merge",
-                        help="append: Spark's native Iceberg sink, for benchmarks only")
+    parser.add_argument(
+        "--kafka-option",
+        action="append",
+        default=None,
+        help="extra Kafka client setting, e.g. kafka.security.protocol=SASL_SSL",
+    )
+    parser.add_argument(
+        "--msk-iam",
+        action="store_true",
+        help="authenticate to Amazon MSK with IAM (SASL_SSL, AWS_MSK_IAM)",
+    )
+    parser.add_argument(
+        "--sink",
+        choices=["merge", "append"],
+        default="merge",
+        help="append: Spark's native Iceberg sink, for benchmarks only",
+    )
     parser.add_argument("--table", default=BRONZE, help="target of --sink append")
     args = runtime.parse_args(parser, argv)
     options = kafka_io.parse_options(args.kafka_option)
@@ -200,9 +256,13 @@ def main(argv: list[str] | None = None) -> int:
         busy = sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000
         records = sum(p["numInputRows"] for p in progress)
         result = dict(writer.totals) if writer is not None else {"records": records}
-        result |= {"seconds": round(elapsed, 3), "batch_seconds": round(busy, 3),
-                   "events_per_s": round(records / busy, 1) if busy else 0.0,
-                   "wall_events_per_s": round(records / elapsed, 1), "sink": args.sink}
+        result |= {
+            "seconds": round(elapsed, 3),
+            "batch_seconds": round(busy, 3),
+            "events_per_s": round(records / busy, 1) if busy else 0.0,
+            "wall_events_per_s": round(records / elapsed, 1),
+            "sink": args.sink,
+        }
         report.materialized(BRONZE, result)
         runtime.write_result(args, result)
     spark.stop()

@@ -42,8 +42,9 @@ def _write(df: DataFrame, table: str, hours: str, props: dict[str, str]) -> int:
     return int(snap["summary"].get("added-records", 0))
 
 
-def run(spark: SparkSession, hours: list[H.Hour] | None = None,
-        run_id: str | None = None) -> dict[str, Any]:
+def run(
+    spark: SparkSession, hours: list[H.Hour] | None = None, run_id: str | None = None
+) -> dict[str, Any]:
     """Rebuild every gold table's partitions for ``hours`` (default: latest silver run's).
 
     Silver is read once: the target hours plus the trailing baseline window the trends need
@@ -56,8 +57,10 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
         log.info("no hours to compute")
         return {"run_id": run_id, "hours": [], "tables": {}}
     only = H.predicate(hours)
-    props = {iceberg.PREFIX + "run-id": run_id,
-             iceberg.PREFIX + "hours": ",".join(H.format_hour(h) for h in hours)}
+    props = {
+        iceberg.PREFIX + "run-id": run_id,
+        iceberg.PREFIX + "hours": ",".join(H.format_hour(h) for h in hours),
+    }
     target = spark.createDataFrame([(d, h) for d, h in hours], "event_date date, event_hour int")
     window = H.time_range_predicate(H.shift(hours[0], -gold.BASELINE_HOURS), hours[-1])
     silver = spark.table(qualified(SILVER)).where(window).cache()
@@ -79,31 +82,51 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
     with ThreadPoolExecutor(max_workers=len(chains)) as pool:
         done = pool.map(lambda ts: {t: _write(outputs[t], t, only, props) for t in ts}, chains)
         rows = {t: n for part in done for t, n in part.items()}
-    summary = stats.agg(
-        F.sum("events").alias("events"),
-        (F.sum("bot_events") / F.sum("events")).alias("bot_share"),
-        (F.sum("anonymous_events") / F.sum("events")).alias("anonymous_share"),
-    ).first().asDict()
-    top = [r.asDict() for r in scores.orderBy(F.desc("risk_score"), "event_id").limit(5)
-           .select("wiki", "title", "user", "risk_score", "reasons").collect()]
+    summary = (
+        stats.agg(
+            F.sum("events").alias("events"),
+            (F.sum("bot_events") / F.sum("events")).alias("bot_share"),
+            (F.sum("anonymous_events") / F.sum("events")).alias("anonymous_share"),
+        )
+        .first()
+        .asDict()
+    )
+    top = [
+        r.asDict()
+        for r in scores.orderBy(F.desc("risk_score"), "event_id")
+        .limit(5)
+        .select("wiki", "title", "user", "risk_score", "reasons")
+        .collect()
+    ]
     for df in (stats, scores, silver):
         df.unpersist()
-    return {"run_id": run_id, "hours": [H.format_hour(h) for h in hours], "tables": rows,
-            "summary": summary, "top_risky_edits": top}
+    return {
+        "run_id": run_id,
+        "hours": [H.format_hour(h) for h in hours],
+        "tables": rows,
+        "summary": summary,
+        "top_risky_edits": top,
+    }
 
 
 def _markdown(top: list[dict[str, Any]]) -> str:
     lines = ["| wiki | title | user | risk | reasons |", "|---|---|---|---|---|"]
-    lines += [f"| {t['wiki']} | {t['title']} | {t['user']} | {t['risk_score']:.2f} | "
-              f"{', '.join(t['reasons'])} |" for t in top]
+    lines += [
+        f"| {t['wiki']} | {t['title']} | {t['user']} | {t['risk_score']:.2f} | "
+        f"{', '.join(t['reasons'])} |"
+        for t in top
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--hours", action="append", default=None,
-                        help="UTC hours to compute, e.g. 2018-03-07T16 "
-                        "(default: the latest silver run's)")
+    parser.add_argument(
+        "--hours",
+        action="append",
+        default=None,
+        help="UTC hours to compute, e.g. 2018-03-07T16 (default: the latest silver run's)",
+    )
     args = runtime.parse_args(parser, argv)
     spark = build_session("wikistream-gold", runtime.catalog_config(args))
     with runtime.reporter() as report:
@@ -113,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             if table == HOURLY_STATS:
                 meta |= result["summary"]
             if table == RISK_SCORES:
-                meta["top_risky_edits"] = {"raw_value": _markdown(result["top_risky_edits"]),
-                                           "type": "md"}
+                meta["top_risky_edits"] = {
+                    "raw_value": _markdown(result["top_risky_edits"]),
+                    "type": "md",
+                }
             report.materialized(table, meta)
         runtime.write_result(args, result)
     spark.stop()

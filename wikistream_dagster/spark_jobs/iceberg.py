@@ -35,8 +35,9 @@ class _JavaCallable:
         implements = ["java.util.concurrent.Callable"]
 
 
-def with_commit_properties(spark: SparkSession, props: Mapping[str, str],
-                           fn: Callable[[], Any]) -> None:
+def with_commit_properties(
+    spark: SparkSession, props: Mapping[str, str], fn: Callable[[], Any]
+) -> None:
     """Run ``fn`` (SQL writes) so that its Iceberg commits carry ``props`` in their summary.
 
     SQL MERGE takes no write options, so Iceberg's ``CommitMetadata`` (a thread-local) is the
@@ -48,12 +49,17 @@ def with_commit_properties(spark: SparkSession, props: Mapping[str, str],
     for key, value in props.items():
         jprops.put(key, str(value))
     exc = jvm.java.lang.Class.forName("java.lang.RuntimeException")
-    jvm.org.apache.iceberg.spark.CommitMetadata.withCommitProperties(
-        jprops, _JavaCallable(fn), exc)
+    jvm.org.apache.iceberg.spark.CommitMetadata.withCommitProperties(jprops, _JavaCallable(fn), exc)
 
 
-def merge_insert_new(spark: SparkSession, source: DataFrame, table: str, key: str,
-                     target_filter: str, props: Mapping[str, str]) -> float:
+def merge_insert_new(
+    spark: SparkSession,
+    source: DataFrame,
+    table: str,
+    key: str,
+    target_filter: str,
+    props: Mapping[str, str],
+) -> float:
     """``MERGE INTO table USING source ON key ... WHEN NOT MATCHED THEN INSERT *``.
 
     ``target_filter`` (on alias ``t``) restricts the target scan to the partitions the source
@@ -103,13 +109,18 @@ def _java_table(spark: SparkSession, table: str) -> Any:
     """The Iceberg ``Table`` through the JVM: metadata only, no Spark job (freshly loaded)."""
     jvm = spark.sparkContext._jvm
     return jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(
-        spark._jsparkSession, qualified(table))
+        spark._jsparkSession, qualified(table)
+    )
 
 
 def _snapshot_dict(snap: Any) -> dict[str, Any]:
-    return {"snapshot_id": snap.snapshotId(), "parent_id": snap.parentId(),
-            "committed_at_ms": snap.timestampMillis(), "operation": snap.operation(),
-            "summary": {str(k): str(v) for k, v in snap.summary().items()}}
+    return {
+        "snapshot_id": snap.snapshotId(),
+        "parent_id": snap.parentId(),
+        "committed_at_ms": snap.timestampMillis(),
+        "operation": snap.operation(),
+        "summary": {str(k): str(v) for k, v in snap.summary().items()},
+    }
 
 
 def current_snapshot(spark: SparkSession, table: str) -> dict[str, Any] | None:

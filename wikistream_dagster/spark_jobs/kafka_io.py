@@ -15,33 +15,48 @@ MSK_IAM_OPTIONS = {
     "kafka.security.protocol": "SASL_SSL",
     "kafka.sasl.mechanism": "AWS_MSK_IAM",
     "kafka.sasl.jaas.config": "software.amazon.msk.auth.iam.IAMLoginModule required;",
-    "kafka.sasl.client.callback.handler.class":
-        "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+    "kafka.sasl.client.callback.handler.class": "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
 }
 
 
-def dlq_sink(bootstrap: str, topic: str, options: dict[str, str]
-             ) -> Callable[[DataFrame], None]:
+def dlq_sink(bootstrap: str, topic: str, options: dict[str, str]) -> Callable[[DataFrame], None]:
     """A function writing dead letters (``key``/``value`` frames) to ``topic``."""
 
     def write(df: DataFrame) -> None:
-        (df.write.format("kafka").option("kafka.bootstrap.servers", bootstrap)
-         .option("topic", topic).options(**options).save())
+        (
+            df.write.format("kafka")
+            .option("kafka.bootstrap.servers", bootstrap)
+            .option("topic", topic)
+            .options(**options)
+            .save()
+        )
 
     return write
 
 
-def kafka_stream(spark: SparkSession, bootstrap: str, topic: str, max_offsets: int,
-                 options: dict[str, str], starting: str = "earliest") -> DataFrame:
+def kafka_stream(
+    spark: SparkSession,
+    bootstrap: str,
+    topic: str,
+    max_offsets: int,
+    options: dict[str, str],
+    starting: str = "earliest",
+) -> DataFrame:
     """The parsed Kafka stream with a 5-minute event-time watermark.
 
     The watermark tracks event-time progress (query progress shows it); nothing stateful uses
     it, so late events are still written: exactness comes from the MERGE, not from state.
     """
-    raw = (spark.readStream.format("kafka")
-           .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)
-           .option("startingOffsets", starting).option("maxOffsetsPerTrigger", str(max_offsets))
-           .option("failOnDataLoss", "false").options(**options).load())
+    raw = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", bootstrap)
+        .option("subscribe", topic)
+        .option("startingOffsets", starting)
+        .option("maxOffsetsPerTrigger", str(max_offsets))
+        .option("failOnDataLoss", "false")
+        .options(**options)
+        .load()
+    )
     return T.parse_kafka(raw).withWatermark("event_time", WATERMARK)
 
 

@@ -33,8 +33,13 @@ def _silver_start_time(spark: SparkSession) -> datetime | None:
     return iceberg.snapshot_time(spark, BRONZE, int(pointer))
 
 
-def run(spark: SparkSession, tables: tuple[str, ...] = ALL_TABLES, retain_hours: float = 24,
-        retain_last: int = 50, compact: bool = True) -> dict[str, Any]:
+def run(
+    spark: SparkSession,
+    tables: tuple[str, ...] = ALL_TABLES,
+    retain_hours: float = 24,
+    retain_last: int = 50,
+    compact: bool = True,
+) -> dict[str, Any]:
     """Compact bronze/silver, then expire snapshots older than ``retain_hours`` in ``tables``."""
     ensure_tables(spark, *tables)
     older_than = datetime.now(UTC) - timedelta(hours=retain_hours)
@@ -64,16 +69,26 @@ def run(spark: SparkSession, tables: tuple[str, ...] = ALL_TABLES, retain_hours:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--table", action="append", default=None, choices=ALL_TABLES,
-                        help="table to maintain (repeatable; default: all)")
+    parser.add_argument(
+        "--table",
+        action="append",
+        default=None,
+        choices=ALL_TABLES,
+        help="table to maintain (repeatable; default: all)",
+    )
     parser.add_argument("--retain-hours", type=float, default=24.0)
     parser.add_argument("--retain-last", type=int, default=50)
     parser.add_argument("--no-compact", action="store_true")
     args = runtime.parse_args(parser, argv)
     spark = build_session("wikistream-maintenance", runtime.catalog_config(args))
     with runtime.reporter():
-        result = run(spark, tuple(args.table or ALL_TABLES), args.retain_hours,
-                     args.retain_last, not args.no_compact)
+        result = run(
+            spark,
+            tuple(args.table or ALL_TABLES),
+            args.retain_hours,
+            args.retain_last,
+            not args.no_compact,
+        )
         runtime.write_result(args, result)
     spark.stop()
     return 0

@@ -29,8 +29,9 @@ def latest_silver_hours(spark: SparkSession) -> list[H.Hour]:
     return H.parse_hours([raw]) if raw else []
 
 
-def run(spark: SparkSession, hours: list[H.Hour] | None = None,
-        run_id: str | None = None) -> dict[str, Any]:
+def run(
+    spark: SparkSession, hours: list[H.Hour] | None = None, run_id: str | None = None
+) -> dict[str, Any]:
     """Check the silver rows of ``hours`` (default: the latest silver run's); append history."""
     ensure_tables(spark, SILVER, QUALITY_HISTORY)
     run_id = run_id or uuid.uuid4().hex
@@ -40,27 +41,45 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
     outcome = quality.run_checks(spark, rows)
     rows.unpersist()
     if outcome["results"]:
-        iceberg.append(quality.history_rows(spark, outcome, run_id, scope), QUALITY_HISTORY,
-                       {iceberg.PREFIX + "run-id": run_id})
+        iceberg.append(
+            quality.history_rows(spark, outcome, run_id, scope),
+            QUALITY_HISTORY,
+            {iceberg.PREFIX + "run-id": run_id},
+        )
     return outcome | {"run_id": run_id, "hours": [H.format_hour(h) for h in hours]}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--hours", action="append", default=None,
-                        help="UTC hours to check, e.g. 2018-03-07T16 (default: latest silver run)")
-    parser.add_argument("--no-fail", action="store_true",
-                        help="exit 0 even when a blocking constraint fails")
+    parser.add_argument(
+        "--hours",
+        action="append",
+        default=None,
+        help="UTC hours to check, e.g. 2018-03-07T16 (default: latest silver run)",
+    )
+    parser.add_argument(
+        "--no-fail", action="store_true", help="exit 0 even when a blocking constraint fails"
+    )
     args = runtime.parse_args(parser, argv)
     spark = build_session("wikistream-quality", runtime.catalog_config(args))
     try:
         with runtime.reporter() as report:
             outcome = run(spark, H.parse_hours(args.hours) or None)
             for r in outcome["results"]:
-                report.check(SILVER, r["check_name"], r["passed"], r["severity"], {
-                    "description": r["description"], "metric": r["metric"], "value": r["value"],
-                    "message": r["message"], "rows": outcome["rows"], "hours": outcome["hours"],
-                })
+                report.check(
+                    SILVER,
+                    r["check_name"],
+                    r["passed"],
+                    r["severity"],
+                    {
+                        "description": r["description"],
+                        "metric": r["metric"],
+                        "value": r["value"],
+                        "message": r["message"],
+                        "rows": outcome["rows"],
+                        "hours": outcome["hours"],
+                    },
+                )
             runtime.write_result(args, outcome)
     finally:
         # pydeequ's py4j callback server keeps the driver alive: close it or spark-submit hangs.

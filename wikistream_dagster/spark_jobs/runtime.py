@@ -28,26 +28,35 @@ log = logging.getLogger("wikistream.spark")
 def base_parser(description: str) -> argparse.ArgumentParser:
     """Arguments every job accepts: where the catalog is, and where to write the result."""
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--catalog-kind", choices=["rest", "s3tables"], default=None,
-                   help="rest (local REST catalog) or s3tables (env WIKISTREAM_CATALOG_KIND)")
+    p.add_argument(
+        "--catalog-kind",
+        choices=["rest", "s3tables"],
+        default=None,
+        help="rest (local REST catalog) or s3tables (env WIKISTREAM_CATALOG_KIND)",
+    )
     p.add_argument("--catalog-uri", default=None, help="REST URI (env WIKISTREAM_CATALOG_URI)")
-    p.add_argument("--warehouse", default=None,
-                   help="warehouse URI or S3 table bucket ARN (env WIKISTREAM_WAREHOUSE)")
+    p.add_argument(
+        "--warehouse",
+        default=None,
+        help="warehouse URI or S3 table bucket ARN (env WIKISTREAM_WAREHOUSE)",
+    )
     p.add_argument("--region", default=None, help="AWS region for s3tables (env AWS_REGION)")
     p.add_argument("--result-json", default=None, help="also write the job's result here")
     p.add_argument("--log-level", default="INFO")
     return p
 
 
-def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None
-               ) -> argparse.Namespace:
+def parse_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None = None
+) -> argparse.Namespace:
     """Parse known args; Pipes' own ``--dagster-pipes-*`` arguments (EMR) pass through."""
     args, unknown = parser.parse_known_args(argv)
     stray = [a for a in unknown if a.startswith("--") and not a.startswith("--dagster-pipes")]
     if stray:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stderr,
+        level=args.log_level.upper(),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
@@ -55,8 +64,9 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None
 
 
 def catalog_config(args: argparse.Namespace) -> CatalogConfig:
-    return CatalogConfig.from_env(kind=args.catalog_kind, uri=args.catalog_uri,
-                                  warehouse=args.warehouse, region=args.region)
+    return CatalogConfig.from_env(
+        kind=args.catalog_kind, uri=args.catalog_uri, warehouse=args.warehouse, region=args.region
+    )
 
 
 def _meta_value(value: Any) -> Any:
@@ -96,16 +106,22 @@ class Reporter:
         log.info("materialized %s: %s", table, json.dumps(metadata, default=str))
         if self._in_scope(key):
             self.pipes.report_asset_materialization(
-                metadata={k: _meta_value(v) for k, v in metadata.items()}, asset_key=key)
+                metadata={k: _meta_value(v) for k, v in metadata.items()}, asset_key=key
+            )
 
-    def check(self, table: str, name: str, passed: bool, severity: str,
-              metadata: Mapping[str, Any]) -> None:
+    def check(
+        self, table: str, name: str, passed: bool, severity: str, metadata: Mapping[str, Any]
+    ) -> None:
         key = self.asset_key(table)
         log.info("check %s on %s: %s", name, table, "passed" if passed else "FAILED")
         if self.pipes is not None:  # a check step targets checks, not assets: always report
             self.pipes.report_asset_check(
-                check_name=name, passed=passed, severity=severity, asset_key=key,
-                metadata={k: _meta_value(v) for k, v in metadata.items()})
+                check_name=name,
+                passed=passed,
+                severity=severity,
+                asset_key=key,
+                metadata={k: _meta_value(v) for k, v in metadata.items()},
+            )
 
     def custom(self, payload: Mapping[str, Any]) -> None:
         if self.pipes is not None:

@@ -31,8 +31,11 @@ RUN_ID = iceberg.PREFIX + "run-id"
 def _bronze_increment(spark: SparkSession, start: int | None, end: int) -> DataFrame:
     reader = spark.read.format("iceberg")
     if start is not None and iceberg.snapshot_exists(spark, BRONZE, start):
-        return (reader.option("start-snapshot-id", str(start))
-                .option("end-snapshot-id", str(end)).load(qualified(BRONZE)))
+        return (
+            reader.option("start-snapshot-id", str(start))
+            .option("end-snapshot-id", str(end))
+            .load(qualified(BRONZE))
+        )
     if start is not None:
         log.warning("bronze snapshot %s expired: rescanning bronze (MERGE keeps it exact)", start)
     return reader.option("snapshot-id", str(end)).load(qualified(BRONZE))
@@ -46,8 +49,12 @@ def _behind(spark: SparkSession, end: int, start: int | None) -> bool:
     return t_start is not None and t_end is not None and t_end < t_start
 
 
-def run(spark: SparkSession, hours: list[H.Hour] | None = None,
-        run_id: str | None = None, bronze_end: int | None = None) -> dict[str, Any]:
+def run(
+    spark: SparkSession,
+    hours: list[H.Hour] | None = None,
+    run_id: str | None = None,
+    bronze_end: int | None = None,
+) -> dict[str, Any]:
     """Process new bronze rows (or rebuild ``hours``) into silver; return what happened.
 
     ``bronze_end`` pins the last bronze snapshot to read (the one Dagster's schedule saw when
@@ -59,7 +66,9 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
     start_raw = iceberg.latest_property(spark, SILVER, PROGRESS)
     start = int(start_raw) if start_raw else None
     result: dict[str, Any] = {
-        "run_id": run_id, "bronze_snapshot_start": start, "bronze_snapshot_end": end,
+        "run_id": run_id,
+        "bronze_snapshot_start": start,
+        "bronze_snapshot_end": end,
         "mode": "hours" if hours else "incremental",
     }
     if end is None or (not hours and (start == end or _behind(spark, end, start))):
@@ -81,35 +90,50 @@ def run(spark: SparkSession, hours: list[H.Hour] | None = None,
     if hours:
         iceberg.overwrite_where(silver, SILVER, H.predicate(hours), props)
     elif rows_read:
-        iceberg.merge_insert_new(spark, silver, SILVER, "event_id", H.predicate(touched, "t"),
-                                 props)
+        iceberg.merge_insert_new(
+            spark, silver, SILVER, "event_id", H.predicate(touched, "t"), props
+        )
     silver.unpersist()
     after = iceberg.current_snapshot_id(spark, SILVER)
     written = 0
     if after != before:
         written = int(iceberg.current_snapshot(spark, SILVER)["summary"].get("added-records", 0))
     return result | {
-        "rows_read": rows_read, "rows_written": written, "silver_snapshot_id": after,
+        "rows_read": rows_read,
+        "rows_written": written,
+        "silver_snapshot_id": after,
         "hours": [H.format_hour(h) for h in touched],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--hours", action="append", default=None,
-                        help="rebuild these UTC hours, e.g. 2018-03-07T16 (repeat or comma-list)")
-    parser.add_argument("--bronze-snapshot-end", type=int, default=None,
-                        help="incremental mode: read bronze up to this snapshot (default: newest)")
+    parser.add_argument(
+        "--hours",
+        action="append",
+        default=None,
+        help="rebuild these UTC hours, e.g. 2018-03-07T16 (repeat or comma-list)",
+    )
+    parser.add_argument(
+        "--bronze-snapshot-end",
+        type=int,
+        default=None,
+        help="incremental mode: read bronze up to this snapshot (default: newest)",
+    )
     args = runtime.parse_args(parser, argv)
     spark = build_session("wikistream-silver", runtime.catalog_config(args))
     with runtime.reporter() as report:
-        result = run(spark, H.parse_hours(args.hours) or None,
-                     bronze_end=args.bronze_snapshot_end)
-        report.materialized(SILVER, {
-            "rows_read": result["rows_read"], "rows_written": result["rows_written"],
-            "hours": result["hours"], "snapshot_id": str(result.get("silver_snapshot_id")),
-            "bronze_snapshot_end": str(result["bronze_snapshot_end"]),
-        })
+        result = run(spark, H.parse_hours(args.hours) or None, bronze_end=args.bronze_snapshot_end)
+        report.materialized(
+            SILVER,
+            {
+                "rows_read": result["rows_read"],
+                "rows_written": result["rows_written"],
+                "hours": result["hours"],
+                "snapshot_id": str(result.get("silver_snapshot_id")),
+                "bronze_snapshot_end": str(result["bronze_snapshot_end"]),
+            },
+        )
         runtime.write_result(args, result)
     spark.stop()
     return 0

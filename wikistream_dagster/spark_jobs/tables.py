@@ -14,8 +14,15 @@ ENTITY_TRENDS = "gold.entity_trends"
 RISK_SCORES = "gold.risk_scores"
 EDITOR_RISK = "gold.editor_risk"
 
-ALL_TABLES = (BRONZE, SILVER, QUALITY_HISTORY, HOURLY_STATS, ENTITY_TRENDS, RISK_SCORES,
-              EDITOR_RISK)
+ALL_TABLES = (
+    BRONZE,
+    SILVER,
+    QUALITY_HISTORY,
+    HOURLY_STATS,
+    ENTITY_TRENDS,
+    RISK_SCORES,
+    EDITOR_RISK,
+)
 
 # Kept small and explicit: written by Spark, read by pyiceberg/DuckDB users.
 _PROPS = (
@@ -36,40 +43,60 @@ _EVENT_COLUMNS = """
 
 # table -> (columns, partitioning)
 DDL: dict[str, tuple[str, str]] = {
-    BRONZE: (f"""({_EVENT_COLUMNS},
+    BRONZE: (
+        f"""({_EVENT_COLUMNS},
     raw_json STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT,
-    kafka_timestamp TIMESTAMP, ingest_time TIMESTAMP, batch_id BIGINT)""", _HOURLY),
-    SILVER: ("""(
+    kafka_timestamp TIMESTAMP, ingest_time TIMESTAMP, batch_id BIGINT)""",
+        _HOURLY,
+    ),
+    SILVER: (
+        """(
     event_id STRING, event_time TIMESTAMP, event_date DATE, event_hour INT, wiki STRING,
     domain STRING, stream STRING, envelope STRING, type STRING, namespace INT, title STRING,
     user STRING, is_bot BOOLEAN, is_anonymous BOOLEAN, is_minor BOOLEAN, is_patrolled BOOLEAN,
     rc_id BIGINT, revision_old BIGINT, revision_new BIGINT, length_old BIGINT, length_new BIGINT,
     byte_delta BIGINT, comment STRING, log_id BIGINT, log_type STRING, log_action STRING,
     log_params STRING, log_action_comment STRING, emitted_at TIMESTAMP,
-    bronze_ingest_time TIMESTAMP, processed_at TIMESTAMP)""", _HOURLY),
-    QUALITY_HISTORY: ("""(
+    bronze_ingest_time TIMESTAMP, processed_at TIMESTAMP)""",
+        _HOURLY,
+    ),
+    QUALITY_HISTORY: (
+        """(
     run_id STRING, checked_at TIMESTAMP, scope STRING, rows BIGINT, check_name STRING,
     `constraint` STRING, status STRING, blocking BOOLEAN, metric_value DOUBLE, message STRING)""",
-        "days(checked_at)"),
-    HOURLY_STATS: ("""(
+        "days(checked_at)",
+    ),
+    HOURLY_STATS: (
+        """(
     wiki STRING, event_date DATE, event_hour INT, hour_start TIMESTAMP, events BIGINT,
     events_by_type MAP<STRING, BIGINT>, edits BIGINT, new_pages BIGINT, log_events BIGINT,
     distinct_editors BIGINT, bot_events BIGINT, bot_share DOUBLE, anonymous_events BIGINT,
     anonymous_share DOUBLE, bytes_added BIGINT, bytes_removed BIGINT,
-    mean_abs_byte_delta DOUBLE, p95_abs_byte_delta DOUBLE, computed_at TIMESTAMP)""", _HOURLY),
-    ENTITY_TRENDS: ("""(
+    mean_abs_byte_delta DOUBLE, p95_abs_byte_delta DOUBLE, computed_at TIMESTAMP)""",
+        _HOURLY,
+    ),
+    ENTITY_TRENDS: (
+        """(
     wiki STRING, event_date DATE, event_hour INT, hour_start TIMESTAMP, entity_type STRING,
     entity STRING, events BIGINT, baseline_mean DOUBLE, baseline_std DOUBLE,
-    baseline_hours INT, score DOUBLE, rank INT, computed_at TIMESTAMP)""", _HOURLY),
-    RISK_SCORES: ("""(
+    baseline_hours INT, score DOUBLE, rank INT, computed_at TIMESTAMP)""",
+        _HOURLY,
+    ),
+    RISK_SCORES: (
+        """(
     event_id STRING, event_time TIMESTAMP, event_date DATE, event_hour INT, wiki STRING,
     type STRING, title STRING, user STRING, is_bot BOOLEAN, is_anonymous BOOLEAN,
     byte_delta BIGINT, comment STRING, risk_score DOUBLE, reasons ARRAY<STRING>,
-    computed_at TIMESTAMP)""", _HOURLY),
-    EDITOR_RISK: ("""(
+    computed_at TIMESTAMP)""",
+        _HOURLY,
+    ),
+    EDITOR_RISK: (
+        """(
     wiki STRING, event_date DATE, event_hour INT, user STRING, is_bot BOOLEAN,
     is_anonymous BOOLEAN, edits BIGINT, mean_risk DOUBLE, max_risk DOUBLE,
-    risky_edits BIGINT, reasons ARRAY<STRING>, computed_at TIMESTAMP)""", _HOURLY),
+    risky_edits BIGINT, reasons ARRAY<STRING>, computed_at TIMESTAMP)""",
+        _HOURLY,
+    ),
 }
 
 

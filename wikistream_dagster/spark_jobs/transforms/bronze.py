@@ -27,9 +27,23 @@ EVENT_SCHEMA = T.StructType(
     + list(
         _struct(
             meta=_struct(id=_S, dt=_S, domain=_S, stream=_S, topic=_S, schema_uri=_S),
-            id=_L, type=_S, namespace=_L, title=_S, comment=_S, timestamp=_L, user=_S, bot=_B,
-            minor=_B, patrolled=_B, length=_OLD_NEW, revision=_OLD_NEW, server_name=_S, wiki=_S,
-            log_id=_L, log_type=_S, log_action=_S,
+            id=_L,
+            type=_S,
+            namespace=_L,
+            title=_S,
+            comment=_S,
+            timestamp=_L,
+            user=_S,
+            bot=_B,
+            minor=_B,
+            patrolled=_B,
+            length=_OLD_NEW,
+            revision=_OLD_NEW,
+            server_name=_S,
+            wiki=_S,
+            log_id=_L,
+            log_type=_S,
+            log_action=_S,
             log_params=_S,  # object, array or string in the wild: kept as JSON text
             log_action_comment=_S,
         ).fields
@@ -54,16 +68,17 @@ def _dlq_reason(text: Column, raw: Column, e: Column, event_time: Column) -> Col
         .when(F.coalesce(e["meta"]["id"], F.lit("")) == "", F.lit("missing_field"))
         .when(event_time.isNull(), F.lit("missing_field"))
         .when(event_time < F.lit(_EARLIEST).cast("timestamp"), F.lit("invalid_value"))
-        .when(event_time > F.current_timestamp() + F.expr("INTERVAL 1 DAY"),
-              F.lit("invalid_value"))
+        .when(event_time > F.current_timestamp() + F.expr("INTERVAL 1 DAY"), F.lit("invalid_value"))
     )
 
 
 def _dlq_detail(reason: Column, e: Column) -> Column:
     return (
         F.when(reason == "wrong_type", F.lit("does not match the recentchange schema"))
-        .when((reason == "missing_field") & (F.coalesce(e["meta"]["id"], F.lit("")) == ""),
-              F.lit("meta.id"))
+        .when(
+            (reason == "missing_field") & (F.coalesce(e["meta"]["id"], F.lit("")) == ""),
+            F.lit("meta.id"),
+        )
         .when(reason == "missing_field", F.lit("timestamp and meta.dt"))
         .when(reason == "invalid_value", F.lit("event time out of range"))
     )
@@ -150,8 +165,9 @@ def dedup(rows: DataFrame) -> DataFrame:
     return rows.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
 
 
-def dead_letters(parsed: DataFrame, batch_id: int, component: str = "wikistream-bronze"
-                 ) -> DataFrame:
+def dead_letters(
+    parsed: DataFrame, batch_id: int, component: str = "wikistream-bronze"
+) -> DataFrame:
     """Kafka ``key``/``value`` pairs for ``dlq-events``, shaped like the producer's envelope."""
     bad = parsed.where(F.col("dlq_reason").isNotNull())
     raw = F.col("raw_value")
@@ -162,9 +178,11 @@ def dead_letters(parsed: DataFrame, batch_id: int, component: str = "wikistream-
         F.col("dlq_detail").alias("detail"),
         F.col("event_id"),
         F.date_format(F.current_timestamp(), "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX").alias(
-            "received_at"),
-        F.format_string("kafka://%s/%d/%d", "kafka_topic", "kafka_partition",
-                        "kafka_offset").alias("source"),
+            "received_at"
+        ),
+        F.format_string("kafka://%s/%d/%d", "kafka_topic", "kafka_partition", "kafka_offset").alias(
+            "source"
+        ),
         F.col("kafka_topic"),
         F.col("kafka_partition"),
         F.col("kafka_offset"),
@@ -177,8 +195,10 @@ def dead_letters(parsed: DataFrame, batch_id: int, component: str = "wikistream-
         (F.length(raw) > DLQ_RAW_LIMIT).alias("raw_truncated"),
     )
     return bad.select(
-        F.coalesce(F.col("event_id"), F.format_string(
-            "%s-%d-%d", "kafka_topic", "kafka_partition", "kafka_offset")).alias("key"),
+        F.coalesce(
+            F.col("event_id"),
+            F.format_string("%s-%d-%d", "kafka_topic", "kafka_partition", "kafka_offset"),
+        ).alias("key"),
         F.to_json(envelope).alias("value"),
     )
 

@@ -17,7 +17,8 @@ TOP_ENTITIES = 50  # per wiki, hour and entity type
 def hour_start(date_col: str = "event_date", hour_col: str = "event_hour") -> Column:
     """The hour's start as a UTC timestamp."""
     return (F.col(date_col).cast("timestamp") + F.make_interval(hours=F.col(hour_col))).alias(
-        "hour_start")
+        "hour_start"
+    )
 
 
 def _share(part: Column, whole: Column) -> Column:
@@ -40,18 +41,23 @@ def hourly_edit_stats(silver: DataFrame) -> DataFrame:
         F.count_if("is_bot").alias("bot_events"),
         F.count_if("is_anonymous").alias("anonymous_events"),
         F.coalesce(F.sum(F.when(delta > 0, delta)), F.lit(0)).cast("long").alias("bytes_added"),
-        F.coalesce(F.sum(F.when(delta < 0, -delta)), F.lit(0)).cast("long").alias(
-            "bytes_removed"),
+        F.coalesce(F.sum(F.when(delta < 0, -delta)), F.lit(0)).cast("long").alias("bytes_removed"),
         F.avg(abs_delta).alias("mean_abs_byte_delta"),
         F.percentile(abs_delta, F.lit(0.95)).alias("p95_abs_byte_delta"),
     )
     type_map = F.map_filter(
-        F.create_map(*[x for t in KNOWN_TYPES for x in (F.lit(t), F.col(f"n_{t}"))],
-                     F.lit("other"), F.col("events") - sum(F.col(f"n_{t}") for t in KNOWN_TYPES)),
+        F.create_map(
+            *[x for t in KNOWN_TYPES for x in (F.lit(t), F.col(f"n_{t}"))],
+            F.lit("other"),
+            F.col("events") - sum(F.col(f"n_{t}") for t in KNOWN_TYPES),
+        ),
         lambda _, v: v > 0,
     )
     return agg.select(
-        "wiki", "event_date", "event_hour", hour_start(),
+        "wiki",
+        "event_date",
+        "event_hour",
+        hour_start(),
         "events",
         type_map.alias("events_by_type"),
         F.col("n_edit").alias("edits"),
@@ -88,25 +94,38 @@ def entity_trends(silver: DataFrame, target: DataFrame) -> DataFrame:
     events scores 5. Entities with at least ``MIN_TREND_EVENTS`` events and a score of at least
     ``MIN_TREND_SCORE`` are kept, ranked per wiki, hour and entity type (top ``TOP_ENTITIES``).
     """
-    entities = silver.select(
-        "wiki", _hour_index().alias("h"), F.lit("page").alias("entity_type"),
-        F.col("title").alias("entity"),
-    ).unionByName(silver.select(
-        "wiki", _hour_index().alias("h"), F.lit("editor").alias("entity_type"),
-        F.col("user").alias("entity"),
-    )).where(F.col("entity").isNotNull())
+    entities = (
+        silver.select(
+            "wiki",
+            _hour_index().alias("h"),
+            F.lit("page").alias("entity_type"),
+            F.col("title").alias("entity"),
+        )
+        .unionByName(
+            silver.select(
+                "wiki",
+                _hour_index().alias("h"),
+                F.lit("editor").alias("entity_type"),
+                F.col("user").alias("entity"),
+            )
+        )
+        .where(F.col("entity").isNotNull())
+    )
     counts = entities.groupBy("wiki", "h", "entity_type", "entity").agg(
-        F.count(F.lit(1)).alias("n"))
+        F.count(F.lit(1)).alias("n")
+    )
     hours = target.select(_hour_index().alias("th")).distinct()
 
     current = counts.join(F.broadcast(hours), counts.h == hours.th).select(
-        "wiki", "th", "entity_type", "entity", F.col("n").alias("events"))
+        "wiki", "th", "entity_type", "entity", F.col("n").alias("events")
+    )
     window = counts.join(
         F.broadcast(hours),
         (counts.h < hours.th) & (counts.h >= hours.th - BASELINE_HOURS),
     )
     baseline = window.groupBy("wiki", "th", "entity_type", "entity").agg(
-        F.sum("n").alias("s"), F.sum(F.col("n") * F.col("n")).alias("s2"))
+        F.sum("n").alias("s"), F.sum(F.col("n") * F.col("n")).alias("s2")
+    )
     history = window.groupBy("wiki", "th").agg(F.countDistinct("h").alias("baseline_hours"))
 
     mean = F.coalesce(F.col("s"), F.lit(0)) / BASELINE_HOURS
@@ -115,24 +134,37 @@ def entity_trends(silver: DataFrame, target: DataFrame) -> DataFrame:
         current.join(baseline, ["wiki", "th", "entity_type", "entity"], "left")
         .join(history, ["wiki", "th"], "left")
         .select(
-            "wiki", "th", "entity_type", "entity", "events",
-            mean.alias("baseline_mean"), F.sqrt(var).alias("baseline_std"),
+            "wiki",
+            "th",
+            "entity_type",
+            "entity",
+            "events",
+            mean.alias("baseline_mean"),
+            F.sqrt(var).alias("baseline_std"),
             F.coalesce("baseline_hours", F.lit(0)).cast("int").alias("baseline_hours"),
             ((F.col("events") - mean) / F.sqrt(var + mean + 1)).alias("score"),
         )
         .where((F.col("events") >= MIN_TREND_EVENTS) & (F.col("score") >= MIN_TREND_SCORE))
     )
     rank = F.row_number().over(
-        Window.partitionBy("wiki", "th", "entity_type").orderBy(F.desc("score"), "entity"))
+        Window.partitionBy("wiki", "th", "entity_type").orderBy(F.desc("score"), "entity")
+    )
     ranked = scored.withColumn("rank", rank).where(F.col("rank") <= TOP_ENTITIES)
     day = F.date_from_unix_date(F.floor(F.col("th") / 24).cast("int"))
     return ranked.select(
         "wiki",
         day.alias("event_date"),
         (F.col("th") % 24).cast("int").alias("event_hour"),
-        (day.cast("timestamp") + F.make_interval(hours=(F.col("th") % 24).cast("int")))
-        .alias("hour_start"),
-        "entity_type", "entity", "events", "baseline_mean", "baseline_std", "baseline_hours",
-        "score", F.col("rank").cast("int").alias("rank"),
+        (day.cast("timestamp") + F.make_interval(hours=(F.col("th") % 24).cast("int"))).alias(
+            "hour_start"
+        ),
+        "entity_type",
+        "entity",
+        "events",
+        "baseline_mean",
+        "baseline_std",
+        "baseline_hours",
+        "score",
+        F.col("rank").cast("int").alias("rank"),
         F.current_timestamp().alias("computed_at"),
     )

@@ -53,39 +53,85 @@ def _compliance(name: str, condition: str, at_least: float = 1.0) -> Callable[[C
 
 
 CONSTRAINTS: tuple[Constraint, ...] = (
-    Constraint("event_id_complete", "every row has an event id", True,
-               lambda c: c.isComplete("event_id")),
-    Constraint("event_time_complete", "every row has an event time", True,
-               lambda c: c.isComplete("event_time")),
-    Constraint("event_id_unique", "event ids are unique", True,
-               lambda c: c.isUnique("event_id")),
-    Constraint("wiki_complete", "every row names its wiki", True,
-               lambda c: c.isComplete("wiki")),
-    Constraint("type_known", f"type is one of {', '.join(KNOWN_TYPES)}", True,
-               lambda c: c.isContainedIn("type", list(KNOWN_TYPES), _all)),
-    Constraint("event_time_not_future", "event time at most 10 minutes in the future", True,
-               _compliance("event_time_not_future",
-                           f"event_time <= current_timestamp() + {FUTURE_TOLERANCE}")),
-    Constraint("event_time_plausible", "event time after Wikipedia's launch (2001-01-15)", False,
-               _compliance("event_time_plausible", "event_time >= TIMESTAMP'2001-01-15'")),
-    Constraint("namespace_in_range", "namespace between -2 and 15000", False,
-               _compliance("namespace_in_range",
-                           "namespace IS NULL OR namespace BETWEEN -2 AND 15000")),
-    Constraint("title_length", "title at most 255 characters", False,
-               _compliance("title_length", "title IS NULL OR char_length(title) <= 255")),
-    Constraint("user_length", "user name at most 255 characters", False,
-               _compliance("user_length", "user IS NULL OR char_length(user) <= 255")),
-    Constraint("comment_length", "comment at most 1000 characters", False,
-               _compliance("comment_length", "comment IS NULL OR char_length(comment) <= 1000")),
-    Constraint("byte_delta_plausible", "byte delta within a page's maximum size (4 MiB)", False,
-               _compliance("byte_delta_plausible",
-                           "byte_delta IS NULL OR abs(byte_delta) <= 4194304")),
-    Constraint("revision_ids_increase", "an edit's new revision id is above the old one", False,
-               _compliance("revision_ids_increase",
-                           "type <> 'edit' OR revision_new > coalesce(revision_old, 0)")),
-    Constraint("wiki_domain_consistent", "wiki id matches the domain (>= 99% of rows)", False,
-               _compliance("wiki_domain_consistent",
-                           f"domain IS NULL OR wiki LIKE concat({_DOMAIN_KEY}, '%')", 0.99)),
+    Constraint(
+        "event_id_complete", "every row has an event id", True, lambda c: c.isComplete("event_id")
+    ),
+    Constraint(
+        "event_time_complete",
+        "every row has an event time",
+        True,
+        lambda c: c.isComplete("event_time"),
+    ),
+    Constraint("event_id_unique", "event ids are unique", True, lambda c: c.isUnique("event_id")),
+    Constraint("wiki_complete", "every row names its wiki", True, lambda c: c.isComplete("wiki")),
+    Constraint(
+        "type_known",
+        f"type is one of {', '.join(KNOWN_TYPES)}",
+        True,
+        lambda c: c.isContainedIn("type", list(KNOWN_TYPES), _all),
+    ),
+    Constraint(
+        "event_time_not_future",
+        "event time at most 10 minutes in the future",
+        True,
+        _compliance(
+            "event_time_not_future", f"event_time <= current_timestamp() + {FUTURE_TOLERANCE}"
+        ),
+    ),
+    Constraint(
+        "event_time_plausible",
+        "event time after Wikipedia's launch (2001-01-15)",
+        False,
+        _compliance("event_time_plausible", "event_time >= TIMESTAMP'2001-01-15'"),
+    ),
+    Constraint(
+        "namespace_in_range",
+        "namespace between -2 and 15000",
+        False,
+        _compliance("namespace_in_range", "namespace IS NULL OR namespace BETWEEN -2 AND 15000"),
+    ),
+    Constraint(
+        "title_length",
+        "title at most 255 characters",
+        False,
+        _compliance("title_length", "title IS NULL OR char_length(title) <= 255"),
+    ),
+    Constraint(
+        "user_length",
+        "user name at most 255 characters",
+        False,
+        _compliance("user_length", "user IS NULL OR char_length(user) <= 255"),
+    ),
+    Constraint(
+        "comment_length",
+        "comment at most 1000 characters",
+        False,
+        _compliance("comment_length", "comment IS NULL OR char_length(comment) <= 1000"),
+    ),
+    Constraint(
+        "byte_delta_plausible",
+        "byte delta within a page's maximum size (4 MiB)",
+        False,
+        _compliance("byte_delta_plausible", "byte_delta IS NULL OR abs(byte_delta) <= 4194304"),
+    ),
+    Constraint(
+        "revision_ids_increase",
+        "an edit's new revision id is above the old one",
+        False,
+        _compliance(
+            "revision_ids_increase", "type <> 'edit' OR revision_new > coalesce(revision_old, 0)"
+        ),
+    ),
+    Constraint(
+        "wiki_domain_consistent",
+        "wiki id matches the domain (>= 99% of rows)",
+        False,
+        _compliance(
+            "wiki_domain_consistent",
+            f"domain IS NULL OR wiki LIKE concat({_DOMAIN_KEY}, '%')",
+            0.99,
+        ),
+    ),
 )
 
 
@@ -98,8 +144,9 @@ def _metric_for(constraint: str, metrics: list[dict[str, Any]]) -> tuple[str | N
     return None, None
 
 
-def run_checks(spark: SparkSession, rows: DataFrame,
-               constraints: tuple[Constraint, ...] = CONSTRAINTS) -> dict[str, Any]:
+def run_checks(
+    spark: SparkSession, rows: DataFrame, constraints: tuple[Constraint, ...] = CONSTRAINTS
+) -> dict[str, Any]:
     """Run ``constraints`` over ``rows`` with Deequ.
 
     Returns:
@@ -118,47 +165,72 @@ def run_checks(spark: SparkSession, rows: DataFrame,
     with warnings.catch_warnings():  # pydeequ builds DataFrames with the internal constructor
         warnings.filterwarnings("ignore", message="DataFrame constructor is internal")
         checks = VerificationResult.checkResultsAsDataFrame(spark, result).collect()
-        metrics = [r.asDict() for r in
-                   VerificationResult.successMetricsAsDataFrame(spark, result).collect()]
+        metrics = [
+            r.asDict()
+            for r in VerificationResult.successMetricsAsDataFrame(spark, result).collect()
+        ]
     by_name = {r["check"]: r for r in checks}
     results = []
     for c in constraints:
         row = by_name[c.name]
         passed = row["constraint_status"] == "Success"
         metric, value = _metric_for(row["constraint"], metrics)
-        results.append({
-            "check_name": c.name,
-            "description": c.description,
-            "blocking": c.blocking,
-            "severity": "ERROR" if c.blocking else "WARN",
-            "passed": passed,
-            "status": "passed" if passed else "failed",
-            "metric": metric,
-            "value": value,
-            "message": row["constraint_message"] or "",
-        })
+        results.append(
+            {
+                "check_name": c.name,
+                "description": c.description,
+                "blocking": c.blocking,
+                "severity": "ERROR" if c.blocking else "WARN",
+                "passed": passed,
+                "status": "passed" if passed else "failed",
+                "metric": metric,
+                "value": value,
+                "message": row["constraint_message"] or "",
+            }
+        )
     failed = [r for r in results if not r["passed"]]
-    status = ("failed" if any(r["blocking"] for r in failed)
-              else "warning" if failed else "passed")
+    status = "failed" if any(r["blocking"] for r in failed) else "warning" if failed else "passed"
     return {"status": status, "rows": n, "results": results}
 
 
-HISTORY_SCHEMA = T.StructType([
-    T.StructField("run_id", T.StringType()), T.StructField("checked_at", T.TimestampType()),
-    T.StructField("scope", T.StringType()), T.StructField("rows", T.LongType()),
-    T.StructField("check_name", T.StringType()), T.StructField("constraint", T.StringType()),
-    T.StructField("status", T.StringType()), T.StructField("blocking", T.BooleanType()),
-    T.StructField("metric_value", T.DoubleType()), T.StructField("message", T.StringType()),
-])
+HISTORY_SCHEMA = T.StructType(
+    [
+        T.StructField("run_id", T.StringType()),
+        T.StructField("checked_at", T.TimestampType()),
+        T.StructField("scope", T.StringType()),
+        T.StructField("rows", T.LongType()),
+        T.StructField("check_name", T.StringType()),
+        T.StructField("constraint", T.StringType()),
+        T.StructField("status", T.StringType()),
+        T.StructField("blocking", T.BooleanType()),
+        T.StructField("metric_value", T.DoubleType()),
+        T.StructField("message", T.StringType()),
+    ]
+)
 
 
-def history_rows(spark: SparkSession, outcome: dict[str, Any], run_id: str, scope: str,
-                 checked_at: datetime | None = None) -> DataFrame:
+def history_rows(
+    spark: SparkSession,
+    outcome: dict[str, Any],
+    run_id: str,
+    scope: str,
+    checked_at: datetime | None = None,
+) -> DataFrame:
     """The outcome as ``silver.quality_history`` rows (one per constraint)."""
     at = checked_at or datetime.now(UTC)  # aware: pyspark would read a naive one as local
     data = [
-        (run_id, at, scope, outcome["rows"], r["check_name"], r["description"], r["status"],
-         r["blocking"], None if r["value"] is None else float(r["value"]), r["message"])
+        (
+            run_id,
+            at,
+            scope,
+            outcome["rows"],
+            r["check_name"],
+            r["description"],
+            r["status"],
+            r["blocking"],
+            None if r["value"] is None else float(r["value"]),
+            r["message"],
+        )
         for r in outcome["results"]
     ]
     return spark.createDataFrame(data, HISTORY_SCHEMA)

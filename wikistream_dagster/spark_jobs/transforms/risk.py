@@ -64,13 +64,17 @@ def score_edits(silver: DataFrame) -> DataFrame:
     Give it the target hours plus the hour before: the burst and edit-war windows look back in
     time. Filter to the target hours afterwards.
     """
-    edits = silver.where(F.col("type").isin("edit", "new")).withColumn(
-        "ts", F.col("event_time").cast("long")
-    ).withColumn("is_revert", F.coalesce(F.col("comment").rlike(REVERT_RE), F.lit(False)))
-    by_editor = (Window.partitionBy("wiki", "user").orderBy("ts")
-                 .rangeBetween(-(BURST_WINDOW_S - 1), 0))
-    by_page = (Window.partitionBy("wiki", "title").orderBy("ts")
-               .rangeBetween(-(PAGE_WINDOW_S - 1), 0))
+    edits = (
+        silver.where(F.col("type").isin("edit", "new"))
+        .withColumn("ts", F.col("event_time").cast("long"))
+        .withColumn("is_revert", F.coalesce(F.col("comment").rlike(REVERT_RE), F.lit(False)))
+    )
+    by_editor = (
+        Window.partitionBy("wiki", "user").orderBy("ts").rangeBetween(-(BURST_WINDOW_S - 1), 0)
+    )
+    by_page = (
+        Window.partitionBy("wiki", "title").orderBy("ts").rangeBetween(-(PAGE_WINDOW_S - 1), 0)
+    )
     ctx = edits.select(
         "*",
         F.count(F.lit(1)).over(by_editor).alias("editor_recent_edits"),
@@ -83,14 +87,29 @@ def score_edits(silver: DataFrame) -> DataFrame:
         lambda r: r.isNotNull(),
     )
     keep = F.aggregate(
-        F.array(*[F.when(cond, F.lit(1.0 - WEIGHTS[name])).otherwise(F.lit(1.0))
-                  for name, cond in fired.items()]),
-        F.lit(1.0), lambda acc, x: acc * x,
+        F.array(
+            *[
+                F.when(cond, F.lit(1.0 - WEIGHTS[name])).otherwise(F.lit(1.0))
+                for name, cond in fired.items()
+            ]
+        ),
+        F.lit(1.0),
+        lambda acc, x: acc * x,
     )
     risk = (1.0 - keep) * F.when(F.col("is_bot"), BOT_FACTOR).otherwise(1.0)
     return ctx.select(
-        "event_id", "event_time", "event_date", "event_hour", "wiki", "type", "title", "user",
-        "is_bot", "is_anonymous", "byte_delta", "comment",
+        "event_id",
+        "event_time",
+        "event_date",
+        "event_hour",
+        "wiki",
+        "type",
+        "title",
+        "user",
+        "is_bot",
+        "is_anonymous",
+        "byte_delta",
+        "comment",
         F.round(risk, 4).alias("risk_score"),
         reasons.alias("reasons"),
         F.current_timestamp().alias("computed_at"),
@@ -99,14 +118,17 @@ def score_edits(silver: DataFrame) -> DataFrame:
 
 def editor_risk(scores: DataFrame) -> DataFrame:
     """``gold.editor_risk``: per wiki, hour and editor, how risky their edits were."""
-    return scores.where(F.col("user").isNotNull()).groupBy(
-        "wiki", "event_date", "event_hour", "user"
-    ).agg(
-        F.bool_or("is_bot").alias("is_bot"),
-        F.bool_or("is_anonymous").alias("is_anonymous"),
-        F.count(F.lit(1)).alias("edits"),
-        F.avg("risk_score").alias("mean_risk"),
-        F.max("risk_score").alias("max_risk"),
-        F.count_if(F.col("risk_score") >= RISKY).alias("risky_edits"),
-        F.array_sort(F.array_distinct(F.flatten(F.collect_list("reasons")))).alias("reasons"),
-    ).withColumn("computed_at", F.current_timestamp())
+    return (
+        scores.where(F.col("user").isNotNull())
+        .groupBy("wiki", "event_date", "event_hour", "user")
+        .agg(
+            F.bool_or("is_bot").alias("is_bot"),
+            F.bool_or("is_anonymous").alias("is_anonymous"),
+            F.count(F.lit(1)).alias("edits"),
+            F.avg("risk_score").alias("mean_risk"),
+            F.max("risk_score").alias("max_risk"),
+            F.count_if(F.col("risk_score") >= RISKY).alias("risky_edits"),
+            F.array_sort(F.array_distinct(F.flatten(F.collect_list("reasons")))).alias("reasons"),
+        )
+        .withColumn("computed_at", F.current_timestamp())
+    )

@@ -13,11 +13,37 @@ TEMP_ACCOUNT = r"^~\d{4}-\d+(-\d+)?$"
 _DATACENTER = r"^(eqiad|codfw|esams|ulsfo|eqsin|drmrs|magru)\."
 
 SILVER_COLUMNS = (
-    "event_id", "event_time", "event_date", "event_hour", "wiki", "domain", "stream",
-    "envelope", "type", "namespace", "title", "user", "is_bot", "is_anonymous", "is_minor",
-    "is_patrolled", "rc_id", "revision_old", "revision_new", "length_old", "length_new",
-    "byte_delta", "comment", "log_id", "log_type", "log_action", "log_params",
-    "log_action_comment", "emitted_at", "bronze_ingest_time", "processed_at",
+    "event_id",
+    "event_time",
+    "event_date",
+    "event_hour",
+    "wiki",
+    "domain",
+    "stream",
+    "envelope",
+    "type",
+    "namespace",
+    "title",
+    "user",
+    "is_bot",
+    "is_anonymous",
+    "is_minor",
+    "is_patrolled",
+    "rc_id",
+    "revision_old",
+    "revision_new",
+    "length_old",
+    "length_new",
+    "byte_delta",
+    "comment",
+    "log_id",
+    "log_type",
+    "log_action",
+    "log_params",
+    "log_action_comment",
+    "emitted_at",
+    "bronze_ingest_time",
+    "processed_at",
 )
 
 
@@ -43,7 +69,8 @@ def clean(bronze: DataFrame) -> DataFrame:
         & (F.coalesce(F.col("domain"), F.lit("")) != "canary")
     )
     first = Window.partitionBy("event_id").orderBy(
-        F.col("ingest_time").asc_nulls_last(), F.col("kafka_offset").asc_nulls_last())
+        F.col("ingest_time").asc_nulls_last(), F.col("kafka_offset").asc_nulls_last()
+    )
     rows = rows.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
     etype = F.lower(F.trim("type"))
     has_sizes = etype.isin("edit", "new")
@@ -54,9 +81,11 @@ def clean(bronze: DataFrame) -> DataFrame:
         F.hour("event_time").alias("event_hour"),
         F.lower(F.trim("wiki")).alias("wiki"),
         F.lower(F.trim(F.coalesce("domain", "server_name"))).alias("domain"),
-        F.regexp_replace(F.coalesce("stream", F.lit("mediawiki.recentchange")), _DATACENTER,
-                         "").alias("stream"),
-        F.when(F.col("schema_uri").startswith("/"), "current").otherwise("legacy")
+        F.regexp_replace(
+            F.coalesce("stream", F.lit("mediawiki.recentchange")), _DATACENTER, ""
+        ).alias("stream"),
+        F.when(F.col("schema_uri").startswith("/"), "current")
+        .otherwise("legacy")
         .alias("envelope"),
         etype.alias("type"),
         F.col("namespace").cast("int").alias("namespace"),
@@ -71,8 +100,9 @@ def clean(bronze: DataFrame) -> DataFrame:
         "revision_new",
         "length_old",
         "length_new",
-        F.when(has_sizes, F.col("length_new") - F.coalesce("length_old", F.lit(0)))
-        .alias("byte_delta"),
+        F.when(has_sizes, F.col("length_new") - F.coalesce("length_old", F.lit(0))).alias(
+            "byte_delta"
+        ),
         "comment",
         "log_id",
         "log_type",
