@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="live Wikimedia stream, the bundled replay, or live if reachable (auto)",
     )
     s.add_argument(
+        "--replay-speed",
+        type=float,
+        default=1.0,
+        help="pace of the replayed recording (1 = as recorded, ~12 events/s)",
+    )
+    s.add_argument(
         "--no-dagster",
         action="store_true",
         help="only Kafka, the catalog, the source and the producer",

@@ -24,10 +24,13 @@ def spark(stack_settings):
     from wikistream_dagster.spark_jobs.session import build_session
 
     jars = ",".join(str(j) for j in spark_jars(stack_settings.jars_dir))
-    cfg = CatalogConfig(uri=stack_settings.catalog_uri,
-                        warehouse=catalog_service.warehouse_uri(stack_settings))
+    cfg = CatalogConfig(
+        uri=stack_settings.catalog_uri, warehouse=catalog_service.warehouse_uri(stack_settings)
+    )
     session = build_session(
-        "wikistream-tests", cfg, master="local[1]",
+        "wikistream-tests",
+        cfg,
+        master="local[1]",
         conf={
             "spark.jars": jars,
             "spark.ui.enabled": "false",

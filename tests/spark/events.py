@@ -23,8 +23,11 @@ def recorded_lines() -> list[str]:
     for path in sorted(RECORDINGS.glob("*.ndjson")):
         lines += [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     for path in sorted(RECORDINGS.glob("*.sse")):
-        lines += [x[len("data: "):] for x in path.read_text(encoding="utf-8").splitlines()
-                  if x.startswith("data: ")]
+        lines += [
+            x[len("data: ") :]
+            for x in path.read_text(encoding="utf-8").splitlines()
+            if x.startswith("data: ")
+        ]
     return lines
 
 
@@ -64,11 +67,19 @@ def percentile(values: list[float], q: float) -> float:
 
 def hour_stats(events: dict[str, dict], wiki: str, day: str, hour: int) -> dict:
     """Reference ``gold.hourly_edit_stats`` figures for one wiki and hour."""
-    rows = [e for e in events.values() if e["wiki"] == wiki
-            and event_time(e).strftime("%Y-%m-%d") == day and event_time(e).hour == hour]
+    rows = [
+        e
+        for e in events.values()
+        if e["wiki"] == wiki
+        and event_time(e).strftime("%Y-%m-%d") == day
+        and event_time(e).hour == hour
+    ]
     types = Counter(e["type"] for e in rows)
-    deltas = [(e["length"]["new"] or 0) - (e["length"].get("old") or 0)
-              for e in rows if e["type"] in ("edit", "new") and e.get("length")]
+    deltas = [
+        (e["length"]["new"] or 0) - (e["length"].get("old") or 0)
+        for e in rows
+        if e["type"] in ("edit", "new") and e.get("length")
+    ]
     return {
         "events": len(rows),
         "edits": types["edit"],

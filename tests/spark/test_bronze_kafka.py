@@ -30,8 +30,18 @@ pytestmark = pytest.mark.slow
 
 def bronze(settings, raw: str, dlq: str, checkpoint: Path, result: Path, *extra: str) -> dict:
     """Run the bronze job once over the topic's backlog (--available-now); return its result."""
-    args = ["--topic", raw, "--dlq-topic", dlq, "--checkpoint", str(checkpoint),
-            "--available-now", "--result-json", str(result), *extra]
+    args = [
+        "--topic",
+        raw,
+        "--dlq-topic",
+        dlq,
+        "--checkpoint",
+        str(checkpoint),
+        "--available-now",
+        "--result-json",
+        str(result),
+        *extra,
+    ]
     assert spark_submit.run_job(settings, "bronze", args, timeout=600) == 0
     return json.loads(result.read_text())
 
@@ -57,12 +67,12 @@ def clean_lake(lake):
     return lake
 
 
-def test_producer_to_bronze_exactly_once_across_reruns(clean_lake, catalog, kafka_broker,
-                                                       tmp_path):
+def test_producer_to_bronze_exactly_once_across_reruns(clean_lake, catalog, kafka_broker, tmp_path):
     raw, dlq = new_topics(kafka_broker, "bronze")
     with ReplayServerThread(default_recording(), speed=0) as srv:
-        proc = run_producer(srv.url, kafka_broker, tmp_path / "producer", raw, dlq,
-                            "--exit-on-idle", "2")
+        proc = run_producer(
+            srv.url, kafka_broker, tmp_path / "producer", raw, dlq, "--exit-on-idle", "2"
+        )
     assert proc.returncode == 0, proc.stderr[-2000:]
     ids = set(ref.first_by_id(default_recording().read_text().splitlines()))
     checkpoint = tmp_path / "checkpoint"
@@ -71,8 +81,9 @@ def test_producer_to_bronze_exactly_once_across_reruns(clean_lake, catalog, kafk
     assert first["records"] >= len(ids) and first["inserted"] == len(ids)
     assert first["dlq"] == 0
     assert id_counts(clean_lake) == (len(ids), len(ids))
-    ingested = {r["event_id"] for r in clean_lake.table(qualified(BRONZE)).select(
-        "event_id").collect()}
+    ingested = {
+        r["event_id"] for r in clean_lake.table(qualified(BRONZE)).select("event_id").collect()
+    }
     assert ingested == ids
 
     again = bronze(catalog, raw, dlq, checkpoint, tmp_path / "r2.json")  # from the checkpoint
@@ -83,8 +94,9 @@ def test_producer_to_bronze_exactly_once_across_reruns(clean_lake, catalog, kafk
     assert replay["records"] == first["records"] and replay["inserted"] == 0
     assert id_counts(clean_lake) == (len(ids), len(ids))
 
-    summary = clean_lake.sql(f"SELECT summary FROM {qualified(BRONZE)}.snapshots "
-                             "ORDER BY committed_at LIMIT 1").first()["summary"]
+    summary = clean_lake.sql(
+        f"SELECT summary FROM {qualified(BRONZE)}.snapshots ORDER BY committed_at LIMIT 1"
+    ).first()["summary"]
     offsets = json.loads(summary["wikistream.kafka-offsets"])
     assert set(offsets) == {raw} and summary["wikistream.batch-id"] == "0"
     assert sum(hi - lo for lo, hi in offsets[raw].values()) == int(summary["wikistream.records"])
@@ -99,7 +111,8 @@ def _mid_batch(checkpoint: Path) -> int | None:
 
 
 def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
-        clean_lake, catalog, kafka_broker, tmp_path):
+    clean_lake, catalog, kafka_broker, tmp_path
+):
     raw, dlq = new_topics(kafka_broker, "kill")
     records = []
     for i, line in enumerate(ref.recorded_lines()):
@@ -109,12 +122,30 @@ def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
     produce(kafka_broker, raw, records)
     checkpoint = tmp_path / "checkpoint"
     cmd = spark_submit.spark_submit_command(
-        catalog, "bronze", ["--topic", raw, "--dlq-topic", dlq, "--checkpoint", str(checkpoint),
-                            "--trigger-seconds", "0", "--max-offsets-per-trigger", "400"],
-        spark_submit.prepare(catalog))
-    job = subprocess.Popen(cmd, env=spark_submit.spark_submit_env(catalog), cwd=ref.ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           start_new_session=True)
+        catalog,
+        "bronze",
+        [
+            "--topic",
+            raw,
+            "--dlq-topic",
+            dlq,
+            "--checkpoint",
+            str(checkpoint),
+            "--trigger-seconds",
+            "0",
+            "--max-offsets-per-trigger",
+            "400",
+        ],
+        spark_submit.prepare(catalog),
+    )
+    job = subprocess.Popen(
+        cmd,
+        env=spark_submit.spark_submit_env(catalog),
+        cwd=ref.ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     killed_in = None
     deadline = time.monotonic() + 240
     try:
@@ -133,8 +164,9 @@ def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
     assert id_counts(clean_lake, "kill-") == (len(records), len(records))
 
 
-def test_malformed_kafka_records_go_to_the_dlq_with_a_reason(clean_lake, catalog, kafka_broker,
-                                                             tmp_path):
+def test_malformed_kafka_records_go_to_the_dlq_with_a_reason(
+    clean_lake, catalog, kafka_broker, tmp_path
+):
     raw, dlq = new_topics(kafka_broker, "dlq")
     good = json.loads(ref.recorded_lines()[0])
     good["meta"]["id"] = "dlq-good"
@@ -149,13 +181,16 @@ def test_malformed_kafka_records_go_to_the_dlq_with_a_reason(clean_lake, catalog
     produce(kafka_broker, raw, [*bad, ("dlq-good", json.dumps(good).encode())])
     result = bronze(catalog, raw, dlq, tmp_path / "cp", tmp_path / "r.json")
     assert (result["records"], result["dlq"], result["inserted"]) == (6, 5, 1)
-    letters = sorted((json.loads(m.value()) for m in read_topic(kafka_broker, dlq)),
-                     key=lambda x: x["kafka_offset"])
+    letters = sorted(
+        (json.loads(m.value()) for m in read_topic(kafka_broker, dlq)),
+        key=lambda x: x["kafka_offset"],
+    )
     by_raw_offset = {x["kafka_offset"]: x for x in letters}
     assert len(letters) == 5
     reasons = [x["reason"] for x in letters]
-    assert sorted(reasons) == sorted(["invalid_json", "invalid_utf8", "not_an_object",
-                                      "missing_field", "wrong_type"])
+    assert sorted(reasons) == sorted(
+        ["invalid_json", "invalid_utf8", "not_an_object", "missing_field", "wrong_type"]
+    )
     utf8 = next(x for x in letters if x["reason"] == "invalid_utf8")
     assert utf8["raw_encoding"] == "base64"
     assert base64.b64decode(utf8["raw"]) == b"\xc3\x28 invalid utf-8"

@@ -15,26 +15,37 @@ pytestmark = pytest.mark.slow
 
 KAFKA_SCHEMA = "value binary, topic string, partition int, offset long, timestamp timestamp"
 LEGACY = (RECORDINGS / "eg_revert.ndjson").read_text().splitlines()[0]
-CURRENT = next(x[6:] for x in (RECORDINGS / "sse_capture_2022-12-11.sse").read_text()
-               .splitlines() if x.startswith("data: "))
+CURRENT = next(
+    x[6:]
+    for x in (RECORDINGS / "sse_capture_2022-12-11.sse").read_text().splitlines()
+    if x.startswith("data: ")
+)
 
 
 def kafka(spark, payloads: list[bytes], partition: int = 0):
-    rows = [(bytearray(p), "raw-events", partition, i, datetime(2024, 1, 1))
-            for i, p in enumerate(payloads)]
+    rows = [
+        (bytearray(p), "raw-events", partition, i, datetime(2024, 1, 1))
+        for i, p in enumerate(payloads)
+    ]
     return spark.createDataFrame(rows, KAFKA_SCHEMA)
 
 
 def test_both_envelopes_parse_into_bronze_columns(spark):
-    rows = {r["event_id"]: r for r in B.bronze_rows(
-        B.parse_kafka(kafka(spark, [LEGACY.encode(), CURRENT.encode()])), 7).collect()}
+    rows = {
+        r["event_id"]: r
+        for r in B.bronze_rows(
+            B.parse_kafka(kafka(spark, [LEGACY.encode(), CURRENT.encode()])), 7
+        ).collect()
+    }
     legacy, current = json.loads(LEGACY), json.loads(CURRENT)
     old = rows[legacy["meta"]["id"]]
     assert old["schema_uri"] == "mediawiki/recentchange/1"
     assert old["stream"] == "eqiad.mediawiki.recentchange"  # 2018: only meta.topic
     assert old["event_time"] == datetime.utcfromtimestamp(legacy["timestamp"])
     assert (old["event_date"], old["event_hour"]) == (
-        old["event_time"].date(), old["event_time"].hour)
+        old["event_time"].date(),
+        old["event_time"].hour,
+    )
     assert old["title"] == legacy["title"] and old["user"] == legacy["user"]
     assert old["revision_new"] == legacy["revision"]["new"]
     assert old["kafka_topic"] == "raw-events" and old["kafka_offset"] == 0
@@ -55,12 +66,20 @@ def test_bad_records_get_the_producers_reason_names(spark):
     wrong = dict(good, namespace="main")
     canary = dict(good, meta=dict(good["meta"], domain="canary"))
     payloads = [
-        b'{"meta": {"id": "x"', b"\xff\xfe not utf-8", b"[1, 2, 3]", json.dumps(wrong).encode(),
-        json.dumps(no_id).encode(), json.dumps(no_time).encode(), json.dumps(ancient).encode(),
-        json.dumps(canary).encode(), LEGACY.encode(),
+        b'{"meta": {"id": "x"',
+        b"\xff\xfe not utf-8",
+        b"[1, 2, 3]",
+        json.dumps(wrong).encode(),
+        json.dumps(no_id).encode(),
+        json.dumps(no_time).encode(),
+        json.dumps(ancient).encode(),
+        json.dumps(canary).encode(),
+        LEGACY.encode(),
     ]
-    got = [(r["dlq_reason"], r["dlq_detail"], r["is_canary"]) for r in
-           B.parse_kafka(kafka(spark, payloads)).orderBy("kafka_offset").collect()]
+    got = [
+        (r["dlq_reason"], r["dlq_detail"], r["is_canary"])
+        for r in B.parse_kafka(kafka(spark, payloads)).orderBy("kafka_offset").collect()
+    ]
     assert got == [
         ("invalid_json", None, False),
         ("invalid_utf8", None, False),
@@ -77,26 +96,38 @@ def test_bad_records_get_the_producers_reason_names(spark):
 
 def test_dead_letter_envelope(spark):
     parsed = B.parse_kafka(kafka(spark, [b"\xff\xfe{", b"nope"], partition=2))
-    letters = [(r["key"], json.loads(r["value"])) for r in
-               B.dead_letters(parsed, 3).orderBy("key").collect()]
+    letters = [
+        (r["key"], json.loads(r["value"]))
+        for r in B.dead_letters(parsed, 3).orderBy("key").collect()
+    ]
     (k1, bad_utf8), (k2, bad_json) = letters
     assert k1 == "raw-events-2-0" and k2 == "raw-events-2-1"
     assert bad_utf8["reason"] == "invalid_utf8" and bad_utf8["raw_encoding"] == "base64"
     assert base64.b64decode(bad_utf8["raw"]) == b"\xff\xfe{"
-    assert bad_json == bad_json | {"reason": "invalid_json", "raw": "nope", "raw_encoding":
-                                   "utf-8", "source": "kafka://raw-events/2/1", "kafka_partition":
-                                   2, "kafka_offset": 1, "batch_id": 3, "raw_bytes": 4,
-                                   "raw_truncated": False, "producer": "wikistream-bronze"}
+    assert bad_json == bad_json | {
+        "reason": "invalid_json",
+        "raw": "nope",
+        "raw_encoding": "utf-8",
+        "source": "kafka://raw-events/2/1",
+        "kafka_partition": 2,
+        "kafka_offset": 1,
+        "batch_id": 3,
+        "raw_bytes": 4,
+        "raw_truncated": False,
+        "producer": "wikistream-bronze",
+    }
     assert datetime.fromisoformat(bad_json["received_at"]).tzinfo is not None
 
 
 def test_dedup_keeps_the_first_received_copy(spark):
     event = json.loads(LEGACY)
     later = dict(event, timestamp=event["timestamp"] + 7200)  # a curated copy, other hour
-    frame = kafka(spark, [json.dumps(event).encode(), json.dumps(later).encode(),
-                          LEGACY.encode()])
+    frame = kafka(spark, [json.dumps(event).encode(), json.dumps(later).encode(), LEGACY.encode()])
     rows = B.dedup(B.bronze_rows(B.parse_kafka(frame), 0)).collect()
     assert len(rows) == 1 and rows[0]["kafka_offset"] == 0
     assert B.hour_partitions(B.bronze_rows(B.parse_kafka(frame), 0)) == sorted(
-        {(r["event_date"], r["event_hour"]) for r in
-         B.bronze_rows(B.parse_kafka(frame), 0).collect()})
+        {
+            (r["event_date"], r["event_hour"])
+            for r in B.bronze_rows(B.parse_kafka(frame), 0).collect()
+        }
+    )

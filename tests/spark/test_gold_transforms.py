@@ -18,24 +18,50 @@ SILVER = (
 H16 = datetime(2018, 3, 7, 16)
 
 
-def row(i, t=H16, wiki="w", type="edit", title="P", user="U", bot=False, anon=False,
-        old=1000, new=1100, comment="fix"):
+def row(
+    i,
+    t=H16,
+    wiki="w",
+    type="edit",
+    title="P",
+    user="U",
+    bot=False,
+    anon=False,
+    old=1000,
+    new=1100,
+    comment="fix",
+):
     delta = None if type not in ("edit", "new") else new - (old or 0)
-    return (f"e{i}", t, t.date(), t.hour, wiki, type, title, user, bot, anon, old, new, delta,
-            comment)
+    return (
+        f"e{i}",
+        t,
+        t.date(),
+        t.hour,
+        wiki,
+        type,
+        title,
+        user,
+        bot,
+        anon,
+        old,
+        new,
+        delta,
+        comment,
+    )
 
 
 def test_hourly_edit_stats(spark):
     rows = [
-        row(1, user="A", old=100, new=300),               # +200
-        row(2, user="A", old=300, new=200, bot=True),     # -100
-        row(3, type="new", user="B", old=None, new=50),   # +50
+        row(1, user="A", old=100, new=300),  # +200
+        row(2, user="A", old=300, new=200, bot=True),  # -100
+        row(3, type="new", user="B", old=None, new=50),  # +50
         row(4, type="log", user="C", old=None, new=None),
         row(5, user="1.2.3.4", anon=True, old=10, new=10),  # 0
         row(6, wiki="other", user="A"),
     ]
-    out = {r["wiki"]: r for r in gold.hourly_edit_stats(spark.createDataFrame(rows, SILVER))
-           .collect()}
+    out = {
+        r["wiki"]: r for r in gold.hourly_edit_stats(spark.createDataFrame(rows, SILVER)).collect()
+    }
     w = out["w"]
     assert (w["events"], w["edits"], w["new_pages"], w["log_events"]) == (5, 3, 1, 1)
     assert w["events_by_type"] == {"edit": 3, "new": 1, "log": 1}
@@ -61,8 +87,10 @@ def test_entity_trends_scores_against_own_baseline(spark):
             i += 1
             rows.append(row(i, user=user, title=f"T{i}"))
     target = spark.createDataFrame([(date(2018, 3, 7), 16)], "event_date date, event_hour int")
-    out = {(r["entity_type"], r["entity"]): r for r in
-           gold.entity_trends(spark.createDataFrame(rows, SILVER), target).collect()}
+    out = {
+        (r["entity_type"], r["entity"]): r
+        for r in gold.entity_trends(spark.createDataFrame(rows, SILVER), target).collect()
+    }
     assert set(out) == {("editor", "Steady"), ("editor", "New")}
     steady, new = out[("editor", "Steady")], out[("editor", "New")]
     assert steady["baseline_mean"] == 2.0 and steady["baseline_std"] == 0.0
@@ -81,17 +109,23 @@ def test_risk_reasons_and_noisy_or_score(spark):
         row(4, t=t, user="BotX", bot=True, old=5000, new=10),
         row(5, t=t, user="Calm", comment="typo"),
     ]
-    rows += [row(10 + k, t=t + timedelta(seconds=k), user="Burst", title=f"B{k}")
-             for k in range(10)]
-    rows += [row(30 + k, t=t + timedelta(minutes=k), user=u, title="War", comment=c)
-             for k, (u, c) in enumerate([("X", "add"), ("Y", "Reverted edits by X"),
-                                         ("X", "undo"), ("Y", "rv")])]
-    scores = {r["event_id"]: r for r in
-              risk.score_edits(spark.createDataFrame(rows, SILVER)).collect()}
+    rows += [
+        row(10 + k, t=t + timedelta(seconds=k), user="Burst", title=f"B{k}") for k in range(10)
+    ]
+    rows += [
+        row(30 + k, t=t + timedelta(minutes=k), user=u, title="War", comment=c)
+        for k, (u, c) in enumerate(
+            [("X", "add"), ("Y", "Reverted edits by X"), ("X", "undo"), ("Y", "rv")]
+        )
+    ]
+    scores = {
+        r["event_id"]: r for r in risk.score_edits(spark.createDataFrame(rows, SILVER)).collect()
+    }
     w = risk.WEIGHTS
     assert scores["e1"]["reasons"] == ["anonymous_editor", "empty_comment"]
     assert scores["e1"]["risk_score"] == pytest.approx(
-        1 - (1 - w["anonymous_editor"]) * (1 - w["empty_comment"]), abs=1e-4)
+        1 - (1 - w["anonymous_editor"]) * (1 - w["empty_comment"]), abs=1e-4
+    )
     assert scores["e2"]["reasons"] == ["blanking"] and scores["e2"]["risk_score"] == 0.6
     assert scores["e3"]["reasons"] == ["large_removal"]
     assert scores["e4"]["risk_score"] == pytest.approx(0.6 * risk.BOT_FACTOR)
@@ -101,9 +135,10 @@ def test_risk_reasons_and_noisy_or_score(spark):
     assert scores["e32"]["reasons"] == ["edit_war", "revert_comment"]
     assert scores["e33"]["reasons"] == ["edit_war", "revert_comment"]
 
-    editors = {r["user"]: r for r in risk.editor_risk(
-        risk.score_edits(spark.createDataFrame(rows, SILVER))).collect()}
-    assert editors["Y"]["edits"] == 2 and editors["Y"]["reasons"] == ["edit_war",
-                                                                       "revert_comment"]
+    editors = {
+        r["user"]: r
+        for r in risk.editor_risk(risk.score_edits(spark.createDataFrame(rows, SILVER))).collect()
+    }
+    assert editors["Y"]["edits"] == 2 and editors["Y"]["reasons"] == ["edit_war", "revert_comment"]
     assert editors["Vandal"]["risky_edits"] == 1 and editors["Vandal"]["max_risk"] == 0.6
     assert editors["1.2.3.4"]["is_anonymous"] is True and editors["BotX"]["is_bot"] is True

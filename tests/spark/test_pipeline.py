@@ -36,8 +36,10 @@ HOUR = "2018-03-07T16"
 
 
 def kafka_rows(spark, payloads: list[str], first_offset: int = 0):
-    rows = [(bytearray(p.encode()), "raw-events", 0, first_offset + i, datetime(2024, 1, 1))
-            for i, p in enumerate(payloads)]
+    rows = [
+        (bytearray(p.encode()), "raw-events", 0, first_offset + i, datetime(2024, 1, 1))
+        for i, p in enumerate(payloads)
+    ]
     return spark.createDataFrame(rows, KAFKA_SCHEMA)
 
 
@@ -73,11 +75,13 @@ def test_bronze_holds_each_event_once(lake, run, lines, events):
     assert (first["records"], first["dlq"], first["inserted"]) == (len(lines) + 2, 2, len(events))
     assert first["duplicates"] == len(lines) - len(events)
     assert (replay["inserted"], replay["dlq"]) == (0, 0)
-    snap = lake.sql(f"SELECT summary FROM {qualified(BRONZE)}.snapshots "
-                    "ORDER BY committed_at LIMIT 1").first()["summary"]
+    snap = lake.sql(
+        f"SELECT summary FROM {qualified(BRONZE)}.snapshots ORDER BY committed_at LIMIT 1"
+    ).first()["summary"]
     assert snap["wikistream.batch-id"] == "0" and snap["wikistream.dlq-records"] == "2"
-    assert json.loads(snap["wikistream.kafka-offsets"]) == {"raw-events": {"0": [0, len(lines)
-                                                                                 + 2]}}
+    assert json.loads(snap["wikistream.kafka-offsets"]) == {
+        "raw-events": {"0": [0, len(lines) + 2]}
+    }
     ids = lake.table(qualified(BRONZE)).groupBy("event_id").count()
     assert ids.count() == len(events) and ids.where("count > 1").count() == 0
 
@@ -92,7 +96,8 @@ def test_silver_matches_plain_python(lake, run, events):
     assert by_type == dict(__import__("collections").Counter(e["type"] for e in events.values()))
     assert silver.where("is_bot").count() == sum(1 for e in events.values() if e.get("bot"))
     assert silver.where("is_anonymous").count() == sum(
-        1 for e in events.values() if ref.is_anonymous(e.get("user")))
+        1 for e in events.values() if ref.is_anonymous(e.get("user"))
+    )
     assert silver.where("envelope = 'current'").count() == 3
 
 
@@ -119,8 +124,13 @@ def test_quality_passes_on_real_events(lake, run, events):
     assert q["status"] == "passed", [r for r in q["results"] if not r["passed"]]
     assert q["rows"] == len(events)  # every hour the silver run touched
     names = {r["check_name"] for r in q["results"]}
-    assert {"event_id_complete", "event_id_unique", "type_known", "event_time_not_future",
-            "wiki_domain_consistent"} <= names
+    assert {
+        "event_id_complete",
+        "event_id_unique",
+        "type_known",
+        "event_time_not_future",
+        "wiki_domain_consistent",
+    } <= names
     uniq = next(r for r in q["results"] if r["check_name"] == "event_id_unique")
     assert uniq == uniq | {"metric": "Uniqueness", "value": 1.0, "severity": "ERROR"}
     history = lake.table(qualified(QUALITY_HISTORY)).where(f"run_id = '{q['run_id']}'")
@@ -129,13 +139,25 @@ def test_quality_passes_on_real_events(lake, run, events):
 
 def test_gold_hourly_stats_match_plain_python(lake, run, events):
     want = ref.hour_stats(events, "wikidatawiki", "2018-03-07", 16)
-    got = lake.table(qualified(HOURLY_STATS)).where(
-        "wiki = 'wikidatawiki' AND event_date = DATE'2018-03-07' AND event_hour = 16").collect()
+    got = (
+        lake.table(qualified(HOURLY_STATS))
+        .where("wiki = 'wikidatawiki' AND event_date = DATE'2018-03-07' AND event_hour = 16")
+        .collect()
+    )
     assert len(got) == 1
     g = got[0]
     assert want["events"] == 3818 and want["bot_events"] == 2932  # PROVENANCE.md's figures
-    for key in ("events", "edits", "new_pages", "log_events", "bot_events", "anonymous_events",
-                "distinct_editors", "bytes_added", "bytes_removed"):
+    for key in (
+        "events",
+        "edits",
+        "new_pages",
+        "log_events",
+        "bot_events",
+        "anonymous_events",
+        "distinct_editors",
+        "bytes_added",
+        "bytes_removed",
+    ):
         assert g[key] == want[key], key
     assert g["events_by_type"] == want["events_by_type"]
     assert g["bot_share"] == pytest.approx(want["bot_events"] / want["events"])
@@ -147,9 +169,14 @@ def test_gold_hourly_stats_match_plain_python(lake, run, events):
 
 def test_gold_trends_and_risk_on_real_events(lake, run, events):
     want = ref.hour_stats(events, "wikidatawiki", "2018-03-07", 16)["editor_counts"]
-    top = lake.table(qualified(ENTITY_TRENDS)).where(
-        "entity_type = 'editor' AND event_hour = 16 AND event_date = DATE'2018-03-07' "
-        "AND rank = 1").first()
+    top = (
+        lake.table(qualified(ENTITY_TRENDS))
+        .where(
+            "entity_type = 'editor' AND event_hour = 16 AND event_date = DATE'2018-03-07' "
+            "AND rank = 1"
+        )
+        .first()
+    )
     busiest = max(want.values())
     assert top["events"] == busiest and want[top["entity"]] == busiest
     assert top["score"] == pytest.approx(busiest / (0 + 0 + 1))  # no history: score = count
@@ -177,7 +204,8 @@ def test_quality_fails_on_injected_bad_rows(lake, run):
             rows.append(d | {"event_id": "odd-type", "type": "bogus"})
             rows.append(d | {"event_id": "future", "event_time": future})
     lake.createDataFrame(rows, lake.table(qualified(SILVER)).schema).writeTo(
-        qualified(SILVER)).append()
+        qualified(SILVER)
+    ).append()
     q = quality_check.run(lake, [bad_hour])
     failed = {r["check_name"] for r in q["results"] if not r["passed"]}
     assert q["status"] == "failed" and q["rows"] == 5
@@ -185,8 +213,11 @@ def test_quality_fails_on_injected_bad_rows(lake, run):
     assert "event_id_complete" not in failed
     uniq = next(r for r in q["results"] if r["check_name"] == "event_id_unique")
     assert uniq["value"] == pytest.approx(2 / 5)  # Deequ: rows whose id occurs once / rows
-    hist = lake.table(qualified(QUALITY_HISTORY)).where(
-        f"run_id = '{q['run_id']}' AND status = 'failed' AND blocking").count()
+    hist = (
+        lake.table(qualified(QUALITY_HISTORY))
+        .where(f"run_id = '{q['run_id']}' AND status = 'failed' AND blocking")
+        .count()
+    )
     assert hist >= 3
 
 
@@ -203,14 +234,24 @@ def test_gold_is_readable_from_another_process(lake, run, catalog):
         "from wikistream_dagster.config import load_settings\n"
         "from wikistream_dagster.query import query_rows\n"
         "s = load_settings()\n"
-        "cols, rows = query_rows(s, \"SELECT events, bot_events FROM gold.hourly_edit_stats "
+        'cols, rows = query_rows(s, "SELECT events, bot_events FROM gold.hourly_edit_stats '
         "WHERE wiki = 'wikidatawiki' AND event_date = DATE '2018-03-07' AND event_hour = 16\")\n"
         "print(json.dumps(rows))\n"
         "assert 'pyspark' not in sys.modules\n"
     )
-    env = {"WIKISTREAM_STATE_DIR": str(catalog.state_dir), "WIKISTREAM_CATALOG_PORT":
-           str(catalog.catalog_port), "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ref.ROOT, env=env, timeout=120)
+    env = {
+        "WIKISTREAM_STATE_DIR": str(catalog.state_dir),
+        "WIKISTREAM_CATALOG_PORT": str(catalog.catalog_port),
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ref.ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [[3818, 2932]]

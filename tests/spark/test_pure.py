@@ -22,8 +22,7 @@ SPARK_JOBS = ROOT / "wikistream_dagster" / "spark_jobs"
 def test_hours_parse_format_and_predicate():
     hours = H.parse_hours(["2018-03-07T16,2018-03-07T17", "2018-03-08 00", "2018-03-07T16"])
     assert hours == [(date(2018, 3, 7), 16), (date(2018, 3, 7), 17), (date(2018, 3, 8), 0)]
-    assert [H.format_hour(h) for h in hours] == ["2018-03-07T16", "2018-03-07T17",
-                                                 "2018-03-08T00"]
+    assert [H.format_hour(h) for h in hours] == ["2018-03-07T16", "2018-03-07T17", "2018-03-08T00"]
     assert H.predicate(hours, "t") == (
         "((t.event_date = DATE'2018-03-07' AND t.event_hour IN (16, 17)) OR "
         "(t.event_date = DATE'2018-03-08' AND t.event_hour IN (0)))"
@@ -64,13 +63,20 @@ def test_catalog_config_errors_say_what_to_set():
         spark_conf(CatalogConfig(kind="s3tables", warehouse="s3://bucket", region="x"))
     cfg = CatalogConfig.from_env({"WIKISTREAM_CATALOG_URI": "http://env"}, uri=None)
     assert cfg.uri == "http://env" and cfg.kind == "rest"
-    assert CatalogConfig.from_env({"WIKISTREAM_CATALOG_URI": "http://env"}, uri="http://arg").uri \
+    assert (
+        CatalogConfig.from_env({"WIKISTREAM_CATALOG_URI": "http://env"}, uri="http://arg").uri
         == "http://arg"
+    )
 
 
 def test_spark_submit_command_for_bronze(tmp_path):
-    settings = load_settings({"WIKISTREAM_STATE_DIR": str(tmp_path), "WIKISTREAM_CATALOG_PORT":
-                              "18999", "WIKISTREAM_KAFKA_PORT": "19092"})
+    settings = load_settings(
+        {
+            "WIKISTREAM_STATE_DIR": str(tmp_path),
+            "WIKISTREAM_CATALOG_PORT": "18999",
+            "WIKISTREAM_KAFKA_PORT": "19092",
+        }
+    )
     jars = [Path("/j/a.jar"), Path("/j/b.jar")]
     cmd = spark_submit.spark_submit_command(settings, "bronze", ["--available-now"], jars)
     assert cmd[0].endswith("pyspark/bin/spark-submit")
@@ -82,8 +88,13 @@ def test_spark_submit_command_for_bronze(tmp_path):
     assert confs["spark.sql.catalog.lake.warehouse"] == (tmp_path / "warehouse").as_uri()
     assert confs["spark.driver.bindAddress"] == "127.0.0.1"
     script = cmd.index(str(SPARK_JOBS / "bronze_stream.py"))
-    assert cmd[script + 1:] == ["--bootstrap-servers", "127.0.0.1:19092", "--checkpoint",
-                                str(tmp_path / "checkpoints" / "bronze"), "--available-now"]
+    assert cmd[script + 1 :] == [
+        "--bootstrap-servers",
+        "127.0.0.1:19092",
+        "--checkpoint",
+        str(tmp_path / "checkpoints" / "bronze"),
+        "--available-now",
+    ]
     env = spark_submit.spark_submit_env(settings, {"SPARK_HOME": "/opt/spark"})
     assert env["SPARK_VERSION"] == "3.5" and env["TZ"] == "UTC" and "SPARK_HOME" not in env
     with pytest.raises(ValueError, match="unknown Spark job"):
@@ -122,5 +133,9 @@ def test_spark_jobs_never_import_dagster():
         "bad = [m for m in sys.modules if m == 'dagster' or m.startswith('dagster.')]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
-                   env={"SPARK_VERSION": "3.5", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=ROOT,
+        env={"SPARK_VERSION": "3.5", "PATH": "/usr/bin:/bin"},
+    )

@@ -23,34 +23,87 @@ T0 = datetime(2018, 3, 7, 16, 59, 59)
 
 
 def bronze_row(event_id, **kw):
-    row = dict(event_id=event_id, event_time=T0, meta_dt=T0, schema_uri="mediawiki/recentchange/1",
-               stream="eqiad.mediawiki.recentchange", domain="www.wikidata.org",
-               server_name="www.wikidata.org", wiki="wikidatawiki", type="edit", namespace=0,
-               title="Q42", user="Alice", bot=False, minor=False, patrolled=None, rc_id=1,
-               revision_old=10, revision_new=11, length_old=100, length_new=150, comment="c",
-               log_id=None, log_type=None, log_action=None, log_params=None,
-               log_action_comment=None, ingest_time=datetime(2024, 1, 1), kafka_offset=0)
+    row = dict(
+        event_id=event_id,
+        event_time=T0,
+        meta_dt=T0,
+        schema_uri="mediawiki/recentchange/1",
+        stream="eqiad.mediawiki.recentchange",
+        domain="www.wikidata.org",
+        server_name="www.wikidata.org",
+        wiki="wikidatawiki",
+        type="edit",
+        namespace=0,
+        title="Q42",
+        user="Alice",
+        bot=False,
+        minor=False,
+        patrolled=None,
+        rc_id=1,
+        revision_old=10,
+        revision_new=11,
+        length_old=100,
+        length_new=150,
+        comment="c",
+        log_id=None,
+        log_type=None,
+        log_action=None,
+        log_params=None,
+        log_action_comment=None,
+        ingest_time=datetime(2024, 1, 1),
+        kafka_offset=0,
+    )
     return row | kw
 
 
 def test_is_anonymous_recognises_ip_and_temporary_accounts(spark):
-    users = {"127.0.0.1": True, "192.168.10.255": True, "2001:DB8:0:0:8:800:200C:417A": True,
-             "2a02:8108::1": True, "~2025-12345-67": True, "Alice": False, "1.2.3.999": False,
-             "Bob 2": False, "": False, None: False}
+    users = {
+        "127.0.0.1": True,
+        "192.168.10.255": True,
+        "2001:DB8:0:0:8:800:200C:417A": True,
+        "2a02:8108::1": True,
+        "~2025-12345-67": True,
+        "Alice": False,
+        "1.2.3.999": False,
+        "Bob 2": False,
+        "": False,
+        None: False,
+    }
     df = spark.createDataFrame([(u,) for u in users], "user string")
-    got = {r["user"]: r["anon"] for r in
-           df.select("user", is_anonymous(F.col("user")).alias("anon")).collect()}
+    got = {
+        r["user"]: r["anon"]
+        for r in df.select("user", is_anonymous(F.col("user")).alias("anon")).collect()
+    }
     assert got == users
 
 
 def test_clean_normalises_and_derives(spark):
     rows = [
         bronze_row("e1"),
-        bronze_row("e2", type="NEW ", length_old=None, length_new=80, revision_old=None,
-                   user="10.0.0.1", bot=None, minor=True, patrolled=True,
-                   schema_uri="/mediawiki/recentchange/1.0.0", stream="mediawiki.recentchange"),
-        bronze_row("e3", type="log", length_old=None, length_new=None, log_type="delete",
-                   log_action="delete", log_params='{"a":1}', title="  ", user="  Admin "),
+        bronze_row(
+            "e2",
+            type="NEW ",
+            length_old=None,
+            length_new=80,
+            revision_old=None,
+            user="10.0.0.1",
+            bot=None,
+            minor=True,
+            patrolled=True,
+            schema_uri="/mediawiki/recentchange/1.0.0",
+            stream="mediawiki.recentchange",
+        ),
+        bronze_row(
+            "e3",
+            type="log",
+            length_old=None,
+            length_new=None,
+            log_type="delete",
+            log_action="delete",
+            log_params='{"a":1}',
+            title="  ",
+            user="  Admin ",
+        ),
         bronze_row("e1", ingest_time=datetime(2025, 1, 1), comment="later copy"),
         bronze_row("canary", domain="canary"),
         bronze_row(None),

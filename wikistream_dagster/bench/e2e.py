@@ -143,6 +143,9 @@ def run_bench(settings: Settings, events: int | None = None, minutes: float = 13
     try:
         while time.monotonic() - started < minutes * 60:
             time.sleep(5)
+            if up.poll() is not None:
+                tail = (state / "up.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the stack exited (code {up.returncode}): {tail}")
             peak = max(peak, _rss_mb(_stack_pids(up.pid, s)))
             if killed_at is None and time.monotonic() - started > minutes * 20 and bronze.pid():
                 snaps_before = len(lake.snapshots("bronze.wiki_events"))
@@ -161,8 +164,9 @@ def run_bench(settings: Settings, events: int | None = None, minutes: float = 13
                     )
         to_bronze, to_gold = _latencies(s)
     finally:
-        os.killpg(up.pid, signal.SIGINT)
-        up.wait(180)
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGINT)  # `up` stops every process it started
+            up.wait(180)
     figures = {
         "events": len(to_bronze),
         "bronze_p50_s": round(_percentile(to_bronze, 0.5), 1),
