@@ -60,6 +60,8 @@ class Child:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env=self.env,
+            cwd=settings.root,
         )
         log.info("started", extra={"child": self.name, "pid": self.proc.pid, "log": self.log_path})
 

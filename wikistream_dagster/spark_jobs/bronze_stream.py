@@ -44,6 +44,7 @@ class BronzeBatchWriter:
             "dlq": 0,
             "canary": 0,
             "duplicates": 0,
+            "merge_s": 0.0,
         }
         self.last: dict[str, Any] = {}
         self._table_ready = False
@@ -64,6 +65,7 @@ class BronzeBatchWriter:
         for key in ("records", "inserted", "dlq", "canary", "duplicates"):
             self.totals[key] += stats[key]
         self.totals["batches"] += 1
+        self.totals["merge_s"] = round(self.totals["merge_s"] + stats.get("merge_s", 0.0), 3)
         log.info("bronze batch %s", json.dumps(stats, default=str))
 
     @staticmethod
