@@ -44,7 +44,7 @@ def _descendants(roots: set[int]) -> set[int]:
             children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
         except (OSError, IndexError, ValueError):
             continue
-    out, todo = set(), list(roots)
+    out, todo = set(), [r for r in roots if r and r > 1]  # never the whole machine
     while todo:
         pid = todo.pop()
         if pid not in out:
@@ -149,9 +149,8 @@ def run_bench(settings: Settings, events: int | None = None, minutes: float = 13
             peak = max(peak, _rss_mb(_stack_pids(up.pid, s)))
             if killed_at is None and time.monotonic() - started > minutes * 20 and bronze.pid():
                 snaps_before = len(lake.snapshots("bronze.wiki_events"))
-                os.kill(bronze.pid(), signal.SIGKILL)
-                for child in _descendants({bronze.pid() or 0}) - {0}:
-                    os.kill(child, signal.SIGKILL)
+                for pid in _descendants({bronze.pid()}):  # spark-submit and its JVM
+                    os.kill(pid, signal.SIGKILL)
                 killed_at = time.time()
                 log.info("bench e2e: bronze killed (SIGKILL)")
             elif killed_at and recovered_at is None:
