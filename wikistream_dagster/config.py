@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEPLOYMENTS = ("local", "aws")
+AUTOMATIONS = ("schedule", "eager")
 RAW_TOPIC = "raw-events"
 DLQ_TOPIC = "dlq-events"
 DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
@@ -74,6 +75,7 @@ class Settings:
     dagster_port: int = 3000
     kafka_heap_mb: int = 512
     autostart: bool = True  # bronze supervisor and 5-minute schedule start with Dagster
+    automation: str = "schedule"  # or "eager": silver/gold react to new bronze data instead
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @property
@@ -129,6 +131,15 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not a boolean: set it to true or false")
 
 
+def _automation(env: Mapping[str, str]) -> str:
+    value = env.get("WIKISTREAM_AUTOMATION") or "schedule"
+    if value not in AUTOMATIONS:
+        raise SettingsError(
+            f"WIKISTREAM_AUTOMATION={value!r} is unknown: set it to one of {AUTOMATIONS}"
+        )
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Parse settings from environment variables (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -155,5 +166,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         producer_metrics_port=_int(env, "WIKISTREAM_PRODUCER_METRICS_PORT", 9108),
         dagster_port=_int(env, "WIKISTREAM_DAGSTER_PORT", 3000),
         autostart=_bool(env, "WIKISTREAM_AUTOSTART", True),
+        automation=_automation(env),
         aws=aws,
     )

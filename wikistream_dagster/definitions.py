@@ -10,6 +10,7 @@ import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
 from wikistream_dagster.defs import automation, bronze, gold, silver, sources
+from wikistream_dagster.defs.common import GOLD, SILVER
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
 from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader
@@ -51,14 +52,23 @@ def build_definitions(settings: Settings, resources: dict | None = None) -> dg.D
         resources = (
             aws_resources(settings) if settings.deployment == "aws" else local_resources(settings)
         )
+    eager = settings.automation == "eager"
     merged = dg.Definitions.merge(
         sources.defs,
         bronze.build_defs(settings.autostart),
         silver.defs,
         gold.defs,
-        automation.build_defs(settings.autostart),
+        automation.build_defs(settings.autostart and not eager),
+        dg.Definitions(resources=resources),
     )
-    return dg.Definitions.merge(merged, dg.Definitions(resources=resources))
+    if eager:  # silver and gold follow new bronze data instead of the 5-minute schedule
+        merged = merged.map_resolved_asset_specs(
+            func=lambda spec: spec.replace_attributes(
+                automation_condition=dg.AutomationCondition.eager()
+            ),
+            selection=dg.AssetSelection.assets(SILVER, *GOLD),
+        )
+    return merged
 
 
 defs = build_definitions(load_settings())

@@ -100,3 +100,18 @@ def test_failing_warning_check_does_not_stop_gold(tmp_path):
     result, calls = _materialize(tmp_path, failing=["title_length"])
     assert result.success
     assert [c["job"] for c in calls] == ["silver", "quality", "gold"]
+
+
+def test_eager_automation_replaces_the_schedule(tmp_path):
+    settings = load_settings(
+        {"WIKISTREAM_STATE_DIR": str(tmp_path), "WIKISTREAM_AUTOMATION": "eager"}
+    )
+    repo = build_definitions(settings).get_repository_def()
+    graph = repo.asset_graph
+    assert all(graph.get(k).automation_condition is not None for k in (SILVER, *GOLD))
+    schedule = repo.get_schedule_def("medallion_every_5_minutes")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    default = build_definitions(load_settings({"WIKISTREAM_STATE_DIR": str(tmp_path)}))
+    assert default.get_repository_def().asset_graph.get(SILVER).automation_condition is None
+    with pytest.raises(SettingsError, match="WIKISTREAM_AUTOMATION"):
+        load_settings({"WIKISTREAM_AUTOMATION": "sometimes"})
