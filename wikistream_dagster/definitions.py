@@ -13,7 +13,7 @@ from wikistream_dagster.defs import automation, bronze, gold, silver, sources
 from wikistream_dagster.defs.common import GOLD, SILVER
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
-from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader
+from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, ProducerHealth
 from wikistream_dagster.resources.metrics import CloudWatchMetrics, MetricsSink
 from wikistream_dagster.resources.spark_runner import LocalSparkRunner
 from wikistream_dagster.resources.streaming import EmrStreamingRunner, LocalStreamingRunner
@@ -30,6 +30,7 @@ def local_resources(s: Settings) -> dict:
         "kafka": KafkaOffsets(bootstrap_servers=s.kafka_bootstrap),
         "alerter": LogAlerter(path=str(s.logs_dir / "alerts.jsonl")),
         "metrics": MetricsSink(),
+        "producer": ProducerHealth(url=f"http://127.0.0.1:{s.producer_metrics_port}/health"),
     }
 
 
@@ -43,6 +44,7 @@ def aws_resources(s: Settings) -> dict:
         "kafka": KafkaOffsets(bootstrap_servers=a.msk_bootstrap_servers, msk_iam_region=a.region),
         "alerter": SnsAlerter(topic_arn=a.alerts_topic_arn, region=a.region),
         "metrics": CloudWatchMetrics(region=a.region),
+        "producer": ProducerHealth(),  # on ECS the producer's health goes to its load balancer
     }
 
 

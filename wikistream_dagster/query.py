@@ -114,22 +114,40 @@ def _register(con: duckdb.DuckDBPyConnection, catalog: Catalog, name: str) -> No
     con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {tmp}")
 
 
+class QueryError(RuntimeError):
+    """The query cannot run; the message says why (missing table, catalog down, bad SQL)."""
+
+
 def query_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run ``sql`` over the lake; return column names and rows."""
-    catalog = rest_catalog(settings)
+    """Run ``sql`` over the lake; return column names and rows.
+
+    Raises:
+        QueryError: a referenced table does not exist, the catalog is not reachable, or DuckDB
+            rejects the SQL.
+    """
+    try:
+        catalog = rest_catalog(settings)
+    except Exception as exc:  # pyiceberg raises several types for a refused connection
+        raise QueryError(
+            f"cannot reach the Iceberg catalog at {settings.catalog_uri} ({exc}): "
+            "start it with ./wikistream catalog start"
+        ) from None
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name in referenced_tables(sql):
         try:
             _register(con, catalog, name)
         except NoSuchTableError:
-            raise ValueError(
+            raise QueryError(
                 f"table {name} does not exist yet: run the job that writes it "
                 "(./wikistream spark bronze|silver|quality|gold)"
             ) from None
-    rel = con.execute(sql)
-    columns = [d[0] for d in rel.description or []]
-    return columns, rel.fetchall()
+    try:
+        rel = con.execute(sql)
+        columns = [d[0] for d in rel.description or []]
+        return columns, rel.fetchall()
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {exc}") from None
 
 
 def _cell(value: Any) -> str:

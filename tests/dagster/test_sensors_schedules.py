@@ -19,6 +19,11 @@ from wikistream_dagster.defs.bronze import bronze_supervisor
 from wikistream_dagster.defs.supervision import Cursor
 
 
+class FakeProducer:
+    def health(self):
+        return {"last_canary_dt": "2026-11-26T09:00:00Z", "received": 9, "dead_lettered": 1}
+
+
 class FakeMetrics:
     def __init__(self):
         self.published = []
@@ -38,6 +43,7 @@ def tick(streaming, lake, kafka, cursor=None, instance=None, metrics=None):
             "kafka": kafka,
             "alerter": alerter,
             "metrics": metrics or FakeMetrics(),
+            "producer": FakeProducer(),
         },
     )
     result = bronze_supervisor(ctx)
@@ -63,6 +69,7 @@ def test_healthy_job_reports_new_snapshots_as_materializations():
     result, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 25}, dlq_end=3), metrics=metrics)
     assert s.actions == []
     assert metrics.published == [{"BronzeRowsAdded": 20, "BronzeKafkaLag": 5}]
+    assert result.asset_events[-1].metadata["last_canary_dt"].value == "2026-11-26T09:00:00Z"
     events = result.asset_events
     assert [e.metadata["snapshot_id"].value for e in events] == ["1", "2"]
     assert events[-1].metadata["kafka_lag"].value == 5

@@ -39,7 +39,10 @@ def _tick(resources, instance, cursor):
     with dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={k: resources[k] for k in ("streaming", "lake", "kafka", "alerter", "metrics")},
+        resources={
+            k: resources[k]
+            for k in ("streaming", "lake", "kafka", "alerter", "metrics", "producer")
+        },
     ) as ctx:
         result = bronze_supervisor(ctx)
         return result, ctx.cursor

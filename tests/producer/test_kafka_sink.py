@@ -1,4 +1,3 @@
-
 from producer_service.kafka_sink import KafkaSink, producer_config
 from producer_service.settings import parse_settings
 

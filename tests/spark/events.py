@@ -14,7 +14,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDINGS = ROOT / "wikistream_dagster" / "local" / "recordings"
-FIXTURES = ROOT / "tests" / "fixtures" / "spark"
 
 
 def recorded_lines() -> list[str]:

@@ -139,3 +139,21 @@ def test_spark_jobs_never_import_dagster():
         cwd=ROOT,
         env={"SPARK_VERSION": "3.5", "PATH": "/usr/bin:/bin"},
     )
+
+
+def test_query_finds_tables_and_formats_rows():
+    from wikistream_dagster.query import format_table, referenced_tables
+
+    sql = (
+        "SELECT s.wiki FROM gold.hourly_edit_stats s JOIN silver.wiki_events_cleaned c "
+        "ON true WHERE s.wiki = 'x.y' -- gold.hourly_edit_stats again"
+    )
+    assert referenced_tables(sql) == ["gold.hourly_edit_stats", "silver.wiki_events_cleaned"]
+    text = format_table(["wiki", "events"], [("wikidatawiki", 3818), (None, 1)])
+    assert text.splitlines() == [
+        "wiki         | events",
+        "-------------+-------",
+        "wikidatawiki | 3818  ",
+        "NULL         | 1     ",
+        "(2 rows)",
+    ]

@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from wikistream_dagster.defs.common import BRONZE_SNAPSHOT_TAG, GOLD, HOURLY, SILVER
+from wikistream_dagster.defs.common import BRONZE, BRONZE_SNAPSHOT_TAG, GOLD, HOURLY, SILVER
 from wikistream_dagster.resources.alerts import Alerter
 from wikistream_dagster.resources.lake import LakeReader
 
 medallion_job = dg.define_asset_job(
     "medallion",
-    selection=dg.AssetSelection.assets(SILVER, *GOLD),
+    selection=dg.AssetSelection.assets(SILVER, *GOLD) | dg.AssetSelection.checks_for_assets(BRONZE),
     partitions_def=HOURLY,
     description="Silver for new bronze rows, the Deequ checks (blocking ones stop gold), then "
     "gold for the affected hours.",

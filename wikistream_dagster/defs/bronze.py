@@ -13,9 +13,15 @@ import dagster as dg
 
 from wikistream_dagster.defs import supervision as sv
 from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
+from wikistream_dagster.defs.reconcile import reconcile
 from wikistream_dagster.defs.schemas import table_metadata
 from wikistream_dagster.resources.alerts import Alerter
-from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, consumed_offsets
+from wikistream_dagster.resources.lake import (
+    KafkaOffsets,
+    LakeReader,
+    ProducerHealth,
+    consumed_offsets,
+)
 from wikistream_dagster.resources.metrics import MetricsSink
 from wikistream_dagster.resources.streaming import StreamingRunner
 
@@ -73,7 +79,9 @@ def desired_state(instance: dg.DagsterInstance) -> tuple[bool, str | None]:
     return latest[0] == "bronze_start", latest[1].dagster_run.run_id
 
 
-def snapshot_event(snap: dict, lag: int | None, dlq_total: int | None) -> dg.AssetMaterialization:
+def snapshot_event(
+    snap: dict, lag: int | None, dlq_total: int | None, producer: dict | None = None
+) -> dg.AssetMaterialization:
     s = snap["summary"]
     offsets = json.loads(s.get(P + "kafka-offsets", "{}"))
     meta = {
@@ -91,6 +99,10 @@ def snapshot_event(snap: dict, lag: int | None, dlq_total: int | None) -> dg.Ass
         meta["kafka_lag"] = lag
     if dlq_total is not None:
         meta["dlq_topic_messages"] = dlq_total
+    if producer:  # the producer drops canaries; their time shows the stream is alive
+        meta["last_canary_dt"] = producer.get("last_canary_dt") or "none seen yet"
+        meta["producer_received"] = producer.get("received", 0)
+        meta["producer_dead_lettered"] = producer.get("dead_lettered", 0)
     return dg.AssetMaterialization(BRONZE, metadata=meta)
 
 
@@ -101,6 +113,7 @@ def _supervise(
     kafka: KafkaOffsets,
     alerter: Alerter,
     metrics: MetricsSink,
+    producer: ProducerHealth,
 ):
     cur = sv.Cursor.from_json(context.cursor)
     desired, run_id = desired_state(context.instance)
@@ -141,8 +154,16 @@ def _supervise(
         )
     except Exception as exc:  # noqa: BLE001 - metrics must not stop supervision
         context.log.warning(f"could not publish metrics: {exc}")
+    health = producer.health() if new else None
+    health = producer.health() if new else None
+    last = new[-1] if new else None
     events = [
-        snapshot_event(s, lag if s is new[-1] else None, dlq_total if s is new[-1] else None)
+        snapshot_event(
+            s,
+            lag if s is last else None,
+            dlq_total if s is last else None,
+            health if s is last else None,
+        )
         for s in new
         if s["operation"] != "replace"
     ]
@@ -169,5 +190,51 @@ bronze_supervisor = make_supervisor()
 
 def build_defs(autostart: bool = True) -> dg.Definitions:
     return dg.Definitions(
-        assets=[bronze_spec], jobs=[bronze_start, bronze_stop], sensors=[make_supervisor(autostart)]
+        assets=[bronze_spec],
+        asset_checks=[bronze_reconciliation],
+        jobs=[bronze_start, bronze_stop],
+        sensors=[make_supervisor(autostart)],
+    )
+
+
+DLQ_RATE_WARN = 0.01
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            "kafka_offsets_reconciled",
+            asset=BRONZE,
+            description="Every Kafka offset of raw-events was consumed by a bronze "
+            "batch (no gaps); consumed records = inserted + dead-lettered + canary "
+            "+ already present (exactly-once made visible).",
+        ),
+        dg.AssetCheckSpec(
+            "dlq_rate",
+            asset=BRONZE,
+            description=f"Warns when more than {DLQ_RATE_WARN:.0%} of the records "
+            "bronze read went to dlq-events.",
+        ),
+    ],
+    can_subset=False,
+)
+def bronze_reconciliation(lake: LakeReader):
+    r = reconcile(lake.snapshots("bronze.wiki_events"))
+    meta = {k: (dg.MetadataValue.json(v) if isinstance(v, dict) else v) for k, v in r.items()}
+    yield dg.AssetCheckResult(
+        check_name="kafka_offsets_reconciled",
+        asset_key=BRONZE,
+        passed=not r["offset_gaps"],
+        metadata=meta,
+    )
+    yield dg.AssetCheckResult(
+        check_name="dlq_rate",
+        asset_key=BRONZE,
+        passed=r["dlq_rate"] <= DLQ_RATE_WARN,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "dlq_rate": r["dlq_rate"],
+            "dead_lettered": r["dead_lettered"],
+            "records_read": r["records_read"],
+        },
     )

@@ -116,3 +116,21 @@ class KafkaOffsets(dg.ConfigurableResource):
             }
         finally:
             c.close()
+
+
+class ProducerHealth(dg.ConfigurableResource):
+    """The producer's /health (its counters and the last canary's time); empty url: unknown."""
+
+    url: str = ""
+
+    def health(self) -> dict | None:
+        if not self.url:
+            return None
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url, timeout=2) as resp:
+                return json.loads(resp.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            return None

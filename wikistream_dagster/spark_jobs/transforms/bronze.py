@@ -105,7 +105,10 @@ def parse_kafka(records: DataFrame) -> DataFrame:
     event_time = F.coalesce(F.timestamp_seconds(e["timestamp"]), e["meta"]["dt"].cast("timestamp"))
     reason = _dlq_reason(F.col("raw_json"), F.col("raw_value"), e, event_time)
     return parsed.select(
-        "*",
+        # The raw bytes matter only for dead letters (invalid UTF-8 is kept as base64); valid
+        # records carry their text in raw_json, so a cached batch holds the payload once.
+        F.when(reason.isNotNull(), F.col("raw_value")).alias("raw_value"),
+        *[c for c in parsed.columns if c != "raw_value"],
         e["meta"]["id"].alias("event_id"),
         event_time.alias("event_time"),
         reason.alias("dlq_reason"),
