@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, kafka_io, runtime
+from wikistream_dagster.spark_jobs import iceberg, kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_like, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms import bronze as T
@@ -189,29 +189,6 @@ def start_append(spark: SparkSession, args, options: dict[str, str]) -> Streamin
     )
 
 
-def await_with_progress(query: StreamingQuery, poll_s: float = 2.0) -> list[dict[str, Any]]:
-    """Wait for the query to end, keeping every batch's progress (Spark keeps only the last
-    few); ``events_per_s`` is computed from them: records over batch execution time."""
-    seen: dict[int, dict[str, Any]] = {}
-    while True:
-        done = query.awaitTermination(poll_s)
-        for p in query.recentProgress:
-            if p["numInputRows"] or p["batchId"] not in seen:
-                seen[p["batchId"]] = p
-        if done or not query.isActive:
-            break
-    if query.exception() is not None:
-        raise RuntimeError(f"bronze stream failed: {query.exception()}")
-    return [seen[k] for k in sorted(seen)]
-
-
-def _rate(progress: list[dict[str, Any]]) -> float | None:
-    """Records per second of batch execution (None without batches); used without the first
-    batch, which pays the JVM's warm-up, to show the rate of a stream that has been running."""
-    busy = sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000
-    return round(sum(p["numInputRows"] for p in progress) / busy, 1) if busy else None
-
-
 def _trigger(args) -> dict[str, Any]:
     if args.available_now:
         return {"availableNow": True}
@@ -260,16 +237,18 @@ def main(argv: list[str] | None = None) -> int:
             query, writer = start_merge(spark, args, options)
         else:
             query, writer = start_append(spark, args, options), None
-        progress = await_with_progress(query)
+        progress = stream_progress.await_with_progress(query)
         elapsed = time.monotonic() - started
-        busy = sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000
+        busy = stream_progress.busy_seconds(progress)
         records = sum(p["numInputRows"] for p in progress)
         result = dict(writer.totals) if writer is not None else {"records": records}
         result |= {
             "seconds": round(elapsed, 3),
             "batch_seconds": round(busy, 3),
             "events_per_s": round(records / busy, 1) if busy else 0.0,
-            "steady_events_per_s": _rate([p for p in progress if p["numInputRows"]][1:]),
+            "steady_events_per_s": stream_progress.rate(
+                stream_progress.after_first_batch(progress)
+            ),
             "wall_events_per_s": round(records / elapsed, 1),
             "sink": args.sink,
         }
