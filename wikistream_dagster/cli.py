@@ -61,8 +61,10 @@ def _cmd_catalog(args, settings) -> int:
 
 
 def _cmd_spark(args, settings) -> int:
-    from wikistream_dagster.local import spark_submit
+    from wikistream_dagster.local import kafka, spark_submit
 
+    if args.job == "bronze":  # the stream reads the local broker
+        kafka.start(settings)
     return spark_submit.run_job(settings, args.job, args.job_args)
 
 
