@@ -11,7 +11,7 @@ import hashlib
 import logging
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ class Bundle:
     name: str
     artifacts: tuple[Artifact, ...]
     notes: str = ""
-    extra: tuple[str, ...] = field(default=())
 
     def pom(self) -> str:
         deps = []
@@ -70,7 +69,6 @@ KAFKA = Bundle(
     notes="Apache Kafka 3.9.1 broker (KRaft) and its tools, about 56 MB",
 )
 
-BUNDLES: dict[str, Bundle] = {KAFKA.name: KAFKA}
 
 
 class MavenError(RuntimeError):
@@ -131,12 +129,3 @@ def classpath(lib: Path) -> str:
     """A JVM classpath for every jar in ``lib``."""
     return str(lib / "*")
 
-
-def all_bundles() -> list[Bundle]:
-    """Every bundle the local stack uses (Kafka here; Spark and the catalog add theirs)."""
-    bundles = list(BUNDLES.values())
-    try:
-        from wikistream_dagster.local import spark_jars
-    except ImportError:
-        return bundles
-    return bundles + [b for b in spark_jars.BUNDLES if b.name not in BUNDLES]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from wikistream_dagster.config import Settings
-from wikistream_dagster.local import maven
+from wikistream_dagster.local import maven, spark_jars
 from wikistream_dagster.local.java import java_executable
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ def ensure_all(settings: Settings) -> None:
     java = java_executable()
     log.info("java ok", extra={"java": java})
     maven.mvn_executable()
-    for bundle in maven.all_bundles():
+    for bundle in (maven.KAFKA, *spark_jars.BUNDLES):
         maven.ensure_bundle(bundle, settings.jars_dir)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     log.info("setup complete", extra={"state_dir": str(settings.state_dir)})
