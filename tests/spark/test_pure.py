@@ -82,7 +82,7 @@ def test_spark_submit_command_for_bronze(tmp_path):
     assert cmd[0].endswith("pyspark/bin/spark-submit")
     assert cmd[cmd.index("--master") + 1] == "local[2]"
     assert cmd[cmd.index("--driver-memory") + 1] == "1g"
-    assert cmd[cmd.index("--jars") + 1] == "/j/a.jar,/j/b.jar"
+    assert cmd[cmd.index("--driver-class-path") + 1] == "/j/a.jar:/j/b.jar"
     confs = dict(cmd[i + 1].split("=", 1) for i, a in enumerate(cmd) if a == "--conf")
     assert confs["spark.sql.catalog.lake.uri"] == "http://127.0.0.1:18999"
     assert confs["spark.sql.catalog.lake.warehouse"] == (tmp_path / "warehouse").as_uri()

@@ -84,19 +84,29 @@ def _latencies(s: Settings) -> tuple[list[float], list[float]]:
     from wikistream_dagster.query import query_rows
 
     lake = LakeReader(uri=s.catalog_uri)
+    bronze = lake.snapshots("bronze.wiki_events")
+    at = {x["snapshot_id"]: x["timestamp_ms"] / 1000 for x in bronze}
     commit = {
         int(x["summary"]["wikistream.batch-id"]): x["timestamp_ms"] / 1000
-        for x in lake.snapshots("bronze.wiki_events")
+        for x in bronze
         if "wikistream.batch-id" in x["summary"]
     }
+    # A gold snapshot shows an event when it covers the event's hour and the silver it read had
+    # processed bronze up to (at least) the event's micro-batch: gold records that bronze
+    # snapshot, so a gold commit that merely lands later does not count.
     gold = sorted(
-        (x["timestamp_ms"] / 1000, set(x["summary"].get("wikistream.hours", "").split(",")))
+        (
+            x["timestamp_ms"] / 1000,
+            at.get(int(x["summary"].get("wikistream.bronze-snapshot-id") or 0), 0.0),
+            set(x["summary"].get("wikistream.hours", "").split(",")),
+        )
         for x in lake.snapshots("gold.hourly_edit_stats")
     )
     # Emitted = when the producer wrote it to Kafka (CreateTime): the replay's event times run
     # ahead of the clock when it loops faster than recorded, so they cannot be the start.
-    _, rows = query_rows(s, "SELECT epoch(kafka_timestamp), epoch(event_time), batch_id "
-                            "FROM bronze.wiki_events")
+    _, rows = query_rows(
+        s, "SELECT epoch(kafka_timestamp), epoch(event_time), batch_id FROM bronze.wiki_events"
+    )
     to_bronze, to_gold = [], []
     for emitted, event_ts, batch in rows:
         if batch not in commit:
@@ -104,7 +114,7 @@ def _latencies(s: Settings) -> tuple[list[float], list[float]]:
         in_bronze = commit[batch]
         to_bronze.append(in_bronze - emitted)
         hour = time.strftime("%Y-%m-%dT%H", time.gmtime(event_ts))
-        seen = next((ts for ts, hours in gold if ts >= in_bronze and hour in hours), None)
+        seen = next((ts for ts, upto, hours in gold if upto >= in_bronze and hour in hours), None)
         if seen is not None:
             to_gold.append(seen - emitted)
     return to_bronze, to_gold

@@ -70,7 +70,6 @@ KAFKA = Bundle(
 )
 
 
-
 class MavenError(RuntimeError):
     """Maven is missing or could not resolve a bundle; the message says what to do."""
 
@@ -128,4 +127,3 @@ def ensure_bundle(bundle: Bundle, jars_dir: Path) -> Path:
 def classpath(lib: Path) -> str:
     """A JVM classpath for every jar in ``lib``."""
     return str(lib / "*")
-

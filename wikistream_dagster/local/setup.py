@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 
 from wikistream_dagster.config import Settings
-from wikistream_dagster.local import maven, spark_jars
+from wikistream_dagster.local import maven, spark_jars, spark_submit
 from wikistream_dagster.local.java import java_executable
 
 log = logging.getLogger(__name__)
 
 
 def ensure_all(settings: Settings) -> None:
-    """Check Java 17 and Maven, fetch every jar bundle (cached after the first run)."""
+    """Check Java 17 and Maven, fetch every jar bundle (cached after the first run), prepare
+    the Spark JVMs' class-data-sharing archive."""
     java = java_executable()
     log.info("java ok", extra={"java": java})
     maven.mvn_executable()
     for bundle in (maven.KAFKA, *spark_jars.BUNDLES):
         maven.ensure_bundle(bundle, settings.jars_dir)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    spark_submit.prepare(settings)  # log config, scratch dir, class-data-sharing archive
     log.info("setup complete", extra={"state_dir": str(settings.state_dir)})

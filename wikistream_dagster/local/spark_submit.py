@@ -16,7 +16,7 @@ from pathlib import Path
 import pyspark
 
 from wikistream_dagster.config import Settings
-from wikistream_dagster.local import catalog
+from wikistream_dagster.local import catalog, cds
 from wikistream_dagster.local.maven import ensure_bundle
 from wikistream_dagster.local.spark_jars import SPARK
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
@@ -74,6 +74,8 @@ def spark_submit_command(
     jars: Sequence[Path] | None = None,
     driver_memory: str = "1g",
     master: str = "local[2]",
+    script: Path | None = None,
+    java_options: str | None = None,
 ) -> list[str]:
     """The ``spark-submit`` command line for ``job`` (one of :data:`JOBS`) against the local stack.
 
@@ -81,14 +83,19 @@ def spark_submit_command(
         settings: where the catalog listens and the state directory is.
         job: bronze, silver, quality, gold or maintenance.
         args: the job's own arguments (``--hours 2018-03-07T16`` ...).
-        jars: the jars for ``--jars``; default: the cached Spark bundle's (see ``run_job``).
+        jars: the jars for the driver's class path; default: the cached Spark bundle's
+            (see ``run_job``).
         driver_memory: JVM heap of the driver (local mode runs everything in it).
         master: Spark master; two cores locally.
+        script: run this script instead of the job's (the CDS workload).
+        java_options: extra driver JVM options; default: map the class-data-sharing archive.
     """
-    if job not in JOBS:
+    if script is None and job not in JOBS:
         raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(JOBS)}")
     if jars is None:
         jars = sorted((settings.jars_dir / SPARK.name / "lib").glob("*.jar"))
+    if java_options is None:
+        java_options = cds.java_option(settings, jars)
     conf = spark_conf(
         CatalogConfig(uri=settings.catalog_uri, warehouse=catalog.warehouse_uri(settings))
     )
@@ -99,7 +106,7 @@ def spark_submit_command(
         "spark.sql.shuffle.partitions": "4",
         "spark.sql.warehouse.dir": str(settings.path("spark", "spark-warehouse")),
         "spark.driver.extraJavaOptions": f"-Dlog4j.configurationFile={log4j_file(settings)}"
-        " -XX:+UseG1GC",
+        f" -XX:+UseG1GC {java_options}".rstrip(),
         "spark.local.dir": str(settings.path("spark", "tmp")),
     }
     cmd = [
@@ -111,11 +118,11 @@ def spark_submit_command(
         "--driver-memory",
         driver_memory,
     ]
-    if jars:
-        cmd += ["--jars", ",".join(str(j) for j in jars)]
+    if jars:  # local mode: driver and executor share one JVM, nothing to ship to executors
+        cmd += ["--driver-class-path", os.pathsep.join(str(j) for j in jars)]
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
-    cmd.append(str(JOBS_DIR / JOBS[job]))
+    cmd.append(str(script or JOBS_DIR / JOBS[job]))
     return cmd + _default_args(settings, job, args) + list(args)
 
 
@@ -144,6 +151,7 @@ def prepare(settings: Settings) -> list[Path]:
     log4j_file(settings).parent.mkdir(parents=True, exist_ok=True)
     log4j_file(settings).write_text(LOG4J2)
     settings.path("spark", "tmp").mkdir(parents=True, exist_ok=True)
+    cds.ensure_archive(settings, jars)
     return jars
 
 

@@ -15,6 +15,7 @@ from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs.quality_check import latest_silver_hours
 from wikistream_dagster.spark_jobs.session import build_session
+from wikistream_dagster.spark_jobs.silver_batch import PROGRESS as BRONZE_PROGRESS
 from wikistream_dagster.spark_jobs.tables import (
     EDITOR_RISK,
     ENTITY_TRENDS,
@@ -61,6 +62,11 @@ def run(
         iceberg.PREFIX + "run-id": run_id,
         iceberg.PREFIX + "hours": ",".join(H.format_hour(h) for h in hours),
     }
+    # How far silver (read below, so at least this far) had processed bronze: lets readers
+    # tell which bronze rows this gold snapshot can show (bench e2e measures latency with it).
+    upto = iceberg.latest_property(spark, SILVER, BRONZE_PROGRESS)
+    if upto:
+        props[BRONZE_PROGRESS] = upto
     target = spark.createDataFrame([(d, h) for d, h in hours], "event_date date, event_hour int")
     window = H.time_range_predicate(H.shift(hours[0], -gold.BASELINE_HOURS), hours[-1])
     silver = spark.table(qualified(SILVER)).where(window).cache()

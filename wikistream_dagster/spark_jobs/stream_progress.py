@@ -26,18 +26,15 @@ def await_with_progress(query: StreamingQuery, poll_s: float = 2.0) -> list[dict
     return [seen[k] for k in sorted(seen)]
 
 
-def rate(progress: list[dict[str, Any]]) -> float | None:
-    """Records per second of batch execution (None without batches); used without the first
-    batch, which pays the JVM's warm-up, to show the rate of a stream that has been running."""
-    busy = busy_seconds(progress)
-    return round(sum(p["numInputRows"] for p in progress) / busy, 1) if busy else None
-
-
 def busy_seconds(progress: list[dict[str, Any]]) -> float:
     """Seconds the query spent executing batches (triggers), start-up excluded."""
     return sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000
 
 
-def after_first_batch(progress: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The batches with data after the first one (which pays the JVM's warm-up)."""
-    return [p for p in progress if p["numInputRows"]][1:]
+def batch_progress(progress: list[dict[str, Any]]) -> list[tuple[int, float]]:
+    """``(records, execution seconds)`` of each batch with data, in order."""
+    return [
+        (p["numInputRows"], p["durationMs"].get("triggerExecution", 0) / 1000)
+        for p in progress
+        if p["numInputRows"]
+    ]

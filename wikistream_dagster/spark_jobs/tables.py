@@ -31,6 +31,10 @@ _PROPS = (
     "'write.metadata.previous-versions-max'='50', 'history.expire.max-snapshot-age-ms'='86400000'"
 )
 _HOURLY = "event_date, event_hour"
+# Bronze batches touch an hour or two: write them as they come (fanout writer), no shuffle.
+_TABLE_PROPS = {
+    BRONZE: {"write.distribution-mode": "none", "write.spark.fanout.enabled": "true"},
+}
 
 _EVENT_COLUMNS = """
     event_id STRING, event_time TIMESTAMP, event_date DATE, event_hour INT,
@@ -116,7 +120,18 @@ def ensure_like(spark: SparkSession, table: str, template: str) -> None:
     namespace = table.split(".")[0]
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {CATALOG}.{namespace}")
     columns, partitioning = DDL[template]
+    extra = _TABLE_PROPS.get(template, {})
+    props = _PROPS + "".join(f", '{k}'='{v}'" for k, v in extra.items())
     spark.sql(
         f"CREATE TABLE IF NOT EXISTS {qualified(table)} {columns} USING iceberg "
-        f"PARTITIONED BY ({partitioning}) TBLPROPERTIES ({_PROPS})"
+        f"PARTITIONED BY ({partitioning}) TBLPROPERTIES ({props})"
     )
+    if extra:  # tables created by an earlier version get them too
+        have = {
+            r["key"]: r["value"]
+            for r in spark.sql(f"SHOW TBLPROPERTIES {qualified(table)}").collect()
+        }
+        missing = {k: v for k, v in extra.items() if have.get(k) != v}
+        if missing:
+            pairs = ", ".join(f"'{k}'='{v}'" for k, v in missing.items())
+            spark.sql(f"ALTER TABLE {qualified(table)} SET TBLPROPERTIES ({pairs})")

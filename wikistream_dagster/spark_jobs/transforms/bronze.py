@@ -84,47 +84,9 @@ def _dlq_detail(reason: Column, e: Column) -> Column:
     )
 
 
-def parse_kafka(records: DataFrame) -> DataFrame:
-    """Parse Kafka records (value, topic, partition, offset, timestamp) into bronze columns.
-
-    Returns every input record once, with ``dlq_reason``/``dlq_detail`` set when it must go to
-    the dead-letter topic and ``is_canary`` for Wikimedia's synthetic liveness events.
-    """
-    text = F.col("value").cast("string")
-    e = F.from_json(text, EVENT_SCHEMA, _JSON_OPTIONS)
-    parsed = records.select(
-        F.col("value").alias("raw_value"),
-        text.alias("raw_json"),
-        e.alias("e"),
-        F.col("topic").alias("kafka_topic"),
-        F.col("partition").alias("kafka_partition"),
-        F.col("offset").alias("kafka_offset"),
-        F.col("timestamp").alias("kafka_timestamp"),
-    )
-    e = F.col("e")
-    event_time = F.coalesce(F.timestamp_seconds(e["timestamp"]), e["meta"]["dt"].cast("timestamp"))
-    reason = _dlq_reason(F.col("raw_json"), F.col("raw_value"), e, event_time)
-    return parsed.select(
-        # The raw bytes matter only for dead letters (invalid UTF-8 is kept as base64); valid
-        # records carry their text in raw_json, so a cached batch holds the payload once.
-        F.when(reason.isNotNull(), F.col("raw_value")).alias("raw_value"),
-        *[c for c in parsed.columns if c != "raw_value"],
-        e["meta"]["id"].alias("event_id"),
-        event_time.alias("event_time"),
-        reason.alias("dlq_reason"),
-        _dlq_detail(reason, e).alias("dlq_detail"),
-        (F.coalesce(e["meta"]["domain"], F.lit("")) == "canary").alias("is_canary"),
-    )
-
-
-def bronze_rows(parsed: DataFrame, batch_id: int) -> DataFrame:
-    """The valid, non-canary records as bronze rows (column order of ``bronze.wiki_events``)."""
-    e = F.col("e")
-    return parsed.where(F.col("dlq_reason").isNull() & ~F.col("is_canary")).select(
-        "event_id",
-        "event_time",
-        F.to_date("event_time").alias("event_date"),
-        F.hour("event_time").alias("event_hour"),
+def _event_columns(e: Column) -> list[Column]:
+    """The typed event fields bronze keeps, flattened out of the parsed struct."""
+    return [
         e["meta"]["dt"].cast("timestamp").alias("meta_dt"),
         F.coalesce(e["$schema"], e["meta"]["schema_uri"]).alias("schema_uri"),
         F.coalesce(e["meta"]["stream"], e["meta"]["topic"]).alias("stream"),
@@ -149,11 +111,64 @@ def bronze_rows(parsed: DataFrame, batch_id: int) -> DataFrame:
         e["log_action"].alias("log_action"),
         e["log_params"].alias("log_params"),
         e["log_action_comment"].alias("log_action_comment"),
+    ]
+
+
+EVENT_FIELDS = [
+    "meta_dt", "schema_uri", "stream", "domain", "wiki", "type", "namespace", "title", "user",
+    "bot", "minor", "patrolled", "rc_id", "revision_old", "revision_new", "length_old",
+    "length_new", "comment", "server_name", "log_id", "log_type", "log_action", "log_params",
+    "log_action_comment",
+]  # fmt: skip
+KAFKA_FIELDS = ["kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp"]
+
+
+def parse_kafka(records: DataFrame) -> DataFrame:
+    """Parse Kafka records (value, topic, partition, offset, timestamp) into bronze columns.
+
+    Returns every input record once, flat (no nested struct: the bronze job caches this
+    batch), with ``dlq_reason``/``dlq_detail`` set when it must go to the dead-letter topic
+    and ``is_canary`` for Wikimedia's synthetic liveness events.
+    """
+    text = F.col("value").cast("string")
+    e = F.from_json(text, EVENT_SCHEMA, _JSON_OPTIONS)
+    parsed = records.select(
+        F.col("value").alias("raw_value"),
+        text.alias("raw_json"),
+        e.alias("e"),
+        F.col("topic").alias("kafka_topic"),
+        F.col("partition").alias("kafka_partition"),
+        F.col("offset").alias("kafka_offset"),
+        F.col("timestamp").alias("kafka_timestamp"),
+    )
+    e = F.col("e")
+    event_time = F.coalesce(F.timestamp_seconds(e["timestamp"]), e["meta"]["dt"].cast("timestamp"))
+    reason = _dlq_reason(F.col("raw_json"), F.col("raw_value"), e, event_time)
+    return parsed.select(
+        # The raw bytes matter only for dead letters (invalid UTF-8 is kept as base64); valid
+        # records carry their text in raw_json, so a cached batch holds the payload once.
+        F.when(reason.isNotNull(), F.col("raw_value")).alias("raw_value"),
         "raw_json",
-        "kafka_topic",
-        "kafka_partition",
-        "kafka_offset",
-        "kafka_timestamp",
+        *KAFKA_FIELDS,
+        e["meta"]["id"].alias("event_id"),
+        event_time.alias("event_time"),
+        reason.alias("dlq_reason"),
+        _dlq_detail(reason, e).alias("dlq_detail"),
+        (F.coalesce(e["meta"]["domain"], F.lit("")) == "canary").alias("is_canary"),
+        *_event_columns(e),
+    )
+
+
+def bronze_rows(parsed: DataFrame, batch_id: int) -> DataFrame:
+    """The valid, non-canary records as bronze rows (column order of ``bronze.wiki_events``)."""
+    return parsed.where(F.col("dlq_reason").isNull() & ~F.col("is_canary")).select(
+        "event_id",
+        "event_time",
+        F.to_date("event_time").alias("event_date"),
+        F.hour("event_time").alias("event_hour"),
+        *EVENT_FIELDS,
+        "raw_json",
+        *KAFKA_FIELDS,
         F.current_timestamp().alias("ingest_time"),
         F.lit(batch_id).cast("long").alias("batch_id"),
     )
