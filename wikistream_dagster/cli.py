@@ -32,7 +32,11 @@ def _cmd_kafka(args, settings) -> int:
         kafka.stop(settings)
     elif args.action == "create-topics":
         conf = _msk_iam_conf(args.region) if args.msk_iam else None
-        kafka.create_topics(args.bootstrap or settings.kafka_bootstrap, client_conf=conf)
+        kafka.create_topics(
+            args.bootstrap or settings.kafka_bootstrap,
+            client_conf=conf,
+            local=not (args.bootstrap or args.msk_iam),
+        )
     else:
         st = kafka.status(settings)
         print(json.dumps(st, indent=2))

@@ -236,3 +236,23 @@ def test_stop_closes_endless_streams_quickly(recording):
     reader.join(5)
     assert time.perf_counter() - t0 < 3 and not reader.is_alive()
     assert results and results[0].ended and results[0].frames  # a clean end of stream
+
+
+def test_a_loop_replayed_faster_keeps_event_times_at_the_clock(recording, ref_id_times):
+    """Looping at 5x the recorded rate (the e2e bench's "live pace"), event times are
+    compressed with the pace: after several seconds they are still near now, not 5x ahead."""
+    speed = 5
+    records = load_recording(recording)
+    with ReplayServerThread(records, speed=speed, loop=True) as srv:
+        t0 = time.time()
+        res = read(srv.url, max_frames=250)  # a few seconds at 5x the ~12 events/s recorded
+        t1 = time.time()
+    assert len(res.frames) == 250
+    stamps = [f.id_ms / 1000 for f in res.frames]  # id times: non-decreasing
+    assert all(a <= b for a, b in zip(stamps, stamps[1:], strict=False))
+    assert t1 - 2 <= stamps[-1] <= t1 + 2  # 5x ahead would be ~16 s in the future
+    assert max(f.obj["timestamp"] for f in res.frames) <= t1 + 2  # the payloads' times too
+    recorded_span = (ref_id_times[len(res.frames) - 1] - ref_id_times[0]) / 1000
+    served_span = stamps[-1] - stamps[0]
+    assert served_span <= recorded_span / speed + 2 < recorded_span  # gaps compressed
+    assert t1 - t0 >= served_span - 1

@@ -72,7 +72,7 @@ def backlog(events: int, tag: str, hour_shift: int = 0) -> list[tuple[str, bytes
 
 def _produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
-    partitions = kafka.TOPICS[kafka.RAW_TOPIC][0]
+    partitions = kafka.LOCAL_RAW_PARTITIONS  # shaped like the local raw-events
     admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
     p = Producer(
         {

@@ -10,6 +10,9 @@ medallion_job = dg.define_asset_job(
     "medallion",
     selection=dg.AssetSelection.assets(SILVER, *GOLD) | dg.AssetSelection.checks_for_assets(BRONZE),
     partitions_def=HOURLY,
+    # The steps run one after the other anyway (silver -> checks -> gold): one process saves
+    # a Python start-up and a code-location load per step, i.e. seconds of gold latency.
+    executor_def=dg.in_process_executor,
     description="Silver for new bronze rows, the Deequ checks (blocking ones stop gold), then "
     "gold for the affected hours.",
 )

@@ -20,12 +20,14 @@ from wikistream_dagster.local.process import Service, ServiceError
 
 log = logging.getLogger(__name__)
 
-# name -> (partitions, config). raw-events: one partition per local core, so each bronze
-# micro-batch splits evenly over local[2] (3 partitions on 2 cores leave one idle half the time).
+# name -> (partitions, config) on a cluster (MSK: infra/modules/msk keeps the same numbers).
 TOPICS: dict[str, tuple[int, dict[str, str]]] = {
-    RAW_TOPIC: (2, {"retention.ms": str(7 * 24 * 3600 * 1000), "compression.type": "producer"}),
+    RAW_TOPIC: (3, {"retention.ms": str(7 * 24 * 3600 * 1000), "compression.type": "producer"}),
     DLQ_TOPIC: (1, {"retention.ms": str(30 * 24 * 3600 * 1000)}),
 }
+# The local broker's raw-events: one partition per local core, so each bronze micro-batch splits
+# evenly over local[2] (3 partitions on 2 cores leave one core idle a third of the time).
+LOCAL_RAW_PARTITIONS = 2
 
 
 def service(settings: Settings) -> Service:
@@ -142,8 +144,11 @@ def stop(settings: Settings) -> bool:
     return service(settings).stop(timeout=30)
 
 
-def create_topics(bootstrap: str, timeout: float = 30.0, client_conf: dict | None = None) -> None:
-    """Create ``raw-events`` and ``dlq-events`` if they are missing (idempotent)."""
+def create_topics(
+    bootstrap: str, timeout: float = 30.0, client_conf: dict | None = None, local: bool = True
+) -> None:
+    """Create ``raw-events`` and ``dlq-events`` if they are missing (idempotent); ``local``:
+    the laptop broker (``raw-events`` sized to the local cores)."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -159,7 +164,10 @@ def create_topics(bootstrap: str, timeout: float = 30.0, client_conf: dict | Non
             time.sleep(0.5)
     wanted = [
         NewTopic(
-            name, num_partitions=parts, replication_factor=1 if not client_conf else 2, config=conf
+            name,
+            num_partitions=LOCAL_RAW_PARTITIONS if local and name == RAW_TOPIC else parts,
+            replication_factor=1 if not client_conf else 2,
+            config=conf,
         )
         for name, (parts, conf) in TOPICS.items()
         if name not in existing

@@ -124,13 +124,27 @@ def _ceil_s(ms: int) -> int:
 class Timeline:
     """The stream a recording is served as: positions 0.. (endless when looping), each with its
     id time and frame bytes. Loop k shifts times by ``offsets[k]`` (whole seconds, fixed when
-    the loop is first reached: the present, or right after loop k-1 if that is later)."""
+    the loop is first reached: the present, or right after loop k-1 if that is later).
 
-    def __init__(self, records: Sequence[Recorded], loop: bool, run: str | None = None) -> None:
+    A loop replayed faster or slower than recorded (``speed`` not 0 or 1) has its times
+    compressed by ``speed`` too (gaps / speed), so event times keep pace with the clock like the
+    live stream's instead of running ahead of it; such a timeline is served at ``pace`` 1.
+    """
+
+    def __init__(
+        self, records: Sequence[Recorded], loop: bool, run: str | None = None, speed: float = 0.0
+    ) -> None:
         if not records:
             raise ValueError("a replay needs at least one recorded event")
         self.n, self.loop = len(records), loop
         self.ts = id_times(records)
+        self.shift = [0] * self.n  # per event: compressed time - recorded time (loops only)
+        self.scaled = loop and speed > 0 and speed != 1
+        if self.scaled:
+            t0 = self.ts[0]
+            scaled = [t0 + round((t - t0) / speed) for t in self.ts]
+            self.shift = [s - t for s, t in zip(scaled, self.ts, strict=True)]
+            self.ts = scaled
         self.events = [r.event for r in records]
         if loop:  # run: part of the per-loop meta.ids (default: start time, ns)
             self.run = run or str(time.time_ns())
@@ -145,6 +159,11 @@ class Timeline:
             ]
             self.bounds = list(itertools.accumulate(map(len, frames), initial=0))
             self.blob = b"".join(frames)
+
+    @property
+    def pace(self) -> float | None:
+        """The speed to serve this timeline at when the requested one was ``speed``."""
+        return 1.0 if self.scaled else None
 
     @property
     def end(self) -> int | None:
@@ -193,7 +212,7 @@ class Timeline:
             frame = encode_frame(
                 self.events[i],
                 format_event_id(self.ts[i] + off),
-                self.templates[i].render(self.run, k, off),
+                self.templates[i].render(self.run, k, off + self.shift[i]),
             )
             out.append(frame)
             size += len(frame)

@@ -80,7 +80,8 @@ def _resume_ms(request: web.Request) -> int | None:
 
 async def _pump(resp: web.StreamResponse, st: _State, p: int) -> int:
     """Write frames from position p, paced by id times; returns how many were sent."""
-    tl, speed, limit = st.timeline, st.speed, st.disconnect_every
+    tl, limit = st.timeline, st.disconnect_every
+    speed = tl.pace or st.speed  # a time-compressed loop runs at 1x its compressed times
     clock = asyncio.get_running_loop().time
     t0, base, sent = clock(), (tl.time_at(p) if speed > 0 and p != tl.end else 0), 0
     while (tl.end is None or p < tl.end) and not st.closing.is_set():
@@ -176,7 +177,7 @@ def build_app(
     if disconnect_every is not None and disconnect_every < 1:
         raise ValueError(f"disconnect_every={disconnect_every} must be >= 1")
     app = web.Application()
-    app[STATE] = _State(Timeline(frames, loop), speed, disconnect_every)
+    app[STATE] = _State(Timeline(frames, loop, speed=speed), speed, disconnect_every)
     app.router.add_get("/v2/stream/{streams:.+}", _stream)
     app.router.add_get("/health", _health)
     app.router.add_get("/stats", _stats)
