@@ -141,6 +141,9 @@ class BronzeBatchWriter:
             P + "dlq-records": str(facts["dlq"]),
             P + "canary-records": str(facts["canary"]),
             P + "max-event-time": str(facts["max_event_time"]),
+            # Every hour the batch wrote: the schedule recomputes silver/gold for exactly these
+            # (a batch across an hour boundary touches both, not only the max event time's).
+            P + "hours": ",".join(stats["hours"]),
             P + "checkpoint": self.checkpoint,
         }
         before = iceberg.current_snapshot_id(spark, BRONZE)
