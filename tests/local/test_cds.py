@@ -41,7 +41,7 @@ def test_the_setup_archive_is_used_by_a_real_jvm(stack_settings):
     maps it without complaint."""
     jars = spark_submit.prepare(stack_settings)
     path = cds.archive_path(stack_settings, jars)
-    assert path.is_file()
+    assert cds.ensure_archive(stack_settings, jars) == path and path.is_file()
     out = subprocess.run(
         ["java", f"-XX:SharedArchiveFile={path}", "-Xlog:cds=info", "-version"],
         capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from wikistream_dagster.config import Settings
-from wikistream_dagster.local import maven, spark_jars, spark_submit
+from wikistream_dagster.local import cds, maven, spark_jars, spark_submit
 from wikistream_dagster.local.java import java_executable
 
 log = logging.getLogger(__name__)
@@ -20,5 +20,6 @@ def ensure_all(settings: Settings) -> None:
     for bundle in (maven.KAFKA, *spark_jars.BUNDLES):
         maven.ensure_bundle(bundle, settings.jars_dir)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    spark_submit.prepare(settings)  # log config, scratch dir, class-data-sharing archive
+    # Once, here only: a job never pays for (or retries) a dump on its start-up path.
+    cds.ensure_archive(settings, spark_submit.prepare(settings))
     log.info("setup complete", extra={"state_dir": str(settings.state_dir)})

@@ -151,7 +151,6 @@ def prepare(settings: Settings) -> list[Path]:
     log4j_file(settings).parent.mkdir(parents=True, exist_ok=True)
     log4j_file(settings).write_text(LOG4J2)
     settings.path("spark", "tmp").mkdir(parents=True, exist_ok=True)
-    cds.ensure_archive(settings, jars)
     return jars
 
 

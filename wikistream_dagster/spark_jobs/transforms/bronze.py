@@ -6,6 +6,8 @@ The explicit schema covers both recentchange envelopes seen in the wild: 2018 ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -84,42 +86,43 @@ def _dlq_detail(reason: Column, e: Column) -> Column:
     )
 
 
-def _event_columns(e: Column) -> list[Column]:
-    """The typed event fields bronze keeps, flattened out of the parsed struct."""
-    return [
-        e["meta"]["dt"].cast("timestamp").alias("meta_dt"),
-        F.coalesce(e["$schema"], e["meta"]["schema_uri"]).alias("schema_uri"),
-        F.coalesce(e["meta"]["stream"], e["meta"]["topic"]).alias("stream"),
-        e["meta"]["domain"].alias("domain"),
-        e["wiki"].alias("wiki"),
-        e["type"].alias("type"),
-        e["namespace"].cast("int").alias("namespace"),
-        e["title"].alias("title"),
-        e["user"].alias("user"),
-        e["bot"].alias("bot"),
-        e["minor"].alias("minor"),
-        e["patrolled"].alias("patrolled"),
-        e["id"].alias("rc_id"),
-        e["revision"]["old"].alias("revision_old"),
-        e["revision"]["new"].alias("revision_new"),
-        e["length"]["old"].alias("length_old"),
-        e["length"]["new"].alias("length_new"),
-        e["comment"].alias("comment"),
-        e["server_name"].alias("server_name"),
-        e["log_id"].alias("log_id"),
-        e["log_type"].alias("log_type"),
-        e["log_action"].alias("log_action"),
-        e["log_params"].alias("log_params"),
-        e["log_action_comment"].alias("log_action_comment"),
-    ]
+def _at(*path: str, cast: str | None = None) -> Callable[[Column], Column]:
+    def get(e: Column) -> Column:
+        for key in path:
+            e = e[key]
+        return e.cast(cast) if cast else e
+
+    return get
 
 
-EVENT_FIELDS = [
-    "meta_dt", "schema_uri", "stream", "domain", "wiki", "type", "namespace", "title", "user",
-    "bot", "minor", "patrolled", "rc_id", "revision_old", "revision_new", "length_old",
-    "length_new", "comment", "server_name", "log_id", "log_type", "log_action", "log_params",
-    "log_action_comment",
-]  # fmt: skip
+# The typed event fields bronze keeps, flattened out of the parsed struct (bronze column order).
+_EVENT_FIELDS: dict[str, Callable[[Column], Column]] = {
+    "meta_dt": _at("meta", "dt", cast="timestamp"),
+    "schema_uri": lambda e: F.coalesce(e["$schema"], e["meta"]["schema_uri"]),
+    "stream": lambda e: F.coalesce(e["meta"]["stream"], e["meta"]["topic"]),
+    "domain": _at("meta", "domain"),
+    "wiki": _at("wiki"),
+    "type": _at("type"),
+    "namespace": _at("namespace", cast="int"),
+    "title": _at("title"),
+    "user": _at("user"),
+    "bot": _at("bot"),
+    "minor": _at("minor"),
+    "patrolled": _at("patrolled"),
+    "rc_id": _at("id"),
+    "revision_old": _at("revision", "old"),
+    "revision_new": _at("revision", "new"),
+    "length_old": _at("length", "old"),
+    "length_new": _at("length", "new"),
+    "comment": _at("comment"),
+    "server_name": _at("server_name"),
+    "log_id": _at("log_id"),
+    "log_type": _at("log_type"),
+    "log_action": _at("log_action"),
+    "log_params": _at("log_params"),
+    "log_action_comment": _at("log_action_comment"),
+}
+EVENT_FIELDS = list(_EVENT_FIELDS)
 KAFKA_FIELDS = ["kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp"]
 
 
@@ -155,7 +158,7 @@ def parse_kafka(records: DataFrame) -> DataFrame:
         reason.alias("dlq_reason"),
         _dlq_detail(reason, e).alias("dlq_detail"),
         (F.coalesce(e["meta"]["domain"], F.lit("")) == "canary").alias("is_canary"),
-        *_event_columns(e),
+        *[get(e).alias(name) for name, get in _EVENT_FIELDS.items()],
     )
 
 
