@@ -20,8 +20,13 @@ class Frame:
         return orjson.loads(self.data)
 
     @property
+    def entries(self) -> list[dict]:
+        return orjson.loads(self.id)
+
+    @property
     def id_ms(self) -> int:
-        return orjson.loads(self.id)[0]["timestamp"]
+        """The largest ``timestamp`` entry of the id (Kafka time of the last message + 1)."""
+        return max(e["timestamp"] for e in self.entries if "timestamp" in e)
 
 
 @dataclass
