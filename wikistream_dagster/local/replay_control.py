@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import orjson
 from aiohttp import web
 
@@ -43,18 +41,15 @@ async def _control_close(request: web.Request) -> web.Response:
 
 async def _control_pause(request: web.Request) -> web.Response:
     st = request.app[STATE]
-    if st.paused_since is None:
-        st.paused_since = time.monotonic()
+    st.clock.pause()
     return web.json_response({"paused": True})
 
 
 async def _control_resume(request: web.Request) -> web.Response:
     st = request.app[STATE]
-    if st.paused_since is not None:
-        st.paused_total += time.monotonic() - st.paused_since
-        st.paused_since = None
+    st.clock.resume()
     st.wake_all()
-    return web.json_response({"paused": False, "paused_total_s": round(st.paused_total, 3)})
+    return web.json_response({"paused": False, "paused_total_s": round(st.clock.paused_total, 3)})
 
 
 async def _control_inject(request: web.Request) -> web.Response:

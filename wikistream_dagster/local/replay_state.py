@@ -41,9 +41,44 @@ class ServeOptions:
 
 
 @dataclass
+class PauseClock:
+    """Clocks that stop while the server is paused: pacing and loop placement follow them, so
+    a pause delays events and drops none."""
+
+    paused_since: float | None = None
+    paused_total: float = 0.0
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    def pause(self) -> None:
+        if self.paused_since is None:
+            self.paused_since = time.monotonic()
+
+    def resume(self) -> None:
+        if self.paused_since is not None:
+            self.paused_total += time.monotonic() - self.paused_since
+            self.paused_since = None
+
+    def paused_s(self) -> float:
+        now = time.monotonic()
+        return self.paused_total + (now - self.paused_since if self.paused_since else 0.0)
+
+    def mono(self) -> float:
+        """time.monotonic() without the paused time (pacing)."""
+        return time.monotonic() - self.paused_s()
+
+    def now_ms(self) -> int:
+        """Wall time without the paused time, in ms (where loops are placed)."""
+        return int((time.time() - self.paused_s()) * 1000)
+
+
+@dataclass
 class ServerState:
     timeline: Timeline
     options: ServeOptions
+    clock: PauseClock
     started: float = field(default_factory=time.monotonic)
     served: int = 0  # frames written completely
     partial_frames: int = 0
@@ -52,27 +87,9 @@ class ServerState:
     closes: dict[str, int] = field(default_factory=dict)
     last_user_agent: str = ""
     cuts: int = 0
-    paused_since: float | None = None
-    paused_total: float = 0.0
     served_log: IO[str] | None = None
     conns: dict[asyncio.Task, Conn] = field(default_factory=dict)
     closing: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def paused(self) -> bool:
-        return self.paused_since is not None
-
-    def paused_s(self) -> float:
-        now = time.monotonic()
-        return self.paused_total + (now - self.paused_since if self.paused_since else 0.0)
-
-    def mono(self) -> float:
-        """A monotonic clock that stops while the server is paused (pacing follows it)."""
-        return time.monotonic() - self.paused_s()
-
-    def now_ms(self) -> int:
-        """Wall time minus pauses: where loops are placed (the timeline's clock)."""
-        return int((time.time() - self.paused_s()) * 1000)
 
     def next_cut_mode(self) -> str:
         mode = self.options.disconnect_mode
@@ -102,7 +119,7 @@ class ServerState:
             "disconnect_every": o.disconnect_every,
             "disconnect_mode": o.disconnect_mode,
             "close_after_s": o.close_after_s,
-            "paused": self.paused,
+            "paused": self.clock.paused,
             "injected": len(tl.injected),
             "end_offsets": tl.end_offsets(),
             "uptime_s": round(time.monotonic() - self.started, 3),

@@ -135,7 +135,7 @@ class Pump:
                 return "clean"
             if limit and self.sent >= limit:
                 return st.next_cut_mode()
-            if st.paused:
+            if st.clock.paused:
                 await self._wait(left)
                 continue
             if self.si >= len(self.segs):
@@ -166,10 +166,10 @@ class Pump:
                 q_max = min(q_max, p + limit - self.sent)
             if speed > 0:
                 if base is None:
-                    base, t0 = tl.time_at(p), st.mono()
-                q_due = tl.position_for(int(base + (st.mono() - t0) * 1000 * speed) + 1)
+                    base, t0 = tl.time_at(p), st.clock.mono()
+                q_due = tl.position_for(int(base + (st.clock.mono() - t0) * 1000 * speed) + 1)
                 if q_due <= p:
-                    delay = (tl.time_at(p) - base) / (1000 * speed) - (st.mono() - t0)
+                    delay = (tl.time_at(p) - base) / (1000 * speed) - (st.clock.mono() - t0)
                     await self._wait(max(delay, 0.0) if left is None else min(max(delay, 0), left))
                     continue
                 q_max = min(q_max, q_due)

@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import orjson
-
 from wikistream_dagster.local.event_ids import CODFW, EQIAD, entry_json
-from wikistream_dagster.local.loop_payload import LoopTemplate, loop_event_id
+from wikistream_dagster.local.loop_payload import LoopTemplate
 from wikistream_dagster.local.record import Recorded, id_times
+from wikistream_dagster.local.timeline_frames import TimelineFrames, meta_id
 
 INF = 1 << 62  # "no end": the end of an endless stream, or of a partition that never ends
 PARTITIONS = ((EQIAD, 0), (CODFW, 0))
@@ -30,14 +29,6 @@ PARTITIONS = ((EQIAD, 0), (CODFW, 0))
 
 def _ceil_s(ms: int) -> int:
     return -(-ms // 1000) * 1000
-
-
-def _meta_id(data: bytes) -> str:
-    try:
-        obj = orjson.loads(data)
-        return str(obj["meta"]["id"])
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +42,7 @@ class Injected:
     meta_id: str
 
 
-class Timeline:
+class Timeline(TimelineFrames):
     """Positions, id times (pacing), Kafka timestamps (resume) and frame bytes of a replay.
 
     Loop k shifts times by ``offsets[k]`` (whole seconds, fixed when the loop is first reached:
@@ -203,7 +194,7 @@ class Timeline:
         before = max(before, self.inj_before[-1] if self.inj_before else 0)
         ms = self.time_at(before) if self.loop else self.ts[min(before, self.n - 1)]
         kafka = ms - ms % 1000 if self.whole_seconds else ms
-        self.injected.append(Injected(before, kafka, event, data, _meta_id(data)))
+        self.injected.append(Injected(before, kafka, event, data, meta_id(data)))
         self.inj_before.append(before)
         return self.injected_offset(len(self.injected) - 1)
 
@@ -232,76 +223,6 @@ class Timeline:
         for part, (topic, _) in enumerate(PARTITIONS):
             lo, hi = self.bounds(part)
             out[topic] = max(0, min(end, hi) - lo) + (len(self.injected) if part == 0 else 0)
-        return out
-
-    # --- frames -----------------------------------------------------------------------------
-    def id_stamp(self, p: int) -> bytes:
-        return b"%d" % (self.kafka_ms(p) + 1)
-
-    def _blob(self, pre: bytes, post: bytes) -> tuple[bytes, list[int]]:
-        """Every frame pre-encoded with ids ``pre + (kafka ms + 1) + post`` (finite only)."""
-        key = (pre, post)
-        got = self._blobs.get(key)
-        if got is None:
-            if len(self._blobs) >= 4:
-                self._blobs.pop(next(iter(self._blobs)))
-            frames = [
-                b"%s%s%d%s%s" % (h, pre, k + 1, post, b)
-                for h, k, b in zip(self.heads, self.kt, self.bodies, strict=True)
-            ]
-            got = b"".join(frames), list(itertools.accumulate(map(len, frames), initial=0))
-            self._blobs[key] = got
-        return got
-
-    def render(
-        self, p: int, q_max: int, max_bytes: int, pre: bytes, post: bytes
-    ) -> tuple[bytes, int]:
-        """Frames p..q-1 (q <= q_max, about max_bytes, at least one) with ids pre+ts+post."""
-        if not self.loop:
-            blob, bounds = self._blob(pre, post)
-            start = bounds[p]
-            q = min(q_max, max(p + 1, bisect.bisect_right(bounds, start + max_bytes) - 1))
-            return blob[start : bounds[q]], q
-        out: list[bytes] = []
-        size = 0
-        while p < q_max and size < max_bytes:
-            k, i = divmod(p, self.n)
-            off = self.offset(k)
-            data = self.templates[i].render(self.run, k, off + self.shift[i])
-            frame = b"event: %s\nid: %s%d%s\ndata: %s\n\n" % (
-                self.events[i].encode(),
-                pre,
-                self.kt[i] + off + 1,
-                post,
-                b"\ndata: ".join(data.split(b"\n")),
-            )
-            out.append(frame)
-            size += len(frame)
-            p += 1
-        return b"".join(out), p
-
-    def render_injected(self, j: int, pre: bytes, post: bytes) -> bytes:
-        inj = self.injected[j]
-        body = b"\ndata: ".join(inj.data.split(b"\n"))
-        return b"event: %s\nid: %s%d%s\ndata: %s\n\n" % (
-            inj.event.encode(),
-            pre,
-            inj.kafka_ms + 1,
-            post,
-            body,
-        )
-
-    def meta_ids(self, p: int, q: int) -> list[str]:
-        """The ``meta.id`` of the events at positions p..q-1 (for the served log)."""
-        if self._ids is None:
-            self._ids = [_meta_id(r.data) for r in self._records]
-        if not self.loop:
-            return self._ids[p:q]
-        out = []
-        for pos in range(p, q):
-            k, i = divmod(pos, self.n)
-            orig = self._ids[i]
-            out.append(loop_event_id(orig, self.run, k) if orig else "")
         return out
 
 
