@@ -177,3 +177,19 @@ def test_loop_with_options_keeps_distinct_ids_and_resumes_by_time():
         resumed = read(s.url, headers={"Last-Event-ID": res.frames[25].id}, max_frames=5)
         first = next(i for i in range(60) if max(kafka[: i + 1]) > kafka[25])
         assert [f.obj["meta"]["id"] for f in resumed.frames] == ids[first : first + 5]
+
+
+@pytest.mark.parametrize("mode", ["after_id", "in_data"])
+def test_mid_frame_cuts_in_loop_mode(mode):
+    with ReplayServerThread(
+        synth(8, 250), speed=0, loop=True, disconnect_every=5, disconnect_mode=mode
+    ) as s:
+        got = read_raw(s.url)
+        nxt = read(s.url, headers={"Last-Event-ID": got.frames[-1].id}, max_frames=1)
+    assert got.how == "aborted" and len(got.frames) == 5
+    assert got.tail.startswith(b"event: message\nid: [")
+    assert (b"\ndata: {" in got.tail) == (mode == "in_data") and not got.tail.endswith(b"\n\n")
+    # the cut frame is the event a resume from the last complete frame starts with (its id's
+    # entries come in another order then: offset entries first, as in KafkaSSE)
+    assert nxt.frames[0].obj["n"] == 5
+    assert nxt.frames[0].data.startswith(got.tail.partition(b"\ndata: ")[2])

@@ -88,6 +88,7 @@ class Timeline(TimelineFrames):
         self.rm = list(itertools.accumulate(self.kt, max))  # running max: offsetsForTimes
         self.switchover = INF if switchover_at is None else switchover_at
         self.events = [r.event for r in records]
+        self.heads = [b"event: " + e.encode() + b"\nid: " for e in self.events]
         self.frontier = 0  # furthest position any connection has been served
         self.injected: list[Injected] = []
         self.inj_before: list[int] = []
@@ -105,7 +106,6 @@ class Timeline(TimelineFrames):
             self.bodies = [
                 b"\ndata: " + b"\ndata: ".join(r.data.split(b"\n")) + b"\n\n" for r in records
             ]
-            self.heads = [b"event: " + e.encode() + b"\nid: " for e in self.events]
 
     # --- time -----------------------------------------------------------------------------
     @property

@@ -54,21 +54,26 @@ class TimelineFrames:
             q = min(q_max, max(p + 1, bisect.bisect_right(bounds, start + max_bytes) - 1))
             return blob[start : bounds[q]], q
         out: list[bytes] = []
-        size = 0
-        while p < q_max and size < max_bytes:
-            k, i = divmod(p, self.n)
+        size, n, heads, kt, templates, run = (
+            0,
+            self.n,
+            self.heads,
+            self.kt,
+            self.templates,
+            self.run,
+        )
+        while p < q_max and (size < max_bytes or not out):
+            k, i = divmod(p, n)
             off = self.offset(k)
-            data = self.templates[i].render(self.run, k, off + self.shift[i])
-            frame = b"event: %s\nid: %s%d%s\ndata: %s\n\n" % (
-                self.events[i].encode(),
-                pre,
-                self.kt[i] + off + 1,
-                post,
-                b"\ndata: ".join(data.split(b"\n")),
-            )
-            out.append(frame)
-            size += len(frame)
-            p += 1
+            stop = min(q_max, (k + 1) * n)  # the rest of this loop, at most
+            while p < stop and (size < max_bytes or not out):
+                data = templates[i].render(run, k, off + self.shift[i])
+                if b"\n" in data:
+                    data = b"\ndata: ".join(data.split(b"\n"))
+                out += (heads[i], pre, b"%d" % (kt[i] + off + 1), post, b"\ndata: ", data, b"\n\n")
+                size += len(data) + 200
+                p += 1
+                i += 1
         return b"".join(out), p
 
     def render_injected(self: Timeline, j: int, pre: bytes, post: bytes) -> bytes:
