@@ -156,3 +156,16 @@ def test_switchover_then_resume_with_offset_minus_one_skips_what_codfw_received(
     # eqiad resumes by time; codfw at "latest": its 60 events are never delivered
     assert ns(resumed.frames) == list(range(21, 40))
     assert resumed.frames[0].entries[0] == e(CODFW, offset=-1)  # offset entries come first
+
+
+def test_switchover_in_loop_mode_moves_every_later_loop_to_codfw():
+    with ReplayServerThread(synth(8, 250), speed=0, loop=True, switchover_at=12) as s:
+        res = read(s.url, max_frames=30)
+        topics = [[x["topic"] for x in f.entries if "timestamp" in x] for f in res.frames]
+        assert topics[11] == [EQIAD] and topics[12] == topics[29] == [EQIAD, CODFW]
+        # resume by the codfw timestamp only: the rest of codfw, nothing of eqiad
+        codfw_only = [x for x in res.frames[20].entries if x["topic"] == CODFW]
+        resumed = read(s.url, headers=lei(*codfw_only), max_frames=5)
+        ids = [f.obj["meta"]["id"] for f in res.frames]
+        assert [f.obj["meta"]["id"] for f in resumed.frames] == ids[21:26]
+        assert s.stats()["end_offsets"][EQIAD] == 12
