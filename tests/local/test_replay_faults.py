@@ -144,17 +144,19 @@ def test_injected_event_is_the_next_eqiad_message_with_offset_and_timestamp(tmp_
         from_offset = read(
             s.url, headers={"Last-Event-ID": orjson.dumps([e(EQIAD, offset=at)]).decode()}
         )
+        frames = out[0].frames
+        by_time = read(s.url, headers={"Last-Event-ID": frames[at - 1].id})
         assert s.stats()["end_offsets"] == {EQIAD: 41, CODFW: 0}
     assert reply["offset"] == at and reply["topic"] == EQIAD
-    frames = out[0].frames
     assert [f.obj["meta"]["id"] for f in frames][at] == "poison-1"
     assert len(frames) == 41 and frames[at].obj == poison
     stamp = frames[at].entries[0]["timestamp"]
     assert stamp == frames[at + 1].entries[0]["timestamp"]  # times like the next event's
     assert [f.obj for f in again.frames] == [f.obj for f in frames]
     assert from_offset.frames[0].obj == poison
-    served = log.read_text().split()
-    assert served.count("poison-1") == 3 and len(served) == 3 * 41 - at
+    assert by_time.frames[0].obj == poison and by_time.frames[1].obj["n"] == at  # same time
+    runs = [frames, again.frames, from_offset.frames, by_time.frames]
+    assert log.read_text().split() == [f.obj["meta"]["id"] for run in runs for f in run]
 
 
 def test_inject_rejects_a_body_that_is_not_json():

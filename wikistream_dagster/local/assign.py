@@ -63,7 +63,7 @@ def offset_for_time(tl: Timeline, part: int, t: int) -> int:
     p = tl.first_at_or_after(lo, hi, t)
     if part != 0:
         return -1 if p is None else p - lo
-    cands = [tl.eqiad_offset(p, bisect.bisect_left(tl.inj_before, p))] if p is not None else []
+    cands = [p + bisect.bisect_right(tl.inj_before, p)] if p is not None else []  # base p
     cands += [tl.injected_offset(j) for j, inj in enumerate(tl.injected) if inj.kafka_ms >= t][:1]
     return min(cands) if cands else -1
 

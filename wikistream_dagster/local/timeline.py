@@ -201,12 +201,6 @@ class Timeline(TimelineFrames):
     def injected_offset(self, j: int) -> int:
         return min(self.inj_before[j], self.bounds(0)[1]) + j
 
-    def eqiad_offset(self, p: int, ji: int) -> int:
-        """The eqiad offset of cursor (p, ji): injection ji if it comes before p, else p."""
-        if ji < len(self.injected) and self.inj_before[ji] <= p:
-            return self.injected_offset(ji)
-        return min(p, self.bounds(0)[1]) + ji
-
     def seek_eqiad(self, offset: int) -> tuple[int, int]:
         """The cursor (base position, next injection) of eqiad offset ``offset``."""
         j = 0
