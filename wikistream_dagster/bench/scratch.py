@@ -63,16 +63,18 @@ def descendants(roots: set[int]) -> set[int]:
 
 
 def processes_mentioning(text: str) -> dict[int, str]:
-    """pid -> command line of the processes whose command line contains ``text`` (a scratch
-    state directory is unique, so this finds exactly the processes of one benchmark run)."""
-    out = {}
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    """pid -> command line of the processes whose command line or environment contains
+    ``text`` (a scratch state directory is unique, so this finds exactly the processes of one
+    benchmark run, also those that only get it from ``WIKISTREAM_STATE_DIR``)."""
+    out, needle = {}, text.encode()
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            cmd = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmd = (proc / "cmdline").read_bytes()
+            found = needle in cmd or needle in (proc / "environ").read_bytes()
         except OSError:
             continue
-        if text in cmd and int(cmdline.parent.name) != os.getpid():
-            out[int(cmdline.parent.name)] = cmd
+        if found and int(proc.name) != os.getpid():
+            out[int(proc.name)] = cmd.replace(b"\0", b" ").decode(errors="replace")
     return out
 
 
