@@ -21,7 +21,7 @@ from wikistream_dagster.bench.chaos_report import figures, print_summary
 from wikistream_dagster.bench.chaos_stack import ChaosStack
 from wikistream_dagster.config import RAW_TOPIC, Settings
 from wikistream_dagster.local.spark_submit import checkpoint_dir
-from wikistream_dagster.resources.lake import LakeReader, consumed_offsets
+from wikistream_dagster.resources.lake import LakeReader
 
 log = logging.getLogger(__name__)
 DEFAULT_SEED = 10
@@ -133,7 +133,7 @@ def _warm_up(stack: ChaosStack) -> None:
 def _consumed(stack: ChaosStack) -> dict[str, int]:
     """Next offset per raw-events partition that bronze has processed (snapshots or checkpoint)."""
     snaps = _lake(stack).snapshots("bronze.wiki_events")
-    done = consumed_offsets([x["summary"] for x in snaps]).get(RAW_TOPIC, {})
+    done = cc.snapshot_offsets(snaps).get(RAW_TOPIC, {})
     ckpt = cc.checkpoint_offsets(checkpoint_dir(stack.s)).get(RAW_TOPIC, {})
     return {p: max(done.get(p, 0), ckpt.get(p, 0)) for p in set(done) | set(ckpt)}
 

@@ -81,6 +81,18 @@ def checkpoint_offsets(checkpoint: Path) -> dict[str, dict[str, int]]:
     return out
 
 
+def snapshot_offsets(snapshots: list[dict]) -> dict[str, dict[str, int]]:
+    """The Kafka offsets up to which bronze's committed snapshots read (their summaries)."""
+    out: dict[str, dict[str, int]] = {}
+    for snap in snapshots:
+        raw = snap["summary"].get("wikistream.kafka-offsets")
+        for topic, parts in json.loads(raw or "{}").items():
+            for part, (_lo, hi) in parts.items():
+                cur = out.setdefault(topic, {})
+                cur[part] = max(cur.get(part, 0), int(hi))
+    return out
+
+
 def event_time(e: dict) -> datetime | None:
     ts = e.get("timestamp")
     if isinstance(ts, int) and not isinstance(ts, bool):
