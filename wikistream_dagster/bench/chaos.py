@@ -10,8 +10,11 @@ counts, every poison record dead-lettered, nothing halted. Exit code 1 if any in
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
+import sys
 import time
 
 from wikistream_dagster.bench import chaos_count as cc
@@ -58,6 +61,7 @@ def run_bench(
             injector.inject(fault)
         _run_until(stack, t0 + minutes * 60)
         end = _drain(stack, audit)
+        (stack.state / "audit.ids").write_text("".join(i + "\n" for i in audit.ids))
         medallion_ok = _final_medallion(stack)
         out = figures(stack, audit, injector, end, medallion_ok, minutes, seed)
     finally:
@@ -185,7 +189,21 @@ def _final_medallion(stack: ChaosStack) -> bool:
         log.info("chaos: final medallion not needed", extra={"why": req.skip_message})
         return True
     job = build_definitions(stack.s).resolve_job_def("medallion")
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.DagsterInstance.ephemeral() as instance, _stdout_to_stderr():
         result = job.execute_in_process(instance=instance, tags=req.tags, raise_on_error=False)
     log.info("chaos: final medallion run", extra={"success": result.success})
     return result.success
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """The Spark jobs' output goes to stderr: stdout keeps the figures (and the JSON line)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

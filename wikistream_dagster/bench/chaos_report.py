@@ -22,11 +22,20 @@ def served_log_ids(stack: ChaosStack) -> set[str] | None:
     return {m.group(0) for line in stack.served_log.open() if (m := _UUID.search(line))}
 
 
-def _window(ids: list[str], present: set[str]) -> list[str]:
-    """The audited stream from the first to the last event the pipeline received: before it the
-    producer had not started, after it the source had stopped."""
-    hits = [i for i, x in enumerate(ids) if x in present]
-    return ids[hits[0] : hits[-1] + 1] if hits else []
+def _served(
+    audit_ids: list[str], served_log: set[str] | None, received: set[str]
+) -> tuple[set[str], int]:
+    """What the source served, in the stretch of the stream the pipeline was reading: from the
+    first to the last event it received, in stream order (the audit's). Before it the producer
+    had not started; after it the source stopped while the producer was still behind (a
+    reconnect, a restart), which is lag, not loss. Also returns how many events that tail held.
+    """
+    at = {x: i for i, x in enumerate(audit_ids)}
+    hits = [at[x] for x in received if x in at]
+    lo, hi = (min(hits), max(hits)) if hits else (0, -1)
+    served = set(audit_ids[lo : hi + 1])
+    served |= {x for x in served_log or () if x not in at or lo <= at[x] <= hi}
+    return served, len(audit_ids) - hi - 1
 
 
 def figures(
@@ -45,7 +54,7 @@ def figures(
     payloads = {k.decode(): v for k, v in raw if k is not None and k.decode() not in poison}
     audit_ids, audit_payloads = audit.snapshot()
     served_log = served_log_ids(stack)
-    served = set(_window(audit_ids, set(keys))) | (served_log or set())
+    served, tail = _served(audit_ids, served_log, set(keys))
     served -= set(poison)
     covered = len(set(audit_ids) & set(keys)) / max(1, len(keys))  # the oracle saw the run
     bronze, silver = (
@@ -99,6 +108,7 @@ def figures(
         "source_oracle": "served log + stream audit" if served_log is not None else "stream audit",
         "audit_connections": audit.connections,
         "audit_events": len(audit_ids),
+        "tail_not_yet_received": tail,
         "audit_coverage": round(covered, 4),
         "minutes": minutes,
         "seed": seed,
