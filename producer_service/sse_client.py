@@ -48,10 +48,12 @@ class WikimediaEventSource(EventSource):
         user_agent: str,
         last_event_id: str | None,
         max_event_bytes: int,
+        known_id: str | None = None,
     ) -> None:
+        """``last_event_id`` is sent; ``known_id`` (default: the same) starts the parser's id."""
         super().__init__(url, session=session, headers={hdrs.USER_AGENT: user_agent}, timeout=None)
         self._last_event_id = last_event_id or ""
-        self.parser = SSEParser(max_event_bytes, last_event_id)
+        self.parser = SSEParser(max_event_bytes, known_id or last_event_id)
 
     async def connect(self, retry: int = 0) -> None:  # noqa: ARG002 - retries are ours
         headers = dict(self._kwargs["headers"])

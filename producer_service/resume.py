@@ -1,0 +1,68 @@
+"""The Last-Event-ID to resume with: the saved KafkaSSE id, rewound so that nothing is skipped.
+
+EventStreams (KafkaSSE with timestamp ids) sends, per topic-partition, either
+``{"topic", "partition", "timestamp": msg_ts + 1}`` once a message of it was sent on the
+connection, or the connection's assignment ``{"topic", "partition", "offset": N}`` (-1 = latest).
+On ``Last-Event-ID`` it seeks every listed partition to the first message with timestamp >= the
+given one. Sent unchanged, that skips the rest of a whole-second timestamp, any later message
+with an earlier timestamp, and (for ``offset: -1``) everything the partition got meanwhile. So
+each timestamp goes back by a margin, ``offset: -1`` becomes a timestamp from the time of the
+last saved event, and the duplicates that brings back are dropped by meta.id downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeId:
+    """What to send, and why (for the log): ``rewound`` is False when sent unchanged."""
+
+    header: str | None
+    rewound: bool
+    note: str
+
+
+def rewind_id(saved_id: str | None, saved_at: float | None, rewind_s: float) -> ResumeId:
+    """Rewrite a saved KafkaSSE id for ``Last-Event-ID``.
+
+    ``saved_at`` (epoch seconds) is the wall-clock time the saved event was received; it anchors
+    ``offset: -1`` entries only when the id carries no timestamp. Entries with ``offset >= 0``
+    are exact positions and stay. A legacy or non-array id is sent unchanged.
+    """
+    if not saved_id:
+        return ResumeId(None, False, "no saved id")
+    try:
+        entries = orjson.loads(saved_id)
+    except orjson.JSONDecodeError:
+        return ResumeId(saved_id, False, "id is not JSON (legacy format): sent unchanged")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return ResumeId(saved_id, False, "id is not a KafkaSSE array of objects: sent unchanged")
+    margin = round(rewind_s * 1000)
+    stamps = [e["timestamp"] for e in entries if _is_int(e.get("timestamp"))]
+    anchor = max(stamps) if stamps else (round(saved_at * 1000) if saved_at else None)
+    out, changed, latest_kept = [], 0, 0
+    for e in entries:
+        if _is_int(e.get("timestamp")):
+            out.append({**e, "timestamp": max(0, e["timestamp"] - margin)})
+            changed += 1
+        elif _is_int(e.get("offset")) and e["offset"] < 0 and anchor is not None:
+            rest = {k: v for k, v in e.items() if k != "offset"}
+            out.append({**rest, "timestamp": max(0, anchor - margin)})
+            changed += 1
+        else:
+            latest_kept += _is_int(e.get("offset")) and e["offset"] < 0
+            out.append(e)
+    if not changed:
+        return ResumeId(saved_id, False, "id has no timestamp entry to rewind: sent unchanged")
+    note = f"{changed} of {len(entries)} entries rewound by {margin} ms"
+    if latest_kept:
+        note += f"; {latest_kept} 'latest' entries kept (no event time known)"
+    return ResumeId(orjson.dumps(out).decode(), True, note)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
