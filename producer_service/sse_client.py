@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
-from aiohttp import ClientSession, hdrs
+from aiohttp import ClientError, ClientSession, hdrs
 from aiohttp_sse_client.client import (
     CONTENT_TYPE_EVENT_STREAM,
     LAST_EVENT_ID_HEADER,
@@ -96,19 +96,25 @@ class WikimediaEventSource(EventSource):
         Raises IdleTimeout when ``idle_left()`` (seconds, None = no limit) runs out.
         """
         content = self._response.content
-        while self._ready_state != READY_STATE_CLOSED:
-            left = idle_left()
-            if left is not None and left <= 0:
-                raise IdleTimeout()
-            try:
-                async with asyncio.timeout(left):
-                    chunk = await content.readany()
-            except TimeoutError:
-                raise IdleTimeout() from None
-            if not chunk:
-                break
-            for frame in self.parser.feed(chunk):
-                yield frame
+        try:
+            while self._ready_state != READY_STATE_CLOSED:
+                left = idle_left()
+                if left is not None and left <= 0:
+                    raise IdleTimeout()
+                try:
+                    async with asyncio.timeout(left):
+                        chunk = await content.readany()
+                except TimeoutError:
+                    raise IdleTimeout() from None
+                if not chunk:
+                    break
+                for frame in self.parser.feed(chunk):
+                    yield frame
+        except (ClientError, OSError):  # a dropped connection also ends a frame half-read
+            last = self.parser.close()
+            if last is not None:
+                yield last
+            raise
         last = self.parser.close()
         if last is not None:
             yield last
