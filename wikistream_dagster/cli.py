@@ -98,6 +98,13 @@ def _cmd_replay(args, settings) -> int:
         speed=args.speed,
         loop=args.loop,
         disconnect_every=args.disconnect_every,
+        disconnect_mode=args.disconnect_mode,
+        close_after_s=args.close_after_s or None,
+        whole_seconds=args.whole_seconds,
+        disorder_ms=args.disorder_ms,
+        switchover_at=args.switchover_at,
+        served_log=Path(args.served_log) if args.served_log else None,
+        seed=args.seed,
     )
     return 0
 
@@ -235,6 +242,41 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="close the connection after N events (clients must resume)",
     )
+    s.add_argument(
+        "--disconnect-mode",
+        choices=["clean", "drop", "after_id", "in_data", "cycle"],
+        default="clean",
+        help="how --disconnect-every closes: end the response, drop TCP, drop after the id "
+        "line or inside the data line of the next frame, or cycle through them",
+    )
+    s.add_argument(
+        "--close-after-s",
+        type=float,
+        default=900.0,
+        metavar="S",
+        help="close every stream cleanly after S seconds, like the live service (0 = never)",
+    )
+    s.add_argument(
+        "--whole-seconds", action="store_true", help="Kafka timestamps in whole seconds (live)"
+    )
+    s.add_argument(
+        "--disorder-ms",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Kafka timestamps up to N ms early (seeded): not ordered by offset",
+    )
+    s.add_argument(
+        "--switchover-at",
+        type=int,
+        default=None,
+        metavar="N",
+        help="events from stream position N on are in codfw (a datacenter switchover)",
+    )
+    s.add_argument(
+        "--served-log", default=None, metavar="PATH", help="append served meta.ids to PATH"
+    )
+    s.add_argument("--seed", type=int, default=0, help="seed of --disorder-ms")
     s.set_defaults(func=_cmd_replay)
 
     s = sub.add_parser("record", help="capture a live SSE stream to a file (ids included)")

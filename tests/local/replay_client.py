@@ -20,8 +20,13 @@ class Frame:
         return orjson.loads(self.data)
 
     @property
+    def entries(self) -> list[dict]:
+        return orjson.loads(self.id)
+
+    @property
     def id_ms(self) -> int:
-        return orjson.loads(self.id)[0]["timestamp"]
+        """The largest ``timestamp`` entry of the id (Kafka time of the last message + 1)."""
+        return max(e["timestamp"] for e in self.entries if "timestamp" in e)
 
 
 @dataclass
@@ -96,3 +101,38 @@ async def acount_bytes(url: str) -> tuple[int, int]:
                 frames += (tail + chunk[:1]).count(b"\n\n") + chunk.count(b"\n\n")
                 tail = chunk[-1:]
     return frames, nbytes
+
+
+@dataclass
+class Raw:
+    status: int
+    raw: bytes
+    how: str  # "clean": the response ended properly; "aborted": the connection was cut
+
+    @property
+    def frames(self) -> list[Frame]:
+        """The complete frames (a partial one at the end is left out)."""
+        end = self.raw.rfind(b"\n\n")
+        return parse_frames(self.raw[: end + 2]) if end >= 0 else []
+
+    @property
+    def tail(self) -> bytes:
+        """What follows the last complete frame (a cut frame's bytes)."""
+        return self.raw[self.raw.rfind(b"\n\n") + 2 :] if b"\n\n" in self.raw else self.raw
+
+
+async def araw(url: str, *, headers: dict | None = None, timeout: float = 15) -> Raw:
+    """Read a stream to its end, telling a clean end from a cut connection."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
+        async with s.get(url, headers=headers) as resp:
+            buf = bytearray()
+            try:
+                async for chunk in resp.content.iter_any():
+                    buf += chunk
+            except aiohttp.ClientPayloadError:
+                return Raw(resp.status, bytes(buf), "aborted")
+            return Raw(resp.status, bytes(buf), "clean")
+
+
+def read_raw(url: str, **kwargs) -> Raw:
+    return asyncio.run(araw(url, **kwargs))

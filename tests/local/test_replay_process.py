@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.local.replay_client import read
+from tests.local.replay_client import read, read_raw
 
 pytestmark = pytest.mark.timeout(60)
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +61,35 @@ def test_process_logs_url_and_stops_cleanly(sig):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_cli_flags_reach_the_server(tmp_path: Path):
+    """``./wikistream replay`` with the twin's flags: whole seconds, switchover, drops, log."""
+    port, log = _free_port(), tmp_path / "served.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = [sys.executable, "-m", "wikistream_dagster", "replay", "--port", str(port)]
+    cmd += ["--speed", "0", "--whole-seconds", "--disorder-ms", "400", "--seed", "3"]
+    cmd += ["--switchover-at", "10", "--disconnect-every", "25", "--disconnect-mode", "drop"]
+    cmd += ["--close-after-s", "60", "--served-log", str(log)]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        got = read_raw(url + "/v2/stream/recentchange")
+        stats = read(url + "/stats").body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    assert got.how == "aborted" and len(got.frames) == 25
+    topics = [[e["topic"] for e in f.entries if "timestamp" in e] for f in got.frames]
+    assert topics[9] == ["eqiad.mediawiki.recentchange"]
+    assert topics[10] == ["eqiad.mediawiki.recentchange", "codfw.mediawiki.recentchange"]
+    stamps = [e["timestamp"] for f in got.frames for e in f.entries if "timestamp" in e]
+    assert all(t % 1000 == 1 for t in stamps)
+    assert log.read_text().split() == [f.obj["meta"]["id"] for f in got.frames]
+    assert json.loads(stats)["disconnect_mode"] == "drop"

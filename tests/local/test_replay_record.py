@@ -40,10 +40,10 @@ def test_record_since_and_stream_end(recording: Path, tmp_path: Path):
     records = load_recording(recording)[:50]
     with ReplayServerThread(records, speed=0) as srv:
         first = read(srv.url)
-        since = str(first.frames[30].id_ms)
+        since = str(first.frames[30].id_ms - 1)  # that event's Kafka time
         n = record_stream(srv.url, tmp_path / "s.sse", max_events=None, user_agent=UA, since=since)
     recorded = load_recording(tmp_path / "s.sse")
-    start = next(i for i, f in enumerate(first.frames) if f.id_ms >= int(since))
+    start = next(i for i, f in enumerate(first.frames) if f.id_ms - 1 >= int(since))
     assert start <= 30 and n == len(recorded) == 50 - start
     assert [r.data for r in recorded] == [f.data for f in first.frames[-n:]]
 

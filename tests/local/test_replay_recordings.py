@@ -8,6 +8,10 @@ import pytest
 
 from wikistream_dagster.local.record import RECORDINGS_DIR, id_times, load_recording
 from wikistream_dagster.local.sse_frames import (
+    CODFW,
+    EQIAD,
+    IdEntry,
+    InvalidAssignmentError,
     SSEFrameSplitter,
     format_event_id,
     parse_event_id,
@@ -59,7 +63,7 @@ def test_bundled_recordings_load():
     times = id_times(big)
     assert times == sorted(times) and times[0] == 1520439377000
     sse = load_recording(RECORDINGS_DIR / "sse_capture_2022-12-11.sse")
-    assert len(sse) == 3 and {r.time_ms for r in sse} == {1670732822001}
+    assert len(sse) == 3 and {r.time_ms for r in sse} == {1670732822000}  # id - 1: Kafka time
     assert sse[-1].data.endswith(b"}")  # the final frame has no blank line after it
     assert sum(len(load_recording(p)) for p in RECORDINGS_DIR.glob("*.ndjson")) == 3818 + 98
 
@@ -78,9 +82,36 @@ def test_empty_recording_is_an_error(tmp_path: Path):
         load_recording(tmp_path / "e.sse")
 
 
-def test_ids_and_since():
-    assert parse_event_id(format_event_id(1520439377000).decode()) == 1520439377000
-    assert parse_event_id('[{"timestamp":5},{"timestamp":9},{"offset":-1}]') == 9
+def test_ids_round_trip_and_kafkasse_validation():
+    raw = format_event_id([(EQIAD, 0, "timestamp", 1520439377001), (CODFW, 0, "offset", -1)])
+    assert raw == (
+        b'[{"topic":"eqiad.mediawiki.recentchange","partition":0,"timestamp":1520439377001},'
+        b'{"topic":"codfw.mediawiki.recentchange","partition":0,"offset":-1}]'
+    )
+    assert parse_event_id(raw.decode()) == [
+        IdEntry(EQIAD, 0, None, 1520439377001, False, True),
+        IdEntry(CODFW, 0, -1, None, True, False),
+    ]
+    # lodash _.isInteger accepts 5.0; a topic name alone means all its partitions
+    assert parse_event_id('["x",{"topic":"y","partition":0.0,"offset":5.0,"timestamp":1}]') == [
+        IdEntry("x"),
+        IdEntry("y", 0, 5, 1, True, True),
+    ]
+    for bad in (
+        "",
+        "{}",
+        "[]",
+        "[1]",
+        '[{"topic":"y","partition":0}]',
+        '[{"partition":0}]',
+        '[{"topic":"y","partition":true,"offset":1}]',
+        '[{"topic":"y","partition":0,"offset":1.5}]',
+    ):
+        with pytest.raises(InvalidAssignmentError):
+            parse_event_id(bad)
+
+
+def test_since():
     assert parse_since("1520439377000") == 1520439377000
     for text in (
         "2018-03-07T16:16:17Z",
@@ -98,7 +129,7 @@ def test_ids_and_since():
 def test_loop_event_id_is_uuid5():
     import uuid
 
-    from wikistream_dagster.local.sse_frames import _LOOP_NS, loop_event_id
+    from wikistream_dagster.local.loop_payload import _LOOP_NS, loop_event_id
 
     for orig, run, k in [
         ("dd8c5690-2222-11e8-a2ad-1418776134f3", "1764150000000", 0),

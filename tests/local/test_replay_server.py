@@ -13,9 +13,10 @@ import pytest
 from yarl import URL
 
 from tests.local.replay_client import acount_bytes, read
+from wikistream_dagster.local.loop_payload import loop_event_id
 from wikistream_dagster.local.record import load_recording
 from wikistream_dagster.local.replay import ReplayServerThread
-from wikistream_dagster.local.sse_frames import loop_event_id, parse_dt_ms
+from wikistream_dagster.local.sse_frames import parse_dt_ms
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -31,7 +32,7 @@ def test_wire_format_and_id_shape(fast_server, lines, ref_id_times):
     assert res.content_type.startswith("text/event-stream")
     first = res.raw.split(b"\n\n")[0].split(b"\n")
     assert first[0] == b"event: message"
-    assert first[1] == b"id: " + (ID_RE % ref_id_times[0]).encode()
+    assert first[1] == b"id: " + (ID_RE % (ref_id_times[0] + 1)).encode()  # Kafka time + 1
     assert first[2] == b"data: " + lines[0]
     parts = orjson.loads(res.frames[0].id)
     assert [set(p) for p in parts] == [
@@ -45,7 +46,7 @@ def test_every_event_once_in_order_then_stream_ends(fast_server, lines, ref_id_t
     assert res.ended
     assert len(res.frames) == len(lines) == 3818
     assert [f.data for f in res.frames] == lines  # byte-identical payloads, file order
-    assert [f.id_ms for f in res.frames] == ref_id_times
+    assert [f.id_ms for f in res.frames] == [t + 1 for t in ref_id_times]
     assert all(a <= b for a, b in zip(ref_id_times, ref_id_times[1:], strict=False))
     assert len(set(ref_id_times)) < len(ref_id_times)  # several events share one id, as live
 
@@ -60,16 +61,22 @@ def test_any_stream_path_and_health_and_stats(fast_server):
     assert stats["events_loaded"] == 3818 and stats["events_served"] >= 1
 
 
-def test_resume_with_last_event_id_has_no_gap(fast_server, lines):
+def test_resume_with_last_event_id_seeks_past_its_timestamp_like_kafkasse(fast_server, lines):
+    """KafkaSSE resumes at the first message whose timestamp >= the id's (Kafka time + 1): the
+    not-yet-sent events sharing the last event's time are skipped (the recording's times are
+    whole seconds, like the live stream's)."""
     first = read(fast_server.url, max_frames=1000)
     last = first.frames[-1]
     second = read(fast_server.url, headers={"Last-Event-ID": last.id})
     assert second.ended
     start = lines.index(second.frames[0].data)
-    assert start <= 999  # re-sends the events sharing the last id, never skips one
     assert [f.data for f in second.frames] == lines[start:]
-    assert all(f.id_ms >= last.id_ms for f in second.frames)
-    assert set(lines) == {f.data for f in first.frames} | {f.data for f in second.frames}
+    assert all(f.id_ms - 1 >= last.id_ms for f in second.frames)
+    same_second = [f for f in read(fast_server.url).frames if f.id_ms == last.id_ms]
+    skipped = set(lines[1000:start])
+    assert start > 1000 and skipped == {f.data for f in same_second} - {
+        f.data for f in first.frames
+    }
 
 
 @pytest.mark.parametrize("form", ["ms", "iso_z", "iso_offset", "iso_plus_unencoded"])
@@ -100,32 +107,65 @@ def test_since_starts_at_first_event_with_that_time(fast_server, lines, ref_id_t
         ({}, {"since": "yesterday-ish"}),
         ({}, {"since": "2018-13-45T99:00:00Z"}),
         ({"Last-Event-ID": "not json"}, {}),
-        ({"Last-Event-ID": '[{"topic":"x","partition":0,"offset":5}]'}, {}),
+        ({"Last-Event-ID": "[]"}, {}),
+        ({"Last-Event-ID": '{"topic":"x"}'}, {}),
+        ({"Last-Event-ID": '[{"topic":"eqiad.mediawiki.recentchange","partition":0}]'}, {}),
+        ({"Last-Event-ID": '[{"topic":"eqiad.mediawiki.recentchange","offset":5}]'}, {}),
+        (
+            {
+                "Last-Event-ID": '[{"topic":"eqiad.mediawiki.recentchange","partition":0,'
+                '"timestamp":"1520439377000"}]'
+            },
+            {},
+        ),
+        (
+            {
+                "Last-Event-ID": '[{"topic":"eqiad.mediawiki.recentchange",'
+                '"partition":7,"offset":5}]'
+            },
+            {},
+        ),
     ],
 )
 def test_unparseable_resume_position_is_400(fast_server, header, params):
     res = read(fast_server.url, headers=header, params=params)
     assert res.status == 400
-    assert orjson.loads(res.body)["detail"]
+    body = orjson.loads(res.body)
+    assert body["detail"] and body["statusCode"] == 400
+    if header:
+        assert body["name"] == "InvalidAssignmentError" and body["origin"] == "KafkaSSE"
 
 
-def test_disconnect_every_closes_after_n_and_resume_loses_nothing(recording, lines):
+def test_unknown_topic_is_404_like_kafkasse(fast_server):
+    res = read(
+        fast_server.url, headers={"Last-Event-ID": '[{"topic":"x","partition":0,"offset":5}]'}
+    )
+    assert res.status == 404
+    assert orjson.loads(res.body)["name"] == "TopicNotAvailableError"
+
+
+def test_disconnect_every_closes_after_n_and_resume_seeks_by_timestamp(recording, lines):
     n = 500
+    kafka_ms = [f.id_ms - 1 for f in read_all(recording)]
     with ReplayServerThread(recording, speed=0, disconnect_every=n) as srv:
         res = read(srv.url)
         assert res.ended and len(res.frames) == n
         assert [f.data for f in res.frames] == lines[:n]
-        seen, connections, prev = {f.data for f in res.frames}, 1, res
+        prev, end, connections = res, n, 1
         while len(prev.frames) == n:  # a short connection is the natural end of the stream
             nxt = read(srv.url, headers={"Last-Event-ID": prev.frames[-1].id})
             connections += 1
-            start = lines.index(nxt.frames[0].data)
-            assert start <= lines.index(prev.frames[-1].data) + 1  # no gap
+            start = bisect.bisect_left(kafka_ms, prev.frames[-1].id_ms)  # offsetsForTimes
+            assert start >= end  # never re-sends; skips the rest of the last event's second
             assert [f.data for f in nxt.frames] == lines[start : start + len(nxt.frames)]
-            seen |= {f.data for f in nxt.frames}
-            prev = nxt
-        assert seen == set(lines)
-        assert connections >= len(lines) // n + 1
+            prev, end = nxt, start + len(nxt.frames)
+        assert end == len(lines) and connections >= len(lines) // n + 1
+        assert srv.stats()["closes"]["clean"] == connections - 1
+
+
+def read_all(recording: Path) -> list:
+    with ReplayServerThread(recording, speed=0) as srv:
+        return read(srv.url).frames
 
 
 def test_loop_distinct_ids_increasing_times_near_now(recording, lines):
@@ -152,14 +192,12 @@ def test_loop_distinct_ids_increasing_times_near_now(recording, lines):
             assert {k: v for k, v in o.items() if k not in ("meta", "timestamp")} == {
                 k: v for k, v in orig[i % n].items() if k not in ("meta", "timestamp")
             }
-        # resume inside loop 1 continues with loop 1's events, not a new loop
-        resumed = read(srv.url, headers={"Last-Event-ID": res.frames[n + 5].id}, max_frames=2 * n)
+        # resume inside loop 1 continues with loop 1's events, not a new loop: from the first
+        # event whose time is later than the resume id's (Kafka time + 1)
+        resumed = read(srv.url, headers={"Last-Event-ID": res.frames[n + 5].id}, max_frames=n)
         r_ids = [f.obj["meta"]["id"] for f in resumed.frames]
-        assert ids[n + 5] in r_ids and r_ids.index(ids[n + 5]) <= 5
-        assert (
-            r_ids[r_ids.index(ids[n + 5]) :]
-            == ids[n + 5 : n + 5 + len(r_ids) - r_ids.index(ids[n + 5])]
-        )
+        start = next(i for i in range(n + 5, 3 * n) if stamps[i] > stamps[n + 5])
+        assert r_ids[: 3 * n - start] == ids[start : start + n]
 
 
 def test_loop_ids_differ_between_server_runs(recording):
@@ -190,7 +228,7 @@ def test_raw_sse_capture_is_served_with_its_times(tmp_path: Path):
     with ReplayServerThread(RECORDINGS_DIR / "sse_capture_2022-12-11.sse", speed=0) as srv:
         res = read(srv.url)
     assert len(res.frames) == 3
-    assert {f.id_ms for f in res.frames} == {1670732822001}
+    assert {f.id_ms for f in res.frames} == {1670732822001}  # the capture's ids, unchanged
 
 
 def test_raw_byte_count_matches_the_recording(fast_server):
@@ -198,7 +236,7 @@ def test_raw_byte_count_matches_the_recording(fast_server):
     assert frames == 3818  # throughput is measured by `./wikistream bench replay`, not here
 
 
-def test_aiohttp_sse_client_reads_and_resumes(fast_server, lines):
+def test_aiohttp_sse_client_reads_and_resumes(fast_server, lines, ref_id_times):
     """The client library the producer uses sees message events with their ids."""
     from aiohttp_sse_client.client import EventSource
 
@@ -217,7 +255,9 @@ def test_aiohttp_sse_client_reads_and_resumes(fast_server, lines):
     assert [e.data.encode() for e in first] == lines[:10]
     assert orjson.loads(first[-1].last_event_id)[0]["timestamp"] > 0
     resumed = asyncio.run(take(5, first[-1].last_event_id))
-    assert lines.index(resumed[0].data.encode()) <= 9
+    last_ms = orjson.loads(first[-1].last_event_id)[0]["timestamp"] - 1
+    start = bisect.bisect_left(ref_id_times, last_ms + 1)
+    assert [e.data.encode() for e in resumed] == lines[start : start + 5]
 
 
 def test_stop_closes_endless_streams_quickly(recording):

@@ -1,5 +1,5 @@
-"""Recordings of Wikimedia EventStreams: loading them, the stream they are served as (ids,
-loops) and capturing a live stream to one.
+"""Recordings of Wikimedia EventStreams: loading them and capturing a live stream to one
+(the stream a recording is served as is ``timeline.Timeline``).
 
 A recording is NDJSON (one SSE ``data`` payload per line) or a raw SSE capture (``event:``/
 ``id:``/``data:`` lines, frames separated by blank lines, any line ending). The recorder
@@ -10,8 +10,6 @@ complete frames, so an interrupted recording (Ctrl-C, kill) is still a valid one
 from __future__ import annotations
 
 import asyncio
-import bisect
-import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -23,10 +21,8 @@ import orjson
 
 from wikistream_dagster.local.sse_frames import (
     BOM,
-    LoopTemplate,
+    InvalidAssignmentError,
     SSEFrameSplitter,
-    encode_frame,
-    format_event_id,
     parse_dt_ms,
     parse_event_id,
 )
@@ -67,16 +63,20 @@ def payload_time_ms(data: bytes) -> int | None:
 
 
 def _id_time_ms(event_id: str | None) -> int | None:
+    """The Kafka time of a captured frame: its id's largest ``timestamp`` entry minus the 1 ms
+    KafkaSSE adds (so a capture replays with the ids it was recorded with)."""
     try:
-        return parse_event_id(event_id) if event_id else None
-    except ValueError:
+        entries = parse_event_id(event_id) if event_id else []
+    except InvalidAssignmentError:
         return None
+    stamps = [e.timestamp for e in entries if e.timestamp is not None]
+    return max(stamps) - 1 if stamps else None
 
 
 def load_recording(path: Path) -> list[Recorded]:
     """Load an NDJSON file or a raw SSE capture (told apart by content).
 
-    An event's time is its capture id's timestamp (Kafka time), else ``meta.dt``/``timestamp``.
+    An event's time is its capture id's Kafka time (timestamp - 1), else ``meta.dt``/``timestamp``.
     """
     raw = Path(path).read_bytes()
     body = raw[len(BOM) :] if raw.startswith(BOM) else raw
@@ -115,109 +115,6 @@ def id_times(records: Sequence[Recorded]) -> list[int]:
             current = r.time_ms
         out.append(current)
     return out
-
-
-def _ceil_s(ms: int) -> int:
-    return -(-ms // 1000) * 1000
-
-
-class Timeline:
-    """The stream a recording is served as: positions 0.. (endless when looping), each with its
-    id time and frame bytes. Loop k shifts times by ``offsets[k]`` (whole seconds, fixed when
-    the loop is first reached: the present, or right after loop k-1 if that is later).
-
-    A loop replayed faster or slower than recorded (``speed`` not 0 or 1) has its times
-    compressed by ``speed`` too (gaps / speed), so event times keep pace with the clock like the
-    live stream's instead of running ahead of it; such a timeline is served at ``pace`` 1.
-    """
-
-    def __init__(
-        self, records: Sequence[Recorded], loop: bool, run: str | None = None, speed: float = 0.0
-    ) -> None:
-        if not records:
-            raise ValueError("a replay needs at least one recorded event")
-        self.n, self.loop = len(records), loop
-        self.ts = id_times(records)
-        self.shift = [0] * self.n  # per event: compressed time - recorded time (loops only)
-        self.scaled = loop and speed > 0 and speed != 1
-        if self.scaled:
-            t0 = self.ts[0]
-            scaled = [t0 + round((t - t0) / speed) for t in self.ts]
-            self.shift = [s - t for s, t in zip(scaled, self.ts, strict=True)]
-            self.ts = scaled
-        self.events = [r.event for r in records]
-        if loop:  # run: part of the per-loop meta.ids (default: start time, ns)
-            self.run = run or str(time.time_ns())
-            self.templates = [LoopTemplate(r.data) for r in records]
-            self.period = _ceil_s(self.ts[-1] - self.ts[0]) + 1000
-            self.offsets: list[int] = []
-            self.starts: list[int] = []
-        else:  # every frame encoded once, concatenated; bounds[p] = byte offset of frame p
-            frames = [
-                encode_frame(r.event, format_event_id(t), r.data)
-                for r, t in zip(records, self.ts, strict=True)
-            ]
-            self.bounds = list(itertools.accumulate(map(len, frames), initial=0))
-            self.blob = b"".join(frames)
-
-    @property
-    def pace(self) -> float | None:
-        """The speed to serve this timeline at when the requested one was ``speed``."""
-        return 1.0 if self.scaled else None
-
-    @property
-    def end(self) -> int | None:
-        return None if self.loop else self.n
-
-    def offset(self, k: int) -> int:
-        while len(self.offsets) <= k:
-            off = _ceil_s(int(time.time() * 1000) - self.ts[0])
-            if self.offsets:
-                off = max(off, self.offsets[-1] + self.period)
-            self.offsets.append(off)
-            self.starts.append(self.ts[0] + off)
-        return self.offsets[k]
-
-    def time_at(self, p: int) -> int:
-        if not self.loop:
-            return self.ts[p]
-        k, i = divmod(p, self.n)
-        return self.ts[i] + self.offset(k)
-
-    def position_for(self, t_ms: int) -> int:
-        """The first position whose id time is >= ``t_ms`` (past all loops: a new loop's start)."""
-        if not self.loop:
-            return bisect.bisect_left(self.ts, t_ms)
-        last = len(self.offsets) - 1
-        if last < 0 or t_ms > self.ts[-1] + self.offsets[last]:
-            last += 1
-            if t_ms > self.ts[-1] + self.offset(last):
-                return last * self.n
-        k = bisect.bisect_right(self.starts, t_ms) - 1
-        if k < 0:
-            return 0
-        return k * self.n + bisect.bisect_left(self.ts, t_ms - self.offsets[k])
-
-    def render(self, p: int, q_max: int, max_bytes: int) -> tuple[bytes, int]:
-        """Frames p..q-1 (q <= q_max, about max_bytes, at least one frame) and q."""
-        if not self.loop:
-            start = self.bounds[p]
-            q = min(q_max, max(p + 1, bisect.bisect_right(self.bounds, start + max_bytes) - 1))
-            return self.blob[start : self.bounds[q]], q
-        out: list[bytes] = []
-        size = 0
-        while p < q_max and size < max_bytes:
-            k, i = divmod(p, self.n)
-            off = self.offset(k)
-            frame = encode_frame(
-                self.events[i],
-                format_event_id(self.ts[i] + off),
-                self.templates[i].render(self.run, k, off + self.shift[i]),
-            )
-            out.append(frame)
-            size += len(frame)
-            p += 1
-        return b"".join(out), p
 
 
 class RecordError(RuntimeError):

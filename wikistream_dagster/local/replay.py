@@ -1,8 +1,13 @@
 """Replay a recording as a local Wikimedia EventStreams endpoint (``./wikistream replay``).
 
-``GET /v2/stream/<any>`` answers ``text/event-stream`` in the live wire format, with timestamp
-ids (running max of event times), resume on ``Last-Event-ID`` or ``?since=``, pacing, optional
-server-side disconnects and endless loops shifted to the present; ``/health`` and ``/stats``.
+A twin of the live service, modelled on Wikimedia's KafkaSSE: ``GET /v2/stream/<any>`` answers
+``text/event-stream`` frames ``event:``, ``id:`` (a JSON array, one entry per topic-partition),
+``data:``; two partitions (eqiad holds the events, codfw is empty unless ``switchover_at``);
+resume per partition on ``Last-Event-ID`` (offsetsForTimes on Kafka timestamps) or ``?since=``;
+pacing, endless loops shifted to the present, server-side closes (every N events, after
+``close_after_s`` like the live ~15 min, or on demand; clean, TCP drop or mid-frame), pause,
+injected events, and a log of the ``meta.id`` of every frame served. Also ``/health``,
+``/stats`` and the ``/control/*`` endpoints (``replay_control``).
 """
 
 from __future__ import annotations
@@ -11,19 +16,21 @@ import asyncio
 import logging
 import signal
 import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 from aiohttp import web
 
-from wikistream_dagster.local.record import Recorded, Timeline, default_recording, load_recording
-from wikistream_dagster.local.sse_frames import parse_event_id, parse_since
+from wikistream_dagster.local.record import Recorded, default_recording, load_recording
+from wikistream_dagster.local.replay_control import add_control_routes
+from wikistream_dagster.local.replay_handlers import STREAM_PATH, add_stream_routes
+from wikistream_dagster.local.replay_state import STATE, PauseClock, ServeOptions, ServerState
+from wikistream_dagster.local.timeline import Timeline
 
 __all__ = [
     "ReplayServerThread",
+    "ServeOptions",
     "build_app",
     "default_recording",
     "load_recording",
@@ -32,136 +39,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-STREAM_PATH = "/v2/stream/recentchange"
-BATCH_BYTES = 64 * 1024  # frames per write(): about this many bytes
 PROGRESS_EVERY_S = 10.0
-
-
-@dataclass
-class _State:
-    timeline: Timeline
-    speed: float
-    disconnect_every: int | None
-    started: float = field(default_factory=time.monotonic)
-    served: int = 0
-    connections: int = 0
-    active: int = 0
-    last_user_agent: str = ""
-    tasks: set[asyncio.Task] = field(default_factory=set)
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def stats(self) -> dict:
-        tl = self.timeline
-        return {
-            "events_loaded": tl.n,
-            "events_served": self.served,
-            "connections": self.connections,
-            "active_connections": self.active,
-            "loops_started": len(tl.offsets) if tl.loop else None,
-            "loop_run": tl.run if tl.loop else None,
-            "speed": self.speed,
-            "loop": tl.loop,
-            "disconnect_every": self.disconnect_every,
-            "uptime_s": round(time.monotonic() - self.started, 3),
-            "last_user_agent": self.last_user_agent,
-        }
-
-
-STATE = web.AppKey("wikistream_replay", _State)
-
-
-def _resume_ms(request: web.Request) -> int | None:
-    header = request.headers.get("Last-Event-ID")
-    if header:
-        return parse_event_id(header)
-    since = request.query.get("since")
-    return parse_since(since) if since is not None else None
-
-
-async def _pump(resp: web.StreamResponse, st: _State, p: int) -> int:
-    """Write frames from position p, paced by id times; returns how many were sent."""
-    tl, limit = st.timeline, st.disconnect_every
-    speed = tl.pace or st.speed  # a time-compressed loop runs at 1x its compressed times
-    clock = asyncio.get_running_loop().time
-    t0, base, sent = clock(), (tl.time_at(p) if speed > 0 and p != tl.end else 0), 0
-    while (tl.end is None or p < tl.end) and not st.closing.is_set():
-        q_max = tl.end if tl.end is not None else p + 1_000_000
-        if limit:
-            q_max = min(q_max, p + limit - sent)
-        if speed > 0:
-            q_due = tl.position_for(int(base + (clock() - t0) * 1000 * speed) + 1)
-            if q_due <= p:
-                delay = (tl.time_at(p) - base) / (1000 * speed) - (clock() - t0)
-                try:
-                    await asyncio.wait_for(st.closing.wait(), max(delay, 0.0))
-                except TimeoutError:
-                    pass
-                continue
-            q_max = min(q_max, q_due)
-        chunk, q = tl.render(p, q_max, BATCH_BYTES)
-        await resp.write(chunk)
-        st.served += q - p
-        sent += q - p
-        p = q
-        if limit and sent >= limit:
-            break
-        await asyncio.sleep(0)  # a fast client never blocks writes: let other tasks run
-    return sent
-
-
-async def _stream(request: web.Request) -> web.StreamResponse:
-    st = request.app[STATE]
-    tl = st.timeline
-    try:
-        start = _resume_ms(request)
-    except ValueError as exc:
-        body = {"status": 400, "title": "Bad Request", "detail": str(exc)}
-        raise web.HTTPBadRequest(
-            text=orjson.dumps(body).decode(), content_type="application/json"
-        ) from None
-    if start is None:  # fresh connection: the whole recording, or "now" when looping
-        start = int(time.time() * 1000) if tl.loop else tl.ts[0]
-    p = tl.position_for(start)
-    resp = web.StreamResponse(headers={"Cache-Control": "no-cache"})
-    resp.content_type, resp.charset = "text/event-stream", "utf-8"
-    resp.force_close()  # one stream per connection; closing it is the end of the stream
-    await resp.prepare(request)
-    task = asyncio.current_task()
-    if task is not None:
-        st.tasks.add(task)
-    st.connections += 1
-    st.active += 1
-    st.last_user_agent = request.headers.get("User-Agent", "")
-    sent = 0
-    try:
-        sent = await _pump(resp, st, p)
-        await resp.write_eof()
-    except ConnectionError:  # the client went away (reset, closed)
-        log.debug("client went away", extra={"position": p})
-    else:
-        log.debug("stream ended", extra={"position": p, "events": sent})
-    finally:
-        st.tasks.discard(task)
-        st.active -= 1
-    return resp
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-async def _stats(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE].stats())
-
-
-async def _close_streams(app: web.Application) -> None:
-    """On shutdown: end open streams cleanly; cancel those stuck writing to a slow client."""
-    st = app[STATE]
-    st.closing.set()
-    if st.tasks:
-        _, stuck = await asyncio.wait(list(st.tasks), timeout=1.0)
-        for task in stuck:
-            task.cancel()
 
 
 def build_app(
@@ -170,18 +48,49 @@ def build_app(
     speed: float = 0.0,
     loop: bool = False,
     disconnect_every: int | None = None,
+    disconnect_mode: str = "clean",
+    close_after_s: float | None = 900.0,
+    whole_seconds: bool = False,
+    disorder_ms: int = 0,
+    switchover_at: int | None = None,
+    served_log: Path | None = None,
+    seed: int = 0,
 ) -> web.Application:
-    """The replay application; frames come from :func:`load_recording`."""
-    if speed < 0:
-        raise ValueError(f"speed={speed} must be >= 0 (0 = as fast as possible)")
-    if disconnect_every is not None and disconnect_every < 1:
-        raise ValueError(f"disconnect_every={disconnect_every} must be >= 1")
+    """The replay application; frames come from :func:`load_recording`.
+
+    Args:
+        speed: pace (1 = as recorded, 0 = as fast as possible).
+        loop: repeat forever with fresh meta.ids, times shifted to the present.
+        disconnect_every: close each stream after this many events, the ``disconnect_mode``
+            way (clean, drop, after_id, in_data, or cycle through them).
+        close_after_s: close each stream cleanly after this long (the live service: ~15 min).
+        whole_seconds: Kafka timestamps truncated to whole seconds, as on the live stream.
+        disorder_ms: Kafka timestamps up to this much earlier than the event's (seeded), so
+            they are not ordered by offset.
+        switchover_at: events from this stream position on are codfw's, not eqiad's.
+        served_log: append the meta.id of every frame written completely to this file.
+        seed: seeds the timestamp disorder.
+    """
+    opts = ServeOptions(speed, disconnect_every, disconnect_mode, close_after_s, served_log)
     app = web.Application()
-    app[STATE] = _State(Timeline(frames, loop, speed=speed), speed, disconnect_every)
-    app.router.add_get("/v2/stream/{streams:.+}", _stream)
-    app.router.add_get("/health", _health)
-    app.router.add_get("/stats", _stats)
-    app.on_shutdown.append(_close_streams)
+    clock = PauseClock()
+    timeline = Timeline(
+        frames,
+        loop,
+        speed=speed,
+        whole_seconds=whole_seconds,
+        disorder_ms=disorder_ms,
+        switchover_at=switchover_at,
+        seed=seed,
+        now_ms=clock.now_ms,
+    )
+    st = ServerState(timeline, opts, clock)
+    if served_log is not None:
+        Path(served_log).parent.mkdir(parents=True, exist_ok=True)
+        st.served_log = open(served_log, "a", encoding="utf-8")  # noqa: SIM115 - app-long
+    app[STATE] = st
+    add_stream_routes(app)
+    add_control_routes(app)
     return app
 
 
@@ -193,7 +102,7 @@ async def _start(app: web.Application, host: str, port: int) -> tuple[web.AppRun
     return runner, runner.addresses[0][1]
 
 
-async def _progress(st: _State) -> None:
+async def _progress(st: ServerState) -> None:
     last = 0
     while True:
         await asyncio.sleep(PROGRESS_EVERY_S)
@@ -220,9 +129,8 @@ async def _serve(app: web.Application, host: str, port: int, recording: Path) ->
             "url": f"http://{host}:{port}{STREAM_PATH}",
             "recording": str(recording),
             "events": st.timeline.n,
-            "speed": st.speed,
             "loop": st.timeline.loop,
-            "disconnect_every": st.disconnect_every,
+            **{k: str(v) if isinstance(v, Path) else v for k, v in vars(st.options).items()},
         },
     )
     progress = asyncio.create_task(_progress(st))
@@ -241,10 +149,10 @@ def run_replay_server(
     port: int = 8765,
     speed: float = 1.0,
     loop: bool = False,
-    disconnect_every: int | None = None,
+    **options,
 ) -> None:
-    """Serve ``path`` until Ctrl-C or SIGTERM (blocking)."""
-    app = build_app(load_recording(path), speed=speed, loop=loop, disconnect_every=disconnect_every)
+    """Serve ``path`` until Ctrl-C or SIGTERM (blocking); ``options`` as for :func:`build_app`."""
+    app = build_app(load_recording(path), speed=speed, loop=loop, **options)
     try:
         asyncio.run(_serve(app, host, port, path))
     except KeyboardInterrupt:
@@ -265,11 +173,12 @@ class ReplayServerThread:
         port: int = 0,
         speed: float = 0.0,
         loop: bool = False,
-        disconnect_every: int | None = None,
+        **options,
     ) -> None:
+        """``options``: the keyword arguments of :func:`build_app`."""
         if recording is None or isinstance(recording, str | Path):
             recording = load_recording(Path(recording or default_recording()))
-        self.app = build_app(recording, speed=speed, loop=loop, disconnect_every=disconnect_every)
+        self.app = build_app(recording, speed=speed, loop=loop, **options)
         self.host, self.port = host, port
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -289,6 +198,18 @@ class ReplayServerThread:
 
     def stats(self) -> dict:
         return self.app[STATE].stats()
+
+    def control(self, action: str, body: bytes = b"", **params: str) -> dict:
+        """POST ``/control/<action>`` (close, pause, resume, inject) and return its JSON."""
+        import urllib.parse
+        import urllib.request
+
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        req = urllib.request.Request(
+            f"{self.base_url}/control/{action}{query}", data=body, method="POST"
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return orjson.loads(resp.read())
 
     def start(self) -> ReplayServerThread:
         self._thread.start()
