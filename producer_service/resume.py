@@ -66,3 +66,38 @@ def rewind_id(saved_id: str | None, saved_at: float | None, rewind_s: float) -> 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def advance(prev: str | None, new: str | None) -> str | None:
+    """The position after an event whose id is ``new``: per topic-partition never behind ``prev``.
+
+    After a rewound resume the re-sent events carry older timestamps, and a partition not sent
+    yet on a connection shows its (rewound) assignment; a partition the server left out of an id
+    would never be consumed again. So a timestamp entry only moves forward, an assignment does
+    not replace a timestamp, and partitions missing from ``new`` keep their ``prev`` entry.
+    """
+    if not new or not prev:
+        return new or prev
+    try:
+        old, cur = orjson.loads(prev), orjson.loads(new)
+    except orjson.JSONDecodeError:
+        return new
+    if not (_entries(old) and _entries(cur)):
+        return new
+    kept = {(e.get("topic"), e.get("partition")): e for e in old}
+    out, changed = [], False
+    for e in cur:
+        o = kept.pop((e.get("topic"), e.get("partition")), None)
+        if o is not None and _is_int(o.get("timestamp")):
+            ts = e.get("timestamp")
+            if not _is_int(ts) or ts < o["timestamp"]:
+                e, changed = o, True
+        out.append(e)
+    if kept:
+        out.extend(kept.values())
+        changed = True
+    return orjson.dumps(out).decode() if changed else new
+
+
+def _entries(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(e, dict) for e in value)

@@ -19,6 +19,7 @@ from producer_service.jsonlog import setup_logging
 from producer_service.kafka_sink import KafkaSink, producer_config
 from producer_service.metrics import Counters, metrics_app
 from producer_service.position import AckTracker, PositionStore
+from producer_service.resume import advance
 from producer_service.seed import start_seeding
 from producer_service.settings import ProducerSettings, SettingsError, parse_settings
 from producer_service.sse_client import FatalHTTPError
@@ -90,10 +91,10 @@ class ProducerService(ConnectionLoop):
         new = verdict.reason not in ("duplicate", "incomplete_frame")
         if new:  # re-sent duplicates are not activity, and never move the position back
             self._idle_since = c.last_event_monotonic
-            self.resume_id, self.resume_at = frame.id or self.resume_id, now
+            self.resume_id, self.resume_at = advance(self.resume_id, frame.id), now
         elif verdict.reason == "incomplete_frame":
             log.info("stream ended inside a frame; it is read again on resume")
-        seq = self.tracker.add(frame.id if new else None, now)
+        seq = self.tracker.add(self.resume_id if new else None, now)
         if verdict.action == "filter":
             c.filtered += 1
             c.filter_reasons[verdict.reason] += 1

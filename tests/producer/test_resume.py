@@ -2,7 +2,7 @@ import json
 
 from producer_service.dedup import RecentKeys, dlq_key
 from producer_service.position import AckTracker, PositionStore
-from producer_service.resume import rewind_id
+from producer_service.resume import advance, rewind_id
 
 EQ, CO = "eqiad.mediawiki.recentchange", "codfw.mediawiki.recentchange"
 
@@ -91,3 +91,29 @@ def test_recent_keys_is_bounded_and_dlq_keys_are_stable():
     assert b"a" not in w and b"d" in w and len(w) == 3
     assert dlq_key("e1", b"x") == b"e1"
     assert dlq_key(None, b"{bad") == dlq_key(None, b"{bad") != dlq_key(None, b"{bad2")
+
+
+def test_position_never_moves_back_per_partition_and_keeps_left_out_partitions():
+    saved = json.dumps(
+        [
+            {"topic": EQ, "partition": 0, "timestamp": 5000},
+            {"topic": CO, "partition": 0, "timestamp": 9000},
+        ]
+    )
+    # after a rewound resume: eqiad moves on, codfw shows its (rewound) assignment
+    later = json.dumps(
+        [
+            {"topic": EQ, "partition": 0, "timestamp": 6000},
+            {"topic": CO, "partition": 0, "offset": 17},
+        ]
+    )
+    assert json.loads(advance(saved, later)) == [
+        {"topic": EQ, "partition": 0, "timestamp": 6000},
+        {"topic": CO, "partition": 0, "timestamp": 9000},
+    ]
+    # a re-sent older event does not move a partition back; a left-out partition is kept
+    older = json.dumps([{"topic": EQ, "partition": 0, "timestamp": 4000}])
+    assert json.loads(advance(saved, older)) == json.loads(saved)
+    assert advance(saved, saved) == saved
+    assert advance(None, later) == later and advance(saved, None) == saved
+    assert advance(saved, "legacy") == "legacy" and advance("legacy", later) == later
