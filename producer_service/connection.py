@@ -8,7 +8,7 @@ import time
 
 import aiohttp
 
-from producer_service.resume import rewind_id
+from producer_service.resume import advance, rewind_id
 from producer_service.sse_client import IdleTimeout, RetryableHTTPError, WikimediaEventSource
 
 log = logging.getLogger("producer_service")
@@ -19,8 +19,8 @@ STALL_SECONDS = 90.0  # no byte for this long on a live connection: reconnect
 class ConnectionLoop:
     """Mixed into ProducerService: uses its settings ``s``, ``counters``, ``handle`` and state.
 
-    Every (re)connect resumes from the newest complete new event's id (``resume_id``), rewound
-    by ``--resume-rewind-s`` (see :mod:`producer_service.resume`).
+    Every (re)connect resumes from the newest complete new event's id merged into the position
+    (``resume_id``), rewound by ``--resume-rewind-s`` (see :mod:`producer_service.resume`).
     """
 
     # --- connection loop --------------------------------------------------------------------
@@ -36,6 +36,7 @@ class ConnectionLoop:
         return self.s.exit_on_idle - (time.monotonic() - self._idle_since)
 
     async def _read(self, session: aiohttp.ClientSession) -> None:
+        self.resume_id = advance(self.resume_id, self.latest_id)
         resume = rewind_id(self.resume_id, self.resume_at, self.s.resume_rewind_s)
         source = WikimediaEventSource(
             self._url(),

@@ -12,6 +12,7 @@ last saved event, and the duplicates that brings back are dropped by meta.id dow
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import orjson
@@ -76,13 +77,10 @@ def advance(prev: str | None, new: str | None) -> str | None:
     would never be consumed again. So a timestamp entry only moves forward, an assignment does
     not replace a timestamp, and partitions missing from ``new`` keep their ``prev`` entry.
     """
-    if not new or not prev:
+    if not new or not prev or new == prev:
         return new or prev
-    try:
-        old, cur = orjson.loads(prev), orjson.loads(new)
-    except orjson.JSONDecodeError:
-        return new
-    if not (_entries(old) and _entries(cur)):
+    old, cur = _parsed(prev), _parsed(new)  # ``prev`` was last call's ``new``: cached
+    if old is None or cur is None or _ahead(old, cur):
         return new
     kept = {(e.get("topic"), e.get("partition")): e for e in old}
     out, changed = [], False
@@ -99,5 +97,27 @@ def advance(prev: str | None, new: str | None) -> str | None:
     return orjson.dumps(out).decode() if changed else new
 
 
-def _entries(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(e, dict) for e in value)
+def _ahead(old: list[dict], cur: list[dict]) -> bool:
+    """Fast path (every frame): the same partitions in the same order, none moved back."""
+    if len(old) != len(cur):
+        return False
+    for o, e in zip(old, cur, strict=True):
+        if o.get("topic") != e.get("topic") or o.get("partition") != e.get("partition"):
+            return False
+        ot = o.get("timestamp")
+        if ot is not None:
+            et = e.get("timestamp")
+            if type(et) is not int or type(ot) is not int or et < ot:
+                return False
+    return True
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(sse_id: str) -> list[dict] | None:
+    """A KafkaSSE id's entries (read-only: cached), or None for another kind of id."""
+    try:
+        value = orjson.loads(sse_id)
+    except orjson.JSONDecodeError:
+        return None
+    ok = isinstance(value, list) and value and all(isinstance(e, dict) for e in value)
+    return value if ok else None

@@ -39,12 +39,16 @@ class ProducerService(ConnectionLoop):
         self.sink = sink or KafkaSink(producer_config(settings))
         self.backoff = Backoff(settings.backoff_initial, settings.backoff_max)
         self.stopping = asyncio.Event()
-        self.resume_id: str | None = None  # the newest complete, new event's SSE id
-        self.resume_at: float | None = None  # when that event was received (epoch s)
+        # resume.advance merges ``latest_id`` into ``resume_id`` at each connect and the committed
+        # id into ``_saved_id`` at each save (per frame it would cost ~5 us an event)
+        self.resume_id: str | None = None
+        self.latest_id: str | None = None
+        self.resume_at: float | None = None  # when the newest new event was received (epoch s)
         self.recent_raw = RecentKeys(settings.dedup_window)
         self.recent_dlq = RecentKeys(settings.dedup_window)
         self.seeded: asyncio.Future | None = None  # done once both windows are seeded
         self._saved_id: str | None = None
+        self._committed_seen: str | None = None
         self._idle_since = time.monotonic()
         self.metrics_port: int | None = None
         self._first_event: float | None = None
@@ -91,10 +95,10 @@ class ProducerService(ConnectionLoop):
         new = verdict.reason not in ("duplicate", "incomplete_frame")
         if new:  # re-sent duplicates are not activity, and never move the position back
             self._idle_since = c.last_event_monotonic
-            self.resume_id, self.resume_at = advance(self.resume_id, frame.id), now
+            self.latest_id, self.resume_at = frame.id or self.latest_id, now
         elif verdict.reason == "incomplete_frame":
             log.info("stream ended inside a frame; it is read again on resume")
-        seq = self.tracker.add(self.resume_id if new else None, now)
+        seq = self.tracker.add(frame.id if new else None, now)
         if verdict.action == "filter":
             c.filtered += 1
             c.filter_reasons[verdict.reason] += 1
@@ -125,14 +129,16 @@ class ProducerService(ConnectionLoop):
     # --- position ---------------------------------------------------------------------------
     def save_position(self) -> None:
         cid = self.tracker.committed_id
-        if cid is not None and cid != self._saved_id:
+        if cid is not None and cid != self._committed_seen:
+            self._committed_seen = cid
+            pos = advance(self._saved_id, cid)  # never behind what was saved, per partition
             self.store.save(
-                cid,
+                pos,
                 received_at=self.tracker.committed_at,
                 saved_at=time.time(),
                 committed_events=self.tracker.committed_count,
             )
-            self._saved_id = cid
+            self._saved_id = pos
 
     async def _housekeeping(self) -> None:
         last_progress = time.monotonic()
@@ -149,7 +155,7 @@ class ProducerService(ConnectionLoop):
                     extra={
                         **self.counters.snapshot(),
                         "events_per_s": round(rate, 1),
-                        "position": self.tracker.committed_id,
+                        "position": self._saved_id,
                     },
                 )
                 last_progress, last_received = now, self.counters.received
@@ -157,7 +163,7 @@ class ProducerService(ConnectionLoop):
     async def run(self) -> int:
         if not self.s.reset_position:
             saved = self.store.load_record()
-            self.resume_id = saved.get("last_event_id")
+            self.resume_id = self._saved_id = saved.get("last_event_id")
             self.resume_at = saved.get("received_at") or saved.get("saved_at")
         log.info(
             "producer starting",
@@ -212,7 +218,7 @@ class ProducerService(ConnectionLoop):
         busy = time.monotonic() - self._first_event if self._first_event else 0.0
         summary = {
             **self.counters.snapshot(),
-            "position": self.tracker.committed_id,
+            "position": self._saved_id,
             "unflushed": remaining,
             "busy_s": round(busy, 3),
             "buffer_full_retries": self.sink.buffer_full_retries,
