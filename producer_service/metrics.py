@@ -22,6 +22,9 @@ class Counters:
     filter_reasons: Counter = field(default_factory=Counter)
     connects: int = 0
     reconnects: int = 0
+    rewinds: int = 0  # connections that sent a rewound Last-Event-ID
+    seeded_ids: int = 0  # ids read at start from the topics' tails into the dedup windows
+    seed_seconds: float = 0.0
     http_errors: Counter = field(default_factory=Counter)
     sse_comments: int = 0
     last_canary_dt: str | None = None
@@ -47,6 +50,10 @@ class Counters:
             "filter_reasons": dict(self.filter_reasons),
             "connects": self.connects,
             "reconnects": self.reconnects,
+            "rewinds": self.rewinds,
+            "duplicates_dropped": self.filter_reasons.get("duplicate", 0),
+            "seeded_ids": self.seeded_ids,
+            "seed_seconds": round(self.seed_seconds, 3),
             "last_canary_dt": self.last_canary_dt,
             "last_event_dt": self.last_event_dt,
         }
@@ -71,6 +78,13 @@ class Counters:
             f'{p}filtered_total{{reason="{r}"}} {n}' for r, n in sorted(self.filter_reasons.items())
         ]
         lines += [f"# TYPE {p}reconnects_total counter", f"{p}reconnects_total {self.reconnects}"]
+        lines += [f"# TYPE {p}rewinds_total counter", f"{p}rewinds_total {self.rewinds}"]
+        dups = self.filter_reasons.get("duplicate", 0)
+        lines += [
+            f"# TYPE {p}duplicates_dropped_total counter",
+            f"{p}duplicates_dropped_total {dups}",
+        ]
+        lines += [f"# TYPE {p}seeded_ids gauge", f"{p}seeded_ids {self.seeded_ids}"]
         lines.append(f"# TYPE {p}http_errors_total counter")
         lines += [
             f'{p}http_errors_total{{status="{s}"}} {n}' for s, n in sorted(self.http_errors.items())

@@ -8,33 +8,29 @@ import logging
 import signal
 import sys
 import time
-from collections import OrderedDict
 
-import aiohttp
 from aiohttp import web
 
 from producer_service import events
 from producer_service.backoff import Backoff
+from producer_service.connection import ConnectionLoop
+from producer_service.dedup import RecentKeys, dlq_key
 from producer_service.jsonlog import setup_logging
 from producer_service.kafka_sink import KafkaSink, producer_config
 from producer_service.metrics import Counters, metrics_app
 from producer_service.position import AckTracker, PositionStore
+from producer_service.resume import advance
+from producer_service.seed import start_seeding
 from producer_service.settings import ProducerSettings, SettingsError, parse_settings
-from producer_service.sse_client import (
-    FatalHTTPError,
-    IdleTimeout,
-    RetryableHTTPError,
-    WikimediaEventSource,
-)
+from producer_service.sse_client import FatalHTTPError
 from producer_service.sse_parser import Frame
 
 log = logging.getLogger("producer_service")
 
-STALL_SECONDS = 90.0  # no byte for this long on a live connection: reconnect
 SAVE_EVERY = 1.0
 
 
-class ProducerService:
+class ProducerService(ConnectionLoop):
     def __init__(self, settings: ProducerSettings, sink: KafkaSink | None = None) -> None:
         self.s = settings
         self.counters = Counters()
@@ -43,9 +39,16 @@ class ProducerService:
         self.sink = sink or KafkaSink(producer_config(settings))
         self.backoff = Backoff(settings.backoff_initial, settings.backoff_max)
         self.stopping = asyncio.Event()
+        # resume.advance merges ``latest_id`` into ``resume_id`` at each connect and the committed
+        # id into ``_saved_id`` at each save (per frame it would cost ~5 us an event)
         self.resume_id: str | None = None
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        self.latest_id: str | None = None
+        self.resume_at: float | None = None  # when the newest new event was received (epoch s)
+        self.recent_raw = RecentKeys(settings.dedup_window)
+        self.recent_dlq = RecentKeys(settings.dedup_window)
+        self.seeded: asyncio.Future | None = None  # done once both windows are seeded
         self._saved_id: str | None = None
+        self._committed_seen: str | None = None
         self._idle_since = time.monotonic()
         self.metrics_port: int | None = None
         self._first_event: float | None = None
@@ -65,6 +68,22 @@ class ProducerService:
             c.produced += 1
         self.tracker.done(seq)
 
+    def _verdict(self, frame: Frame) -> tuple[events.Verdict, bytes | None]:
+        """Classify; a cut frame or a re-sent event (by meta.id / DLQ key) is filtered."""
+        if frame.truncated:  # WHATWG: never dispatched; the rewind reads it again on resume
+            return events.Verdict("filter", "incomplete_frame"), None
+        verdict, _event = events.classify(frame, self.s.max_event_bytes)
+        if verdict.action == "raw":
+            key, recent = verdict.key, self.recent_raw
+        elif verdict.action == "dlq":
+            key, recent = dlq_key(verdict.event_id, frame.data), self.recent_dlq
+        else:
+            return verdict, None
+        if key in recent:
+            return events.Verdict("filter", "duplicate", event_id=verdict.event_id), key
+        recent.add(key)
+        return verdict, key
+
     def handle(self, frame: Frame) -> None:
         c = self.counters
         c.received += 1
@@ -72,12 +91,14 @@ class ProducerService:
         if self._first_event is None:
             self._first_event = time.monotonic()
         c.last_event_monotonic = time.monotonic()
-        seq = self.tracker.add(frame.id)
-        verdict, _event = events.classify(frame, self.s.max_event_bytes)
-        if verdict.action == "raw" and verdict.event_id in self._recent:
-            verdict = events.Verdict("filter", "duplicate", event_id=verdict.event_id)
-        else:
-            self._idle_since = c.last_event_monotonic  # re-sent duplicates are not activity
+        verdict, key = self._verdict(frame)
+        new = verdict.reason not in ("duplicate", "incomplete_frame")
+        if new:  # re-sent duplicates are not activity, and never move the position back
+            self._idle_since = c.last_event_monotonic
+            self.latest_id, self.resume_at = frame.id or self.latest_id, now
+        elif verdict.reason == "incomplete_frame":
+            log.info("stream ended inside a frame; it is read again on resume")
+        seq = self.tracker.add(frame.id if new else None, now)
         if verdict.action == "filter":
             c.filtered += 1
             c.filter_reasons[verdict.reason] += 1
@@ -85,7 +106,6 @@ class ProducerService:
                 c.last_canary_dt = verdict.dt
             self.tracker.done(seq)
         elif verdict.action == "raw":
-            self._remember(verdict.event_id)
             c.last_event_dt = verdict.dt
             self.sink.produce(
                 self.s.raw_topic,
@@ -99,110 +119,26 @@ class ProducerService:
             envelope = events.dead_letter(frame, verdict, source=self.s.sse_url, received_at=now)
             self.sink.produce(
                 self.s.dlq_topic,
-                verdict.key,
+                key,
                 envelope,
                 functools.partial(self._delivered, seq, True),
             )
         if self.s.max_events and c.received >= self.s.max_events:
             self.stopping.set()
 
-    def _remember(self, event_id: str) -> None:
-        self._recent[event_id] = None
-        if len(self._recent) > self.s.dedup_window:
-            self._recent.popitem(last=False)
-
     # --- position ---------------------------------------------------------------------------
     def save_position(self) -> None:
         cid = self.tracker.committed_id
-        if cid is not None and cid != self._saved_id:
+        if cid is not None and cid != self._committed_seen:
+            self._committed_seen = cid
+            pos = advance(self._saved_id, cid)  # never behind what was saved, per partition
             self.store.save(
-                cid, saved_at=time.time(), committed_events=self.tracker.committed_count
+                pos,
+                received_at=self.tracker.committed_at,
+                saved_at=time.time(),
+                committed_events=self.tracker.committed_count,
             )
-            self._saved_id = cid
-
-    # --- connection loop --------------------------------------------------------------------
-    def _url(self) -> str:
-        if self.s.since and not self.resume_id:
-            sep = "&" if "?" in self.s.sse_url else "?"
-            return f"{self.s.sse_url}{sep}since={self.s.since}"
-        return self.s.sse_url
-
-    def _idle_left(self) -> float | None:
-        if self.s.exit_on_idle is None:
-            return None
-        return self.s.exit_on_idle - (time.monotonic() - self._idle_since)
-
-    async def _read(self, session: aiohttp.ClientSession) -> None:
-        source = WikimediaEventSource(
-            self._url(),
-            session=session,
-            user_agent=self.s.user_agent,
-            last_event_id=self.resume_id,
-            max_event_bytes=self.s.max_event_bytes,
-        )
-        try:
-            await source.connect()
-            self.counters.connects += 1
-            self.counters.connected = True
-            log.info("connected", extra={"url": self._url(), "resume_from": self.resume_id})
-            async for frame in source.frames(self._idle_left):
-                self.handle(frame)
-                self.resume_id = frame.id or self.resume_id
-                if self.counters.received % 1000 == 0:
-                    self.backoff.reset()
-                    await asyncio.sleep(0)  # let the metrics server and timers run
-                if self.stopping.is_set():
-                    return
-            self.resume_id = source.parser.last_id or self.resume_id
-            self.counters.sse_comments += source.parser.comments
-        finally:
-            self.counters.connected = False
-            await source.close()
-
-    async def _connection_loop(self) -> None:
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=30, sock_connect=15, sock_read=STALL_SECONDS
-        )
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            while not self.stopping.is_set():
-                delay = 0.0
-                try:
-                    await self._read(session)
-                    if self.stopping.is_set():
-                        return
-                    log.info(
-                        "server ended the stream; resuming", extra={"resume_from": self.resume_id}
-                    )
-                    delay = min(0.05, self.s.backoff_initial)
-                except IdleTimeout:
-                    log.info(
-                        "no events for the idle limit; stopping",
-                        extra={"exit_on_idle_s": self.s.exit_on_idle},
-                    )
-                    return
-                except RetryableHTTPError as exc:
-                    self.counters.http_errors[exc.status] += 1
-                    delay = self.backoff.next_delay(exc.retry_after)
-                    log.warning(
-                        "server busy or failing; backing off",
-                        extra={"status": exc.status, "delay_s": round(delay, 2)},
-                    )
-                except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                    delay = self.backoff.next_delay()
-                    log.warning(
-                        "connection failed; backing off",
-                        extra={"error": f"{type(exc).__name__}: {exc}", "delay_s": round(delay, 2)},
-                    )
-                self.counters.reconnects += 1
-                left = self._idle_left()
-                if left is not None and left <= delay:
-                    await asyncio.sleep(max(0.0, left))
-                    log.info("no events for the idle limit; stopping")
-                    return
-                try:
-                    await asyncio.wait_for(self.stopping.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
+            self._saved_id = pos
 
     async def _housekeeping(self) -> None:
         last_progress = time.monotonic()
@@ -219,16 +155,16 @@ class ProducerService:
                     extra={
                         **self.counters.snapshot(),
                         "events_per_s": round(rate, 1),
-                        "position": self.tracker.committed_id,
+                        "position": self._saved_id,
                     },
                 )
                 last_progress, last_received = now, self.counters.received
 
     async def run(self) -> int:
-        if self.s.reset_position:
-            self.resume_id = None
-        else:
-            self.resume_id = self.store.load()
+        if not self.s.reset_position:
+            saved = self.store.load_record()
+            self.resume_id = self._saved_id = saved.get("last_event_id")
+            self.resume_at = saved.get("received_at") or saved.get("saved_at")
         log.info(
             "producer starting",
             extra={
@@ -252,6 +188,8 @@ class ProducerService:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
+        # seeding runs while the first connection is made; frames are read only once it is done
+        self.seeded = start_seeding(self.s, self.recent_raw, self.recent_dlq, self.counters)
         house = asyncio.create_task(self._housekeeping())
         reader = asyncio.create_task(self._connection_loop())
         stop_wait = asyncio.create_task(self.stopping.wait())
@@ -280,7 +218,7 @@ class ProducerService:
         busy = time.monotonic() - self._first_event if self._first_event else 0.0
         summary = {
             **self.counters.snapshot(),
-            "position": self.tracker.committed_id,
+            "position": self._saved_id,
             "unflushed": remaining,
             "busy_s": round(busy, 3),
             "buffer_full_retries": self.sink.buffer_full_retries,

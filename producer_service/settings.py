@@ -39,7 +39,9 @@ class ProducerSettings:
     backoff_max: float = 60.0
     flush_timeout: float = 30.0
     progress_every: float = 10.0
-    dedup_window: int = 100_000
+    dedup_window: int = 20_000  # ~200 s at the live rate: 20x the default rewind
+    resume_rewind_s: float = 10.0
+    seed_timeout: float = 30.0
     kafka_config: dict[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
 
@@ -68,7 +70,22 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "--flush-timeout": ("PRODUCER_FLUSH_TIMEOUT", "bound on the final flush, seconds"),
     "--progress-every": ("PRODUCER_PROGRESS_EVERY", "seconds between progress log lines"),
     "--log-level": ("PRODUCER_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR"),
+    "--resume-rewind-s": (
+        "PRODUCER_RESUME_REWIND_S",
+        "on resume, go back this many seconds before the saved id (re-sent events are dropped "
+        "by meta.id); must exceed how far the stream's timestamps run out of order",
+    ),
+    "--dedup-window": (
+        "PRODUCER_DEDUP_WINDOW",
+        "recent meta.ids kept to drop re-sent events; seeded at start from the topics' tails",
+    ),
+    "--seed-timeout": (
+        "PRODUCER_SEED_TIMEOUT",
+        "bound on reading the topics' tails at start, seconds",
+    ),
 }
+
+LIVE_EVENTS_PER_S = 100  # EventStreams recentchange, roughly; the dedup window must cover a rewind
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,4 +212,22 @@ def parse_settings(
         progress_every=_num(float, get("--progress-every"), "--progress-every", 10.0, 0.1),
         kafka_config=kafka_config,
         log_level=(get("--log-level") or "INFO").upper(),
+        **_resume_settings(get),
     )
+
+
+def _resume_settings(get) -> dict:
+    rewind = _num(float, get("--resume-rewind-s"), "--resume-rewind-s", 10.0)
+    window = _num(int, get("--dedup-window"), "--dedup-window", 20_000, 1)
+    need = int(2 * rewind * LIVE_EVENTS_PER_S)
+    if window < need:
+        raise SettingsError(
+            f"--dedup-window / PRODUCER_DEDUP_WINDOW = {window} is smaller than twice what a "
+            f"{rewind:g} s rewind re-reads at ~{LIVE_EVENTS_PER_S} events/s: use >= {need}, "
+            "or lower --resume-rewind-s"
+        )
+    return {
+        "resume_rewind_s": rewind,
+        "dedup_window": window,
+        "seed_timeout": _num(float, get("--seed-timeout"), "--seed-timeout", 30.0, 0.1),
+    }

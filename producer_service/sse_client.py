@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
-from aiohttp import ClientSession, hdrs
+from aiohttp import ClientError, ClientSession, hdrs
 from aiohttp_sse_client.client import (
     CONTENT_TYPE_EVENT_STREAM,
     LAST_EVENT_ID_HEADER,
@@ -48,10 +48,12 @@ class WikimediaEventSource(EventSource):
         user_agent: str,
         last_event_id: str | None,
         max_event_bytes: int,
+        known_id: str | None = None,
     ) -> None:
+        """``last_event_id`` is sent; ``known_id`` (default: the same) starts the parser's id."""
         super().__init__(url, session=session, headers={hdrs.USER_AGENT: user_agent}, timeout=None)
         self._last_event_id = last_event_id or ""
-        self.parser = SSEParser(max_event_bytes, last_event_id)
+        self.parser = SSEParser(max_event_bytes, known_id or last_event_id)
 
     async def connect(self, retry: int = 0) -> None:  # noqa: ARG002 - retries are ours
         headers = dict(self._kwargs["headers"])
@@ -94,19 +96,25 @@ class WikimediaEventSource(EventSource):
         Raises IdleTimeout when ``idle_left()`` (seconds, None = no limit) runs out.
         """
         content = self._response.content
-        while self._ready_state != READY_STATE_CLOSED:
-            left = idle_left()
-            if left is not None and left <= 0:
-                raise IdleTimeout()
-            try:
-                async with asyncio.timeout(left):
-                    chunk = await content.readany()
-            except TimeoutError:
-                raise IdleTimeout() from None
-            if not chunk:
-                break
-            for frame in self.parser.feed(chunk):
-                yield frame
+        try:
+            while self._ready_state != READY_STATE_CLOSED:
+                left = idle_left()
+                if left is not None and left <= 0:
+                    raise IdleTimeout()
+                try:
+                    async with asyncio.timeout(left):
+                        chunk = await content.readany()
+                except TimeoutError:
+                    raise IdleTimeout() from None
+                if not chunk:
+                    break
+                for frame in self.parser.feed(chunk):
+                    yield frame
+        except (ClientError, OSError):  # a dropped connection also ends a frame half-read
+            last = self.parser.close()
+            if last is not None:
+                yield last
+            raise
         last = self.parser.close()
         if last is not None:
             yield last

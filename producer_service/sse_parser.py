@@ -2,8 +2,12 @@
 
 Handles LF, CRLF and CR line endings (also split across chunks), a UTF-8 BOM, comment lines,
 ``retry:`` fields, ids containing NUL (ignored, per the spec), frames larger than the limit
-(reported as oversized instead of buffered without bound), and a final frame without its blank
-line. Payloads stay bytes: decoding is the validator's job, so invalid UTF-8 is dead-lettered
+(reported as oversized instead of buffered without bound), and a stream that ends inside a
+frame. As the WHATWG rule says, a frame is complete only at its blank line: an ``id:`` line
+takes effect (``last_id``) only then, so a connection cut after the id line or inside the data
+never moves the resume position past an event that did not arrive. The cut frame is returned
+by :meth:`SSEParser.close` marked ``truncated`` (with no id) so that it can be counted.
+Payloads stay bytes: decoding is the validator's job, so invalid UTF-8 is dead-lettered
 rather than crashing the reader.
 """
 
@@ -21,10 +25,10 @@ class Frame:
 
     event: str  # "message" unless the frame said otherwise
     data: bytes
-    id: str | None  # the last event id seen (it persists across frames)
+    id: str | None  # the last event id as of this frame (persists across frames); None if cut
     size: int  # bytes of data received (> len(data) when oversized)
     oversized: bool = False
-    truncated: bool = False  # the stream ended inside this frame
+    truncated: bool = False  # the stream ended inside this frame: incomplete, never dispatched
 
 
 class SSEParser:
@@ -32,7 +36,8 @@ class SSEParser:
 
     def __init__(self, max_event_bytes: int = 1_000_000, last_id: str | None = None) -> None:
         self.max_event_bytes = max_event_bytes
-        self.last_id = last_id
+        self.last_id = last_id  # changes only when a frame completes (blank line)
+        self._id_buf = last_id  # the last ``id:`` field seen, pending until the blank line
         self.retry_ms: int | None = None
         self.comments = 0
         self._buf = b""
@@ -110,26 +115,33 @@ class SSEParser:
             self._event = value
         elif name == b"id":
             if b"\x00" not in value:
-                self.last_id = value.decode("utf-8", "replace")
+                self._id_buf = value.decode("utf-8", "replace")
         elif name == b"retry":
             if value.isdigit():
                 self.retry_ms = int(value)
         # unknown field names are ignored, as the SSE spec says
 
     def _dispatch(self, truncated: bool) -> Frame | None:
+        if not truncated:
+            self.last_id = self._id_buf  # WHATWG: the id takes effect when the frame completes
         if not self._data and not self._oversized:
             self._reset_frame()
             return None
         event = self._event.decode("utf-8", "replace") or "message"
         data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
-        frame = Frame(event, data, self.last_id, self._size, self._oversized, truncated)
+        frame_id = None if truncated else self.last_id
+        frame = Frame(event, data, frame_id, self._size, self._oversized, truncated)
         self._reset_frame()
         return frame
 
     def close(self) -> Frame | None:
-        """End of stream: a frame missing only its blank line is complete; a cut line is not."""
-        cut = self._buf.startswith(b"data")  # a cut id/event line would be garbage: drop it
-        if cut:
+        """End of stream: a frame without its blank line is incomplete (WHATWG: not dispatched).
+
+        Returned marked ``truncated`` and without an id, so the caller can count it; ``last_id``
+        stays at the last complete frame. A cut id/event line alone is not an event at all.
+        """
+        if self._buf.startswith(b"data"):
             self._line(self._buf)
         self._buf = b""
-        return self._dispatch(truncated=cut)
+        self._id_buf = self.last_id
+        return self._dispatch(truncated=True)

@@ -56,8 +56,12 @@ def corpus() -> tuple[bytes, list[tuple[str, str, str | None]]]:
         (frame(event(13), event_type=b"error", n=13), "dlq", "unexpected_event_type", None),
         (frame(event(14, type="teleport"), n=14), "dlq", "invalid_value", None),
         (frame(b"[1, 2, 3]", n=15), "dlq", "not_an_object", None),
-        # the final frame lacks its blank line and its newline: complete JSON is recovered
-        (frame(event(16), n=16)[:-2], "raw", "", event(16)["meta"]["id"]),
+        # a dead letter sent again (as a rewound resume does) is written once: stable DLQ keys
+        (frame(b"{not json", n=17), "filter", "duplicate", None),
+        (frame(event(4, namespace="zero", bot="no"), n=18), "filter", "duplicate", None),
+        # the final frame lacks its blank line: the stream ended inside it, so (WHATWG) it is
+        # not dispatched; it is counted as filtered, and a resume (rewound) reads it again
+        (frame(event(16), n=16)[:-1], "filter", "incomplete_frame", None),
     ]
     stream = b"".join(p[0] for p in parts)
     return stream, [(o, r, i) for _, o, r, i in parts if o]
@@ -132,6 +136,9 @@ def test_malformed_corpus_is_accounted_for_exactly(kafka_broker, tmp_path, chunk
     assert bad_utf8["raw_encoding"] == "base64"
     assert base64.b64decode(bad_utf8["raw"]) == b'{"meta": "\xff\xfe broken"}'
     assert all(d["sse_id"] and d["received_at"] for d in letters)
+    keys = [m.key() for m in read_topic(kafka_broker, dlq)]
+    assert all(keys) and len(set(keys)) == len(keys)  # stable keys: meta.id or raw-bytes hash
+    assert event(4)["meta"]["id"].encode() in keys
 
 
 def test_fatal_http_status_stops_with_a_clear_message(tmp_path):

@@ -57,3 +57,16 @@ def test_since_is_normalised():
         parse_settings(["--user-agent", UA, "--since", "1714564800000"], env={}).since
         == "1714564800000"
     )
+
+
+def test_resume_rewind_and_dedup_window():
+    s = parse_settings(["--user-agent", UA], env={})
+    assert (s.resume_rewind_s, s.dedup_window) == (10.0, 20_000)
+    assert s.dedup_window >= 2 * s.resume_rewind_s * 100  # covers a rewind at the live rate
+    e = parse_settings(
+        ["--user-agent", UA],
+        env={"PRODUCER_RESUME_REWIND_S": "2", "PRODUCER_DEDUP_WINDOW": "5000"},
+    )
+    assert (e.resume_rewind_s, e.dedup_window) == (2.0, 5000)
+    with pytest.raises(SettingsError, match="--dedup-window.*>= 6000"):
+        parse_settings(["--user-agent", UA, "--resume-rewind-s", "30", "--dedup-window", "100"])

@@ -51,16 +51,38 @@ def test_id_persists_and_nul_ids_are_ignored():
     assert [f.id for f in frames] == ["7", "7", "7"]
 
 
-def test_final_frame_without_blank_line_is_kept_and_marked_cut():
-    complete = _all(SSEParser(), [b"data: a\n"])
-    assert complete[0].data == b"a" and not complete[0].truncated
-    cut = _all(SSEParser(), [b'data: {"a":'])
-    assert cut[0].data == b'{"a":' and cut[0].truncated
+def test_final_frame_without_blank_line_is_incomplete_and_has_no_id():
+    # WHATWG: an event is dispatched only at its blank line; at end of stream it is discarded.
+    for tail in (b"data: a\n", b'data: {"a":', b"data: a\r"):
+        p = SSEParser(last_id="old")
+        cut = _all(p, [b"id: 1\ndata: x\n\nid: 2\n" + tail])
+        assert [f.data for f in cut] == [b"x", cut[1].data] and cut[1].truncated, tail
+        assert cut[0].id == "1" and cut[1].id is None and p.last_id == "1", tail
 
 
-def test_cut_id_line_is_not_taken():
+def test_id_line_takes_effect_only_when_its_frame_completes():
+    # cut after the id line: no frame, and the id of the event that never came is not taken
+    p = SSEParser(last_id="good")
+    assert _all(p, [b'data: a\n\nid: [{"timestamp":9}]\n']) and p.last_id == "good"
     p = SSEParser(last_id="good")
     assert _all(p, [b'data: a\n\nid: [{"tim']) and p.last_id == "good"
+    # cut inside the data: the cut frame is returned without an id, last_id stays
+    p = SSEParser(last_id="good")
+    frames = _all(p, [b'id: 5\ndata: a\n\nevent: message\nid: 6\ndata: {"me'])
+    assert [(f.id, f.truncated) for f in frames] == [("5", False), (None, True)]
+    assert p.last_id == "5"
+    # every split point of a complete stream gives the same ids
+    stream = b"id: 1\ndata: a\n\nid: 2\ndata: b\n\n"
+    for i in range(len(stream)):
+        p = SSEParser()
+        got = p.feed(stream[:i]) + p.feed(stream[i:])
+        assert [f.id for f in got] == ["1", "2"] and p.last_id == "2", i
+
+
+def test_id_of_a_data_less_frame_takes_effect_at_its_blank_line():
+    p = SSEParser()
+    assert p.feed(b"id: 3\n\n") == [] and p.last_id == "3"
+    assert p.feed(b"data: a\n\n")[0].id == "3"
 
 
 def test_oversized_frame_is_bounded_and_flagged():
