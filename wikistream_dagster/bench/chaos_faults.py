@@ -136,7 +136,10 @@ class Injector:
 
     def idle_gap(self, f: Fault) -> tuple[bool, str]:
         """No events for ``f.seconds``: the twin pauses (today's replay: SIGSTOP/SIGCONT)."""
-        st, start = self.stack, time.time()
+        st, deadline = self.stack, time.monotonic() + 180
+        while time.monotonic() < deadline and not self._bronze_settled():
+            time.sleep(2)  # a restart after an earlier fault is not the gap's doing
+        start = time.time()
         paused = st.twin_control("pause")
         if not paused:
             st.signal_child(st.replay, signal.SIGSTOP)
@@ -148,6 +151,12 @@ class Injector:
         self.idle = (start, time.time())
         how = "/control/pause" if paused else "SIGSTOP of the replay server"
         return True, f"{f.seconds:.0f}s without events ({how})"
+
+    def _bronze_settled(self, for_s: float = 45) -> bool:
+        pids = self.stack.bronze_pids
+        return (
+            bool(self.stack.bronze_writers()) and bool(pids) and time.time() - pids[-1][0] > for_s
+        )
 
     def _poison_event(self) -> dict:
         event_id = str(uuid.uuid4())
