@@ -145,6 +145,9 @@ def _consumed(stack: ChaosStack) -> dict[str, int]:
 def _drain(stack: ChaosStack, audit: StreamAudit) -> dict:
     """Stop the source; wait for the producer and bronze to finish; note what still runs."""
     _run_until(stack, time.monotonic() + 20)  # the last fault's restart settles
+    before = (stack.producer_health() or {}).get("received", 0)
+    _run_until(stack, time.monotonic() + 15)
+    receiving = (stack.producer_health() or {}).get("received", 0) > before  # not hung
     stack.stop_child(stack.replay)
     audit.stop()
     last, stable_since, deadline = None, time.monotonic(), time.monotonic() + 120
@@ -154,7 +157,7 @@ def _drain(stack: ChaosStack, audit: StreamAudit) -> dict:
         if now != last or h.get("in_flight"):
             last, stable_since = now, time.monotonic()
         time.sleep(1)
-    end = {"producer_alive": stack.alive(stack.producer)}
+    end = {"producer_alive": stack.alive(stack.producer), "producer_receiving": receiving}
     ends = cc.end_offsets(stack.s.kafka_bootstrap, RAW_TOPIC)
     deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
     while True:

@@ -72,7 +72,7 @@ def figures(
         if inj.idle
         else 0
     )
-    halted = [k for k in ("producer_alive", "bronze_running") if not end[k]]
+    halted = [k for k in ("producer_alive", "producer_receiving", "bronze_running") if not end[k]]
     halted += ["bronze_behind"] if end["bronze_behind"] else []
     halted += ["supervision_gave_up"] if end["gave_up"] else []
     out = {
