@@ -220,6 +220,7 @@ class Injector:
             time.sleep(2)
         if not writers:
             return False, "no bronze job running to kill"
+        self.stack.note_writers(writers)
         pids = descendants(writers)
         for pid in pids:  # spark-submit, its JVM and Python driver, without warning
             try:

@@ -58,6 +58,8 @@ class ChaosStack:
         self.unexpected_exits: list[dict] = []
         self.last_progress = 0.0
         self._watching = threading.Event()
+        self._lock = threading.Lock()
+        self._seen: set[int] = set()
 
     def _twin_args(self, seed: int) -> list[str]:
         wanted = {
@@ -95,15 +97,18 @@ class ChaosStack:
         procs = processes_mentioning(str(self.state))
         return root_processes({p for p, cmd in procs.items() if "bronze_stream.py" in cmd})
 
-    def _watch_bronze(self) -> None:
-        seen: set[int] = set()
-        while not self._watching.is_set():
-            writers = self.bronze_writers()
+    def note_writers(self, writers: set[int]) -> None:
+        """Record bronze jobs not seen before (also one killed before the next poll saw it)."""
+        with self._lock:
             self.max_writers = max(self.max_writers, len(writers))
-            for pid in sorted(writers - seen):
-                seen.add(pid)
+            for pid in sorted(writers - self._seen):
+                self._seen.add(pid)
                 self.bronze_pids.append((time.time(), pid))
                 log.info("chaos: bronze writer seen", extra={"pid": pid, "writers": len(writers)})
+
+    def _watch_bronze(self) -> None:
+        while not self._watching.is_set():
+            self.note_writers(self.bronze_writers())
             self._watching.wait(2)
 
     def alive(self, child: stack.Child) -> bool:
