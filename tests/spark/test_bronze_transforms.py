@@ -182,3 +182,16 @@ def test_extreme_values_become_dead_letters_or_nulls_never_a_failed_batch(ansi):
     assert kept[11]["meta_dt"] is None and kept[11]["event_time"] is not None
     letters = B.dead_letters(B.parse_kafka(kafka(ansi, payloads)), 1).collect()
     assert len(letters) == 8
+
+
+def test_a_record_without_a_value_is_a_dead_letter(ansi):
+    """A Kafka tombstone (null value), e.g. from a compaction tool, is dead-lettered, not lost."""
+    frame = ansi.createDataFrame([(None, "raw-events", 0, 0, datetime(2024, 1, 1))], KAFKA_SCHEMA)
+    parsed = B.parse_kafka(frame)
+    assert [(r["dlq_reason"], r["is_canary"]) for r in parsed.collect()] == [
+        ("invalid_json", False)
+    ]
+    (letter,) = B.dead_letters(parsed, 0).collect()
+    envelope = json.loads(letter["value"])
+    assert letter["key"] == "raw-events-0-0" and envelope["reason"] == "invalid_json"
+    assert envelope.get("raw") is None and envelope["source"] == "kafka://raw-events/0/0"

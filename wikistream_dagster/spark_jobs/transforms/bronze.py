@@ -13,8 +13,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 import producer_service.event_limits as L
+from wikistream_dagster.spark_jobs.transforms.bronze_checks import CORRUPT, EventTime, verdict
 
-CORRUPT = "_corrupt_record"
 DLQ_RAW_LIMIT = 64 * 1024  # bytes of the raw payload kept in a dead letter, like the producer
 
 _S, _L, _B = T.StringType(), T.LongType(), T.BooleanType()
@@ -56,123 +56,19 @@ EVENT_SCHEMA = T.StructType(
 )
 _JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
 
-_INT32_MIN, _INT32_MAX = L.INT32_MIN, L.INT32_MAX
-# The LONG fields bronze types: a number out of range makes the whole record corrupt.
-_LONG_PATHS = ("id", "timestamp", "namespace", "log_id") + tuple(
-    f"{pair}.{side}" for pair in ("length", "revision") for side in ("old", "new")
-)
 
-
-def _lit_ts(seconds: int) -> Column:
-    return F.timestamp_seconds(F.lit(seconds))
-
-
-class _Time:
-    """The event time and its checks: ``timestamp`` (seconds) first, else ``meta.dt``.
-
-    Both are range-checked before any conversion: ``timestamp_seconds`` overflows (and fails
-    the batch) beyond +-2.9e5 years whatever the ANSI mode, and a plain cast of a malformed
-    ``meta.dt`` fails the batch when spark.sql.ansi.enabled is on; try_to_timestamp never does.
-    """
-
-    def __init__(self, e: Column) -> None:
-        now = F.unix_timestamp(F.current_timestamp())
-        self.ts = e["timestamp"]
-        self.dt_text = e["meta"]["dt"]
-        ts_ok = self.ts.between(F.lit(L.EARLIEST_EVENT_SECONDS), now + L.MAX_FUTURE_SECONDS)
-        self.ts_time = F.when(ts_ok, F.timestamp_seconds(self.ts))
-        self.dt_parsed = F.try_to_timestamp(self.dt_text)
-        latest = F.current_timestamp() + F.expr(f"INTERVAL {L.MAX_FUTURE_SECONDS} SECONDS")
-        dt_ok = self.dt_parsed.between(_lit_ts(L.EARLIEST_EVENT_SECONDS), latest)
-        self.dt_time = F.when(dt_ok, self.dt_parsed)  # meta_dt: null unless plausible
-        self.event_time = F.when(self.ts.isNotNull(), self.ts_time).otherwise(self.dt_time)
-
-
-def _long_out_of_range(text: Column) -> Column:
-    """The first LONG field whose JSON number does not fit 64 bits (null if none).
-
-    Compared as digit strings: a cast to a wider type would itself throw under ANSI mode.
-    """
-    found = None
-    for path in _LONG_PATHS:
-        raw = F.get_json_object(text, f"$.{path}")
-        digits = F.regexp_replace(raw, "^-", "")
-        limit = F.when(raw.startswith("-"), F.lit(str(-L.INT64_MIN))).otherwise(
-            F.lit(str(L.INT64_MAX))
-        )
-        size = F.length(digits)
-        bad = raw.rlike("^-?[0-9]+$") & (
-            (size > len(str(L.INT64_MAX))) | ((size == len(str(L.INT64_MAX))) & (digits > limit))
-        )
-        found = F.when(bad, F.lit(path)) if found is None else found.when(bad, F.lit(path))
-    return found
-
-
-def _verdict(text: Column, raw: Column, e: Column, t: _Time) -> Column:
-    """Why a record cannot go to bronze, as struct(reason, detail), or null when it can.
-
-    Reason names match the producer's DLQ; a detail names the field.
-    """
-    utf8_ok = F.encode(F.decode(raw, "UTF-8"), "UTF-8") == raw
-    corrupt = e[CORRUPT].isNotNull()
-    no_id = F.coalesce(e["meta"]["id"], F.lit("")) == ""
-    window = F.lit(L.WINDOW_TEXT)
-    long_field = _long_out_of_range(text)
-
-    def v(reason: str, detail: Column | str | None = None) -> Column:
-        if detail is None or isinstance(detail, str):
-            detail = F.lit(detail).cast("string")
-        return F.struct(F.lit(reason).alias("reason"), detail.alias("detail"))
-
-    return (
-        F.when(~utf8_ok, v("invalid_utf8"))
-        .when(
-            corrupt & long_field.isNotNull(),
-            v("invalid_value", F.concat(long_field, F.lit(" is outside the 64-bit integer range"))),
-        )
-        .when(
-            corrupt & F.json_object_keys(text).isNotNull(),
-            v("wrong_type", "does not match the recentchange schema"),
-        )
-        .when(corrupt & F.get_json_object(text, "$").isNotNull(), v("not_an_object"))
-        .when(corrupt | e.isNull(), v("invalid_json"))
-        .when(no_id, v("missing_field", "meta.id"))
-        .when(
-            t.ts.isNotNull() & t.ts_time.isNull(),
-            v("invalid_value", F.format_string("timestamp=%d is outside %s", t.ts, window)),
-        )
-        .when(t.ts.isNull() & t.dt_text.isNull(), v("missing_field", "timestamp and meta.dt"))
-        .when(
-            t.ts.isNull() & t.dt_parsed.isNull(),
-            v(
-                "invalid_value",
-                F.format_string(
-                    "meta.dt=%s is not an RFC 3339 time", F.substring(t.dt_text, 1, 40)
-                ),
-            ),
-        )
-        .when(
-            t.ts.isNull() & t.dt_time.isNull(),
-            v(
-                "invalid_value",
-                F.format_string("meta.dt=%s is outside %s", F.substring(t.dt_text, 1, 40), window),
-            ),
-        )
-    )
-
-
-def _at(*path: str, cast: str | None = None) -> Callable[[Column], Column]:
+def _at(*path: str) -> Callable[[Column], Column]:
     def get(e: Column) -> Column:
         for key in path:
             e = e[key]
-        return e.cast(cast) if cast else e
+        return e
 
     return get
 
 
 # The typed event fields bronze keeps, flattened out of the parsed struct (bronze column order).
 _EVENT_FIELDS: dict[str, Callable[[Column], Column]] = {
-    "meta_dt": lambda e: _Time(e).dt_time,
+    "meta_dt": lambda e: EventTime(e).dt_time,
     "schema_uri": lambda e: F.coalesce(e["$schema"], e["meta"]["schema_uri"]),
     "stream": lambda e: F.coalesce(e["meta"]["stream"], e["meta"]["topic"]),
     "domain": _at("meta", "domain"),
@@ -180,7 +76,7 @@ _EVENT_FIELDS: dict[str, Callable[[Column], Column]] = {
     "type": _at("type"),
     # INT column: out of 32 bits -> null (a cast wraps, or fails under ANSI); raw_json keeps it
     "namespace": lambda e: F.when(
-        e["namespace"].between(_INT32_MIN, _INT32_MAX), e["namespace"].cast("int")
+        e["namespace"].between(L.INT32_MIN, L.INT32_MAX), e["namespace"].cast("int")
     ),
     "title": _at("title"),
     "user": _at("user"),
@@ -223,9 +119,8 @@ def parse_kafka(records: DataFrame) -> DataFrame:
         F.col("timestamp").alias("kafka_timestamp"),
     )
     e = F.col("e")
-    t = _Time(e)
-    verdict = _verdict(F.col("raw_json"), F.col("raw_value"), e, t)
-    parsed = parsed.withColumn("_v", verdict)
+    t = EventTime(e)
+    parsed = parsed.withColumn("_v", verdict(F.col("raw_json"), F.col("raw_value"), e, t))
     reason = F.col("_v")["reason"]
     return parsed.select(
         # The raw bytes matter only for dead letters (invalid UTF-8 is kept as base64); valid
