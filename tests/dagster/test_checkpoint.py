@@ -53,3 +53,33 @@ def test_failure_record_round_trips_and_reads_well():
     back = ckpt.BatchFailure.from_json(f.to_json())
     assert back == f
     assert "batch 7" in back.describe() and "raw-events/0 [450, 500)" in back.describe()
+
+
+def test_spans_merge_when_touching_and_keep_holes():
+    acc = ckpt.add_spans({}, {"raw-events": {"0": [10, 12]}})
+    acc = ckpt.add_spans(acc, {"raw-events": {"0": [14, 17], "1": [3, 4]}})
+    acc = ckpt.add_spans(acc, {"raw-events": {"0": [12, 13]}})
+    assert acc == {"raw-events": {"0": [[10, 13], [14, 17]], "1": [[3, 4]]}}
+
+
+def summary(batch: int, checkpoint="cp", query="q") -> dict:
+    return {
+        "wikistream.batch-id": str(batch),
+        "wikistream.checkpoint": checkpoint,
+        "wikistream.query-id": query,
+    }
+
+
+def test_writer_conflict_rules():
+    conflict = ckpt.writer_conflict
+    assert conflict(None, "cp", "q", 0, None) is None  # empty table
+    assert conflict(summary(4), "cp", "q", 5, None) is None  # the next batch
+    assert conflict(summary(5), "cp", "q", 5, None) is None  # a replay after a crash
+    assert conflict(summary(5), "cp", "q", 6, 5) is None  # our own last batch
+    assert conflict(summary(9), "other", "q", 0, None) is None  # another stream
+    assert conflict(summary(9), "cp", "new-query", 0, None) is None  # checkpoint recreated
+    ahead = conflict(summary(7), "cp", "q", 5, None)
+    assert "another bronze writer" in ahead and "batch 7" in ahead and "Fix:" in ahead
+    assert "batch 6 was committed after this writer's batch 5" in conflict(
+        summary(6), "cp", "q", 7, 5
+    )

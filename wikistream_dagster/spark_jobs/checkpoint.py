@@ -139,3 +139,61 @@ def local_io(root: str) -> tuple[Callable[[str], list[str]], Callable[[str], str
         return [p.name for p in d.iterdir()] if d.is_dir() else []
 
     return list_names, lambda rel: (base / rel).read_text()
+
+
+Spans = dict[str, dict[str, list[list[int]]]]  # topic -> partition -> sorted [from, to) spans
+
+
+def add_spans(acc: Spans, offsets: dict[str, dict[str, list[int]]]) -> Spans:
+    """``acc`` plus one batch's ``[from, to)`` ranges; touching or overlapping spans merge."""
+    out: Spans = {
+        t: {p: [list(s) for s in ss] for p, ss in parts.items()} for t, parts in acc.items()
+    }
+    for topic, parts in offsets.items():
+        for part, (lo, hi) in parts.items():
+            spans = sorted(out.setdefault(topic, {}).get(part, []) + [[int(lo), int(hi)]])
+            merged: list[list[int]] = []
+            for s in spans:
+                if merged and s[0] <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], s[1])
+                else:
+                    merged.append(s)
+            out[topic][part] = merged
+    return out
+
+
+def writer_conflict(
+    latest: dict[str, str] | None,
+    checkpoint: str,
+    query_id: str | None,
+    batch_id: int,
+    last_committed: int | None,
+    prefix: str = "wikistream.",
+) -> str | None:
+    """Why this bronze writer must not commit ``batch_id``, or None if it may.
+
+    ``latest`` is the summary of the table's newest bronze batch snapshot. Only a snapshot of
+    the same stream (same checkpoint and, when both are known, the same Spark query id: a
+    deleted and recreated checkpoint is a new query) can conflict: either this writer
+    committed before and the table's newest batch is not its own, or it has not committed
+    yet and the table is already past ``batch_id`` (a replay of ``batch_id`` itself, after a
+    crash between the commit and Spark's commit log, is fine: the MERGE skips its rows).
+    """
+    if not latest or latest.get(prefix + "checkpoint") != checkpoint:
+        return None
+    theirs = latest.get(prefix + "query-id")
+    if not (theirs and query_id) or theirs != query_id:
+        return None
+    table_batch = int(latest.get(prefix + "batch-id", -1))
+    if last_committed is not None and table_batch != last_committed:
+        why = f"batch {table_batch} was committed after this writer's batch {last_committed}"
+    elif last_committed is None and table_batch > batch_id:
+        why = f"the table already has batch {table_batch}, past this writer's batch {batch_id}"
+    else:
+        return None
+    return (
+        f"another bronze writer on checkpoint {checkpoint} got there first: {why}. Two jobs "
+        "run on one checkpoint; this one stops without committing. Fix: keep one bronze job "
+        "(locally the supervisor's lease: ./wikistream spark bronze refuses while it runs; on "
+        "EMR one STREAMING run), then restart bronze."
+    )
