@@ -8,7 +8,12 @@ from wikistream_dagster.defs.reconcile import reconcile
 def snap(
     spans: dict, records: int, added: int, dlq: int = 0, canary: int = 0, earlier=None
 ) -> dict:
-    extra = {"wikistream.earlier-kafka-offsets": json.dumps({"raw-events": earlier})}
+    extra = {
+        "wikistream.earlier-kafka-offsets": json.dumps({"raw-events": earlier}),
+        "wikistream.earlier-records": "7",
+        "wikistream.earlier-dlq-records": "5",
+        "wikistream.earlier-canary-records": "2",
+    }
     return {
         "summary": (extra if earlier else {})
         | {
@@ -58,6 +63,8 @@ def test_batches_without_a_snapshot_carried_by_the_next_one_are_no_gap():
         ]
     )
     assert r["offset_gaps"] == {} and r["offsets_consumed"] == 20
+    assert (r["records_read"], r["dead_lettered"], r["canary"]) == (20, 5, 2)
+    assert r["already_present_or_duplicate"] == 0
 
 
 def test_a_real_gap_next_to_carried_spans_is_still_found():

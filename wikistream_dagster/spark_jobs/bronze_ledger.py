@@ -58,19 +58,38 @@ class Ledger:
             return []
         return [s.getPath().getName() for s in fs.listStatus(path)]
 
-    def pending(self) -> ckpt.Spans:
+    def pending(self) -> dict[str, Any]:
+        """``{"spans": Spans, "batches": {batch id: [records, dlq, canary]}}`` not yet carried
+        by a snapshot (per batch id, so a replayed batch is not counted twice)."""
+        empty: dict[str, Any] = {"spans": {}, "batches": {}}
         if not self.root:
-            return {}
+            return empty
         try:
-            return json.loads(self.read(PENDING_FILE))
+            return empty | json.loads(self.read(PENDING_FILE))
         except FileNotFoundError:
-            return {}
+            return empty
 
-    def add_pending(self, offsets: dict[str, dict[str, list[int]]]) -> ckpt.Spans:
-        spans = ckpt.add_spans(self.pending(), offsets)
+    def add_pending(self, batch_id: int, facts: dict[str, Any]) -> dict[str, Any]:
+        """Remember a batch that committed no snapshot (its spans and counts)."""
+        pending = self.pending()
+        pending["spans"] = ckpt.add_spans(pending["spans"], facts["kafka_offsets"])
+        pending["batches"][str(batch_id)] = [facts["records"], facts["dlq"], facts["canary"]]
         if self.root:
-            self.write(PENDING_FILE, json.dumps(spans, sort_keys=True))
-        return spans
+            self.write(PENDING_FILE, json.dumps(pending, sort_keys=True))
+        return pending
+
+    @staticmethod
+    def summary_properties(pending: dict[str, Any], prefix: str) -> dict[str, str]:
+        """What the next snapshot's summary carries for the batches without one."""
+        if not pending["batches"]:
+            return {}
+        records, dlq, canary = (sum(c[i] for c in pending["batches"].values()) for i in range(3))
+        return {
+            prefix + "earlier-kafka-offsets": json.dumps(pending["spans"], sort_keys=True),
+            prefix + "earlier-records": str(records),
+            prefix + "earlier-dlq-records": str(dlq),
+            prefix + "earlier-canary-records": str(canary),
+        }
 
     def clear_pending(self) -> None:
         if self.root:

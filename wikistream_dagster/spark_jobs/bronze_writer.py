@@ -142,7 +142,7 @@ class BronzeBatchWriter:
             self.dlq_sink(T.dead_letters(parsed, batch_id))
         ledger = Ledger(spark, self.checkpoint)
         if not valid:  # no snapshot: the next one's summary carries these spans
-            ledger.add_pending(facts["kafka_offsets"])
+            ledger.add_pending(batch_id, facts)
             return stats
         rows = T.bronze_rows(parsed, batch_id)
         # Counting distinct ids shuffles only the ids; the full dedup sort runs when needed.
@@ -166,9 +166,8 @@ class BronzeBatchWriter:
         query_id = self.query_id or spark.sparkContext.getLocalProperty("sql.streaming.queryId")
         if query_id:
             props[P + "query-id"] = query_id
-        pending = ledger.pending()
-        if pending:  # batches without a snapshot since the last one (DLQ or canary only)
-            props[P + "earlier-kafka-offsets"] = json.dumps(pending, sort_keys=True)
+        # Batches without a snapshot since the last one (DLQ or canary only) ride along.
+        props |= ledger.summary_properties(ledger.pending(), P)
         before = iceberg.current_snapshot_id(spark, BRONZE)
         latest = iceberg.latest_snapshot_with(spark, BRONZE, P + "batch-id")
         conflict = ckpt.writer_conflict(
@@ -202,5 +201,5 @@ class BronzeBatchWriter:
             self.last_committed = batch_id
             ledger.clear_pending()
         else:
-            ledger.add_pending(facts["kafka_offsets"])
+            ledger.add_pending(batch_id, facts)
         return stats
