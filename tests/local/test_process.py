@@ -119,3 +119,27 @@ def test_detached_control_process_parses_job_args_and_runs(settings):
         time.sleep(0.1)
     log = (settings.logs_dir / "bronze-stream-control.log").read_text()
     assert "bronze was not running" in log
+
+
+def test_local_streaming_runner_reports_busy_and_stops_without_blocking(settings):
+    """What the sensor sees: busy while the lease is held; stop() hands the wait to a
+    detached control process and returns at once."""
+    from wikistream_dagster.resources.spark_runner import LocalSparkRunner
+    from wikistream_dagster.resources.streaming import LocalStreamingRunner
+
+    runner = LocalStreamingRunner(spark=LocalSparkRunner.from_settings(settings))
+    assert runner.status() == runner.status().__class__(False, detail="no bronze process")
+    with bc.lease(settings):
+        assert runner.status().busy and not runner.status().running
+    pid = bc.start(settings, [], launch=lambda *a: (SLEEPER, dict(os.environ)))
+    try:
+        status = runner.status()
+        assert status.running and status.handle == str(pid) and not status.busy
+        assert runner.stop() is True  # requested, not waited for
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and runner.status().running:
+            time.sleep(0.2)
+        assert not runner.status().running
+    finally:
+        bc.stop(settings, timeout=5)
+    assert runner.progress() is None  # no checkpoint yet
