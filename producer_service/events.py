@@ -7,11 +7,13 @@ required there; we also require what bronze needs to key, time and partition an 
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
 
+from producer_service import event_limits as L
 from producer_service.sse_parser import Frame
 
 KNOWN_TYPES = frozenset({"edit", "new", "log", "categorize", "external"})
@@ -72,8 +74,42 @@ def _check_pair(event: dict, name: str) -> str | None:
     return None
 
 
-def classify(frame: Frame, max_event_bytes: int) -> tuple[Verdict, dict | None]:
-    """Decide the fate of a frame; returns the verdict and the parsed event (if any)."""
+def _int_range(event: dict) -> str | None:
+    """Why an integer bronze types would not fit its column or makes no sense (None if fine)."""
+    for name in ("id", "log_id", "timestamp", "namespace"):
+        value = event.get(name)
+        low, high, bits = (
+            (L.INT32_MIN, L.INT32_MAX, 32)
+            if name == "namespace"
+            else (L.INT64_MIN, L.INT64_MAX, 64)
+        )
+        if value is not None and not low <= value <= high:
+            return f"{name} is outside the {bits}-bit integer range"
+    for pair in ("length", "revision"):
+        for side in ("old", "new"):
+            value = (event.get(pair) or {}).get(side)
+            if value is not None and not 0 <= value <= L.INT64_MAX:
+                return f"{pair}.{side}={value} is negative or outside the 64-bit integer range"
+    return None
+
+
+def _time_range(event: dict, dt: datetime, now: float) -> str | None:
+    """Why the event time is implausible (None if fine): both meta.dt and timestamp are checked."""
+    if not L.in_window(dt.timestamp(), now):
+        return f"meta.dt={event['meta']['dt'][:40]} is outside {L.WINDOW_TEXT}"
+    ts = event.get("timestamp")
+    if ts is not None and not L.in_window(ts, now):
+        return f"timestamp={ts} is outside {L.WINDOW_TEXT}"
+    return None
+
+
+def classify(
+    frame: Frame, max_event_bytes: int, now: float | None = None
+) -> tuple[Verdict, dict | None]:
+    """Decide the fate of a frame; returns the verdict and the parsed event (if any).
+
+    ``now`` (Unix seconds, default the clock) bounds the plausible event time.
+    """
     if frame.event != "message":
         return _bad("unexpected_event_type", f"SSE event type {frame.event!r}"), None
     if frame.oversized or frame.size > max_event_bytes:
@@ -90,6 +126,11 @@ def classify(frame: Frame, max_event_bytes: int) -> tuple[Verdict, dict | None]:
         return _bad("invalid_json", str(exc)), None
     if not isinstance(event, dict):
         return _bad("not_an_object", f"JSON {type(event).__name__}"), None
+    # What Spark's JSON reader rejects (and orjson reads) would fail bronze's parse
+    if L.json_depth_exceeds(event):
+        return _bad("invalid_json", f"nested deeper than {L.MAX_JSON_DEPTH} levels"), None
+    if L.has_overlong_number(frame.data):
+        return _bad("invalid_json", f"a number longer than {L.MAX_NUMBER_CHARS} characters"), None
     meta = event.get("meta")
     if not isinstance(meta, dict):
         return _bad("missing_field", "meta"), event
@@ -102,10 +143,9 @@ def classify(frame: Frame, max_event_bytes: int) -> tuple[Verdict, dict | None]:
     dt = meta.get("dt")
     if not isinstance(dt, str):
         return _bad("missing_field" if dt is None else "wrong_type", "meta.dt", eid), event
-    try:
-        datetime.fromisoformat(dt)
-    except ValueError:
-        return _bad("invalid_value", f"meta.dt={dt[:40]!r} is not ISO-8601", eid), event
+    parsed_dt = L.parse_dt(dt)
+    if parsed_dt is None:
+        return _bad("invalid_value", f"meta.dt={dt[:40]!r} is not RFC 3339", eid), event
     if not isinstance(domain, str):
         return _bad("missing_field" if domain is None else "wrong_type", "meta.domain", eid), event
     etype = event.get("type")
@@ -128,6 +168,11 @@ def classify(frame: Frame, max_event_bytes: int) -> tuple[Verdict, dict | None]:
         field = _check_pair(event, name)
         if field:
             return _bad("wrong_type", field, eid), event
+    problem = _int_range(event) or _time_range(
+        event, parsed_dt, time.time() if now is None else now
+    )
+    if problem:
+        return _bad("invalid_value", problem, eid), event
     return Verdict("raw", "", eid.encode(), eid, dt), event
 
 

@@ -65,10 +65,11 @@ def _cmd_catalog(args, settings) -> int:
 
 
 def _cmd_spark(args, settings) -> int:
-    from wikistream_dagster.local import kafka, spark_submit
+    from wikistream_dagster.local import bronze_control, kafka, spark_submit
 
-    if args.job == "bronze":  # the stream reads the local broker
+    if args.job == "bronze":  # the stream reads the local broker; one bronze writer at a time
         kafka.start(settings)
+        return bronze_control.run_foreground(settings, args.job_args)
     return spark_submit.run_job(settings, args.job, args.job_args)
 
 

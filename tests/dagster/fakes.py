@@ -54,28 +54,51 @@ class FakeSparkRunner(SparkJobRunner):
 
 
 class FakeStreaming:
-    """Stands in for StreamingRunner in sensor ticks (resources may be plain objects there)."""
+    """Stands in for StreamingRunner in sensor ticks (resources may be plain objects there).
 
-    def __init__(self, running: bool = False, started_at: float | None = None):
+    ``processed`` is the raw-events offsets of the checkpoint's newest committed batch (None:
+    nothing committed yet); ``failure`` the job's last failure record.
+    """
+
+    def __init__(
+        self,
+        running: bool = False,
+        started_at: float | None = None,
+        processed: dict | None = None,
+        failure=None,
+        busy: bool = False,
+    ):
         from wikistream_dagster.resources.streaming import StreamStatus
 
         self._status = StreamStatus
         self.running, self.started_at, self.actions = running, started_at, []
+        self.processed, self.failure, self.busy = processed, failure, busy
 
     def status(self):
-        return self._status(self.running, self.started_at, "1", "fake")
+        busy = {"busy": True} if self.busy else {}
+        return self._status(self.running, self.started_at, "1", "fake", **busy)
 
-    def start(self):
+    def start(self, wait=False):
         import time
 
         self.actions.append("start")
         self.running, self.started_at = True, time.time()
         return "1"
 
-    def stop(self):
+    def stop(self, wait=False):
         self.actions.append("stop")
         was, self.running = self.running, False
         return was
+
+    def progress(self):
+        from wikistream_dagster.spark_jobs.checkpoint import CommittedBatch
+
+        if self.processed is None:
+            return None
+        return CommittedBatch(len(self.actions), {"raw-events": dict(self.processed)})
+
+    def last_failure(self):
+        return self.failure
 
 
 class FakeLake:

@@ -58,7 +58,7 @@ def test_absent_job_is_started():
 
 def test_healthy_job_reports_new_snapshots_as_materializations():
     now = time.time()
-    s = FakeStreaming(running=True, started_at=now - 100)
+    s = FakeStreaming(running=True, started_at=now - 100, processed={"0": 20})
     lake = FakeLake(
         bronze=[
             bronze_snapshot(1, now - 40, "2026-11-26T09", {"0": [0, 10]}),
@@ -86,12 +86,88 @@ def test_dead_job_is_restarted():
     assert s.actions == ["start"] and len(new_cur.restarts) == 1
 
 
-def test_stalled_job_is_restarted():
+def test_stalled_job_is_stopped_then_started_on_a_later_tick():
     now = time.time()
-    s = FakeStreaming(running=True, started_at=now - 3600)
+    s = FakeStreaming(running=True, started_at=now - 3600, processed={"0": 10})
     lake = FakeLake(bronze=[bronze_snapshot(1, now - 1800, "2026-11-26T09", {"0": [0, 10]})])
     _, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 500}))
-    assert s.actions == ["stop", "start"] and len(cur.restarts) == 1
+    assert s.actions == ["stop"] and len(cur.restarts) == 1 and cur.pending_start
+    s.busy = s.running = True  # the old job is still stopping (EMR CANCELLING, local control)
+    _, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 500}), cursor=cur.to_json())
+    assert s.actions == ["stop"]  # never a second job while the first is going away
+    s.busy = s.running = False
+    cur.next_start_at = 0  # backoff over
+    _, cur, _ = tick(s, lake, FakeKafka(raw_end={"0": 500}), cursor=cur.to_json())
+    assert s.actions == ["stop", "start"] and len(cur.restarts) == 1 and not cur.pending_start
+
+
+def test_idle_caught_up_job_is_not_restarted_however_long_the_quiet():
+    """Issue #10 item 5: the source paused, bronze consumed everything, its last batches held
+    only DLQ or canary records (no snapshot): the checkpoint says nothing is waiting."""
+    now = time.time()
+    s = FakeStreaming(running=True, started_at=now - 3600, processed={"0": 500, "1": 70})
+    lake = FakeLake(bronze=[bronze_snapshot(1, now - 1800, "2026-11-26T09", {"0": [0, 10]})])
+    kafka = FakeKafka(raw_end={"0": 500, "1": 70})
+    _, cur, _ = tick(s, lake, kafka)
+    _, cur, _ = tick(s, lake, kafka, cursor=cur.to_json())
+    assert s.actions == [] and cur.restarts == []
+
+
+def test_records_waiting_and_processed_offsets_stuck_is_a_stall():
+    now = time.time()
+    s = FakeStreaming(running=True, started_at=now - 3600, processed={"0": 400})
+    stuck = Cursor(processed={"0": 400}, last_progress_ts=now - 600)
+    _, cur, _ = tick(s, FakeLake(), FakeKafka(raw_end={"0": 500}), cursor=stuck.to_json())
+    assert s.actions == ["stop"]
+
+
+def test_processed_offsets_moving_is_progress_without_any_snapshot():
+    now = time.time()
+    s = FakeStreaming(running=True, started_at=now - 3600, processed={"0": 450})
+    before = Cursor(processed={"0": 400}, last_progress_ts=now - 600)
+    _, cur, _ = tick(s, FakeLake(), FakeKafka(raw_end={"0": 500}), cursor=before.to_json())
+    assert s.actions == [] and cur.last_progress_ts >= now
+
+
+def test_restarts_followed_by_progress_are_not_a_loop():
+    """A broker restart kills bronze, the restart recovers it: five of those in 30 minutes
+    must not end supervision."""
+    now = time.time()
+    s = FakeStreaming(running=False, processed={"0": 900})
+    many = Cursor(
+        restarts=[now - 60 * i for i in range(1, 6)], processed={"0": 400}, last_progress_ts=now
+    )
+    _, cur, alerter = tick(s, FakeLake(), FakeKafka(raw_end={"0": 1000}), cursor=many.to_json())
+    assert alerter.alerts == [] and s.actions == ["start"] and len(cur.restarts) == 1
+
+
+def test_restart_loop_alert_says_which_offsets_and_why():
+    from wikistream_dagster.spark_jobs.checkpoint import BatchFailure
+
+    now = time.time()
+    failure = BatchFailure(
+        batch_id=42,
+        offsets={"raw-events": {"0": [400, 900]}},
+        error_class="org.apache.iceberg.exceptions.ServiceUnavailableException",
+        message="catalog unavailable",
+        at="2026-11-26T09:00:00Z",
+    )
+    s = FakeStreaming(running=False, processed={"0": 400}, failure=failure)
+    loop = Cursor(
+        restarts=[now - 60 * i for i in range(1, 6)], processed={"0": 400}, last_progress_ts=now
+    )
+    _, _, alerter = tick(s, FakeLake(), FakeKafka(raw_end={"0": 1000}), cursor=loop.to_json())
+    text = alerter.alerts[0][1]
+    assert "batch 42" in text and "raw-events/0 [400, 900)" in text
+    assert "ServiceUnavailableException" in text and "catalog unavailable" in text
+
+
+def test_materialization_shows_lag_from_the_checkpoint():
+    now = time.time()
+    s = FakeStreaming(running=True, started_at=now - 100, processed={"0": 480})
+    lake = FakeLake(bronze=[bronze_snapshot(1, now - 10, "2026-11-26T09", {"0": [0, 10]})])
+    result, _, _ = tick(s, lake, FakeKafka(raw_end={"0": 500}))
+    assert result.asset_events[-1].metadata["kafka_lag"].value == 20
 
 
 def test_restart_loop_raises_one_alert_and_stops_restarting():

@@ -1,5 +1,6 @@
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -48,6 +49,22 @@ def test_canary_is_filtered_with_its_time():
         (lambda e: e.__setitem__("bot", "false"), "wrong_type", "bot"),
         (lambda e: e.__setitem__("length", {"old": "1", "new": 2}), "wrong_type", "length.old"),
         (lambda e: e.__setitem__("revision", [1, 2]), "wrong_type", "revision"),
+        # ranges bronze relies on (issue #10: timestamp 10000000000000 halted bronze)
+        (lambda e: e.__setitem__("timestamp", 10_000_000_000_000), "invalid_value", "timestamp="),
+        (lambda e: e.__setitem__("timestamp", 978_307_199), "invalid_value", "timestamp="),
+        (lambda e: e["meta"].__setitem__("dt", "2000-12-31T23:59:59Z"), "invalid_value", "meta.dt"),
+        (lambda e: e["meta"].__setitem__("dt", "9999-01-01T00:00:00Z"), "invalid_value", "meta.dt"),
+        (lambda e: e["meta"].__setitem__("dt", "2018-03-07"), "invalid_value", "RFC 3339"),
+        (
+            lambda e: e["meta"].__setitem__("dt", "2018-03-07T16:16:17+20:00"),
+            "invalid_value",
+            "RFC",
+        ),
+        (lambda e: e.__setitem__("namespace", 2**31), "invalid_value", "namespace"),
+        (lambda e: e.__setitem__("id", 2**63), "invalid_value", "id is outside the 64-bit"),
+        (lambda e: e.__setitem__("log_id", 2**64 - 1), "invalid_value", "log_id"),
+        (lambda e: e.__setitem__("length", {"old": -1, "new": 2}), "invalid_value", "length.old"),
+        (lambda e: e.__setitem__("revision", {"new": 2**63}), "invalid_value", "revision.new"),
     ],
 )
 def test_invalid_events_are_dead_lettered_with_reason(mutate, reason, detail):
@@ -85,3 +102,28 @@ def test_dead_letter_envelope_keeps_raw_bytes():
     ok = _frame(b"{oops")
     env = orjson.loads(dead_letter(ok, classify(ok, 1)[0], source="s", received_at=1.0))
     assert env["raw"] == "{oops" and env["raw_encoding"] == "utf-8"
+
+
+def test_limits_hold_at_their_edges():
+    """The window is closed: 2001-01-01T00:00:00Z and now + 1 day are both accepted."""
+    now = 1_700_000_000
+    for ts, ok in [(978_307_200, True), (now + 86_400, True), (now + 86_401, False)]:
+        e = _good()
+        e["timestamp"] = ts
+        e["meta"]["dt"] = datetime.fromtimestamp(ts, UTC).isoformat()
+        e["namespace"] = -(2**31)
+        e["length"] = {"old": 0, "new": 2**63 - 1}
+        verdict, _ = classify(_frame(e), 1_000_000, now=now)
+        assert (verdict.action == "raw") is ok, verdict
+
+
+def test_json_that_sparks_reader_rejects_is_dead_lettered():
+    e = _good()
+    e["log_params"] = [[[[[]]]]]
+    assert classify(_frame(e), 1_000_000)[0].action == "raw"
+    nested = _good()
+    nested["log_params"] = json.loads("[" * 100 + "]" * 100)
+    long_number = orjson.dumps(_good())[:-1] + b', "x": 0.' + b"1" * 1001 + b"}"
+    for frame in (_frame(nested), _frame(long_number)):
+        verdict, _ = classify(frame, 1_000_000)
+        assert (verdict.action, verdict.reason) == ("dlq", "invalid_json"), verdict

@@ -86,6 +86,18 @@ def test_producer_to_bronze_exactly_once_across_reruns(clean_lake, catalog, kafk
     }
     assert ingested == ids
 
+    # What the supervisor reads as processed: the checkpoint's newest committed batch.
+    from confluent_kafka import Consumer, TopicPartition
+
+    from wikistream_dagster.spark_jobs import checkpoint as ckpt
+
+    done = ckpt.latest_committed(*ckpt.local_io(str(checkpoint)))
+    c = Consumer({"bootstrap.servers": kafka_broker, "group.id": "t"})
+    parts = c.list_topics(raw, timeout=10).topics[raw].partitions
+    ends = {str(p): c.get_watermark_offsets(TopicPartition(raw, p), timeout=10)[1] for p in parts}
+    c.close()
+    assert done is not None and done.topic(raw) == ends and ckpt.lag(ends, done.topic(raw)) == 0
+
     again = bronze(catalog, raw, dlq, checkpoint, tmp_path / "r2.json")  # from the checkpoint
     assert (again["records"], again["inserted"]) == (0, 0)
 
@@ -99,6 +111,7 @@ def test_producer_to_bronze_exactly_once_across_reruns(clean_lake, catalog, kafk
     ).first()["summary"]
     offsets = json.loads(summary["wikistream.kafka-offsets"])
     assert set(offsets) == {raw} and summary["wikistream.batch-id"] == "0"
+    assert summary["wikistream.query-id"]  # the stream's id: one writer per query is checked
     assert sum(hi - lo for lo, hi in offsets[raw].values()) == int(summary["wikistream.records"])
 
 
@@ -198,3 +211,117 @@ def test_malformed_kafka_records_go_to_the_dlq_with_a_reason(
         assert x["kafka_topic"] == raw and x["source"].startswith(f"kafka://{raw}/")
         assert x["producer"] == "wikistream-bronze" and x["received_at"]
     assert id_counts(clean_lake, "dlq-") == (1, 1)
+
+
+# --- one writer per checkpoint, and every consumed offset accounted for (issue #10) ---------
+
+KAFKA_SCHEMA = "value binary, topic string, partition int, offset long, timestamp timestamp"
+
+
+def kafka_batch(spark, payloads: list[bytes], first_offset: int, topic: str = "raw-events"):
+    """A static frame shaped like the Kafka source's rows, parsed like bronze parses them."""
+    from datetime import datetime
+
+    from wikistream_dagster.spark_jobs.transforms.bronze import parse_kafka
+
+    rows = [
+        (bytearray(p), topic, 0, first_offset + i, datetime(2024, 1, 1))
+        for i, p in enumerate(payloads)
+    ]
+    return parse_kafka(spark.createDataFrame(rows, KAFKA_SCHEMA))
+
+
+def events(prefix: str, n: int) -> list[bytes]:
+    base = json.loads(ref.recorded_lines()[0])
+    return [
+        json.dumps(dict(base, meta=dict(base["meta"], id=f"{prefix}-{i:04d}"))).encode()
+        for i in range(n)
+    ]
+
+
+def bronze_snapshots(spark) -> list[dict]:
+    from wikistream_dagster.spark_jobs import iceberg
+
+    return [{"summary": s["summary"]} for s in reversed(iceberg.snapshots(spark, BRONZE))]
+
+
+def test_two_writers_racing_on_one_checkpoint_add_no_duplicates(clean_lake, tmp_path, monkeypatch):
+    """Both writers plan the same batch before either commits (a double start): the loser's
+    commit fails Iceberg's validation and it stops naming the cause; no row is doubled.
+    Before the fix both MERGEs committed as appends and every row landed twice."""
+    import threading
+
+    from pyspark.sql import functions as F
+
+    from wikistream_dagster.spark_jobs import bronze_writer, iceberg
+
+    reset_lake(clean_lake)
+    real_merge = iceberg.merge_insert_new
+    both_ready = threading.Barrier(2)  # no timeout: the machine may be slow
+    slow = F.udf(lambda v: time.sleep(0.05) or v, "string")
+
+    def racing_merge(spark, source, *args, **kw):
+        both_ready.wait()  # both writers are at their MERGE: plan both, then commit
+        return real_merge(spark, source.withColumn("event_id", slow("event_id")), *args, **kw)
+
+    monkeypatch.setattr(iceberg, "merge_insert_new", racing_merge)
+    checkpoint = str(tmp_path / "cp")
+    writers = [bronze_writer.BronzeBatchWriter(None, checkpoint, query_id="q") for _ in "ab"]
+    errors: list[BaseException] = []
+
+    def run(writer):
+        try:  # each writer its own session, like two jobs (SQL settings are per session)
+            writer(kafka_batch(clean_lake.newSession(), events("race", 60), 0), 0)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+            both_ready.abort()  # a writer that failed early must not leave the other waiting
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(1200)
+    assert not any(t.is_alive() for t in threads)
+    assert len(errors) == 1, errors
+    assert id_counts(clean_lake, "race-") == (60, 60)
+    assert isinstance(errors[0], bronze_writer.WriterConflict)
+    assert "another writer committed" in str(errors[0]) and "Fix:" in str(errors[0])
+    failure = json.loads((tmp_path / "cp" / "wikistream" / "last-failure.json").read_text())
+    assert failure["batch_id"] == 0 and "WriterConflict" in failure["error_class"]
+
+
+def test_a_writer_behind_the_table_refuses_to_commit(clean_lake, tmp_path):
+    from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter, WriterConflict
+
+    reset_lake(clean_lake)
+    checkpoint = str(tmp_path / "cp")
+    a, b = (BronzeBatchWriter(None, checkpoint, query_id="q") for _ in "ab")
+    a(kafka_batch(clean_lake, events("behind", 10), 0), 0)
+    b(kafka_batch(clean_lake, events("behind", 20)[10:], 10), 1)  # b took over batch 1
+    with pytest.raises(WriterConflict, match="batch 1 was committed after this writer's batch 0"):
+        a(kafka_batch(clean_lake, events("behind", 30)[20:], 20), 2)
+    stale = BronzeBatchWriter(None, checkpoint, query_id="q")
+    with pytest.raises(WriterConflict, match="already has batch 1, past this writer's batch 0"):
+        stale(kafka_batch(clean_lake, events("behind", 10), 0), 0)
+    assert id_counts(clean_lake, "behind-") == (20, 20)
+
+
+def test_dlq_only_batches_are_reconciled_and_real_gaps_found(clean_lake, tmp_path):
+    """Batches of only DLQ or canary records commit no snapshot; the next snapshot carries
+    their spans (also across a restart of the writer), so no false gap; a skip is a gap."""
+    from wikistream_dagster.defs.reconcile import reconcile
+    from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
+
+    reset_lake(clean_lake)
+    checkpoint = str(tmp_path / "cp")
+    writer = BronzeBatchWriter(None, checkpoint, query_id="q")
+    writer(kafka_batch(clean_lake, events("gap", 10), 0), 0)  # offsets 0-9
+    writer(kafka_batch(clean_lake, [b"not json"] * 5, 10), 1)  # 10-14: DLQ only
+    writer = BronzeBatchWriter(None, checkpoint, query_id="q")  # the job restarted
+    writer(kafka_batch(clean_lake, [b"{broken"] * 2, 15), 2)  # 15-16: DLQ only
+    writer(kafka_batch(clean_lake, events("gap", 20)[10:], 17), 3)  # 17-26
+    assert reconcile(bronze_snapshots(clean_lake))["offset_gaps"] == {}
+    writer(kafka_batch(clean_lake, events("gap", 25)[20:], 30), 4)  # 27-29 never read
+    r = reconcile(bronze_snapshots(clean_lake))
+    assert r["offset_gaps"] == {"raw-events/0": 3}
+    assert (r["records_read"], r["dead_lettered"], r["rows_inserted"]) == (32, 7, 25)

@@ -87,7 +87,7 @@ def test_bad_records_get_the_producers_reason_names(spark):
         ("wrong_type", "does not match the recentchange schema", False),
         ("missing_field", "meta.id", False),
         ("missing_field", "timestamp and meta.dt", False),
-        ("invalid_value", "event time out of range", False),
+        ("invalid_value", "timestamp=0 is outside [2001-01-01T00:00:00Z, now + 24 h]", False),
         (None, None, True),
         (None, None, False),
     ]
@@ -131,3 +131,67 @@ def test_dedup_keeps_the_first_received_copy(spark):
             for r in B.bronze_rows(B.parse_kafka(frame), 0).collect()
         }
     )
+
+
+@pytest.fixture(params=["false", "true"], ids=["ansi-off", "ansi-on"])
+def ansi(spark, request):
+    """Run with spark.sql.ansi.enabled off (Spark 3.5's default) and on (EMR may set it)."""
+    before = spark.conf.get("spark.sql.ansi.enabled")
+    spark.conf.set("spark.sql.ansi.enabled", request.param)
+    yield spark
+    spark.conf.set("spark.sql.ansi.enabled", before)
+
+
+def test_extreme_values_become_dead_letters_or_nulls_never_a_failed_batch(ansi):
+    """Issue #10: ``"timestamp": 10000000000000`` threw ``long overflow`` for the whole batch."""
+    good = json.loads(LEGACY)
+    no_ts = {k: v for k, v in good.items() if k != "timestamp"}
+    cases = [
+        (dict(good, timestamp=10_000_000_000_000), "invalid_value", "timestamp="),
+        (dict(good, timestamp=-10_000_000_000_000), "invalid_value", "timestamp="),
+        (dict(good, timestamp=2**63 - 1), "invalid_value", "timestamp="),
+        (dict(no_ts, meta=dict(good["meta"], dt="garbage")), "invalid_value", "meta.dt="),
+        (
+            dict(no_ts, meta=dict(good["meta"], dt="+99999-01-01T00:00:00Z")),
+            "invalid_value",
+            "meta.dt=",
+        ),
+        (
+            dict(no_ts, meta=dict(good["meta"], dt="1999-01-01T00:00:00Z")),
+            "invalid_value",
+            "meta.dt=",
+        ),
+        (dict(good, id=2**63), "invalid_value", "id"),
+        (dict(good, revision={"old": 1, "new": -(2**63) - 1}), "invalid_value", "revision.new"),
+        (dict(good, namespace=2**40), None, None),  # carried: kept, namespace null
+        (dict(good, namespace=-(2**31)), None, None),
+        (dict(good, length={"old": -5, "new": 2**63 - 1}), None, None),  # carried as is
+        (dict(good, meta=dict(good["meta"], dt="garbage")), None, None),  # timestamp is the time
+    ]
+    payloads = [json.dumps(e).encode() for e, _, _ in cases]
+    got = B.parse_kafka(kafka(ansi, payloads)).orderBy("kafka_offset").collect()
+    assert len(got) == len(cases)
+    for row, (event, reason, detail) in zip(got, cases, strict=True):
+        assert row["dlq_reason"] == reason, (event, row["dlq_detail"])
+        if detail:
+            assert row["dlq_detail"].startswith(detail), row["dlq_detail"]
+    kept = {r["kafka_offset"]: r for r in got if r["dlq_reason"] is None}
+    assert kept[8]["namespace"] is None and json.loads(kept[8]["raw_json"])["namespace"] == 2**40
+    assert kept[9]["namespace"] == -(2**31)
+    assert (kept[10]["length_old"], kept[10]["length_new"]) == (-5, 2**63 - 1)
+    assert kept[11]["meta_dt"] is None and kept[11]["event_time"] is not None
+    letters = B.dead_letters(B.parse_kafka(kafka(ansi, payloads)), 1).collect()
+    assert len(letters) == 8
+
+
+def test_a_record_without_a_value_is_a_dead_letter(ansi):
+    """A Kafka tombstone (null value), e.g. from a compaction tool, is dead-lettered, not lost."""
+    frame = ansi.createDataFrame([(None, "raw-events", 0, 0, datetime(2024, 1, 1))], KAFKA_SCHEMA)
+    parsed = B.parse_kafka(frame)
+    assert [(r["dlq_reason"], r["is_canary"]) for r in parsed.collect()] == [
+        ("invalid_json", False)
+    ]
+    (letter,) = B.dead_letters(parsed, 0).collect()
+    envelope = json.loads(letter["value"])
+    assert letter["key"] == "raw-events-0-0" and envelope["reason"] == "invalid_json"
+    assert envelope.get("raw") is None and envelope["source"] == "kafka://raw-events/0/0"

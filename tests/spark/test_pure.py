@@ -115,7 +115,8 @@ def test_spark_jobs_never_import_dagster():
     """The job files ship to EMR unchanged: pyspark, pydeequ, dagster-pipes and stdlib only."""
     files = sorted(SPARK_JOBS.rglob("*.py"))
     assert len(files) > 10
-    allowed = {"pyspark", "pydeequ", "dagster_pipes", "wikistream_dagster"}
+    # producer_service.event_limits: the event limits shared with the producer (stdlib only)
+    allowed = {"pyspark", "pydeequ", "dagster_pipes", "wikistream_dagster", "producer_service"}
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
     for path in files:
         for name in _imports(path):
@@ -124,6 +125,8 @@ def test_spark_jobs_never_import_dagster():
             assert top in allowed | stdlib, f"{path} imports {name}"
             if top == "wikistream_dagster":
                 assert name.startswith("wikistream_dagster.spark_jobs"), f"{path}: {name}"
+            if top == "producer_service":
+                assert name == "producer_service.event_limits", f"{path}: {name}"
     # and at run time, importing every entry point pulls in no dagster module
     code = (
         "import sys\n"

@@ -16,14 +16,10 @@ from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
 from wikistream_dagster.defs.reconcile import reconcile
 from wikistream_dagster.defs.schemas import table_metadata
 from wikistream_dagster.resources.alerts import Alerter
-from wikistream_dagster.resources.lake import (
-    KafkaOffsets,
-    LakeReader,
-    ProducerHealth,
-    consumed_offsets,
-)
+from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, ProducerHealth
 from wikistream_dagster.resources.metrics import MetricsSink
 from wikistream_dagster.resources.streaming import StreamingRunner
+from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
 P = "wikistream."
 
@@ -44,15 +40,14 @@ bronze_spec = dg.AssetSpec(
 @dg.op
 def set_bronze_running(context: dg.OpExecutionContext, streaming: StreamingRunner) -> None:
     """Desired state: running. Starts the job now if absent; the sensor keeps it so."""
-    status = streaming.status()
-    if not status.running:
-        context.log.info(f"starting bronze: {streaming.start()}")
+    context.log.info(f"bronze: {streaming.start(wait=True)}")  # no-op if already running
 
 
 @dg.op
 def set_bronze_stopped(context: dg.OpExecutionContext, streaming: StreamingRunner) -> None:
     """Desired state: stopped. Stops the job; the sensor will not restart it."""
-    context.log.info("bronze stopped" if streaming.stop() else "bronze was not running")
+    stopped = streaming.stop(wait=True)
+    context.log.info("bronze stopped" if stopped else "bronze was not running")
 
 
 @dg.job(description="Start the bronze streaming job and keep it running (the desired state).")
@@ -106,6 +101,32 @@ def snapshot_event(
     return dg.AssetMaterialization(BRONZE, metadata=meta)
 
 
+def _observe(context, streaming: StreamingRunner, kafka: KafkaOffsets):
+    """(processed raw-events offsets, lag, dlq total); None where a source cannot be read."""
+    processed = lag = dlq_total = None
+    try:
+        batch = streaming.progress()
+        processed = batch.topic("raw-events") if batch else {}
+    except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint must not stop supervision
+        context.log.warning(f"could not read bronze's checkpoint: {exc}")
+    try:
+        ends = kafka.end_offsets("raw-events")
+        if ends and processed is not None:
+            lag = ckpt.lag(ends, processed)
+        dlq_total = sum(kafka.end_offsets("dlq-events").values())
+    except Exception as exc:  # noqa: BLE001 - Kafka down must not stop supervision
+        context.log.warning(f"could not read Kafka offsets: {exc}")
+    return processed, lag, dlq_total
+
+
+def _failure_note(streaming: StreamingRunner) -> str:
+    try:
+        failure = streaming.last_failure()
+    except Exception as exc:  # noqa: BLE001
+        return f"; last failure unreadable: {exc}"
+    return f"; last failure: {failure.describe()}" if failure else ""
+
+
 def _supervise(
     context: dg.SensorEvaluationContext,
     streaming: StreamingRunner,
@@ -118,34 +139,35 @@ def _supervise(
     cur = sv.Cursor.from_json(context.cursor)
     desired, run_id = desired_state(context.instance)
     if run_id != cur.desired_run_id:  # a person set the state again: forget old restarts
-        cur = sv.Cursor(cur.last_snapshot_id, cur.last_progress_ts, desired_run_id=run_id)
+        cur = sv.Cursor(
+            cur.last_snapshot_id,
+            cur.last_progress_ts,
+            desired_run_id=run_id,
+            processed=cur.processed,
+        )
     now = time.time()
     status = streaming.status()
     new = lake.snapshots("bronze.wiki_events", cur.last_snapshot_id)
-    all_snaps = lake.snapshots("bronze.wiki_events") if new else []
-    lag = dlq_total = None
-    try:
-        ends = kafka.end_offsets("raw-events")
-        done = consumed_offsets([s["summary"] for s in all_snaps]).get("raw-events", {})
-        lag = sum(max(0, end - done.get(p, 0)) for p, end in ends.items()) if ends else None
-        dlq_total = sum(kafka.end_offsets("dlq-events").values())
-    except Exception as exc:  # noqa: BLE001 - Kafka down must not stop supervision
-        context.log.warning(f"could not read Kafka offsets: {exc}")
+    processed, lag, dlq_total = _observe(context, streaming, kafka)
+    cur = sv.observe_progress(cur, processed, now)
     newest_ts = new[-1]["timestamp_ms"] / 1000 if new else None
     decision = sv.decide(
-        sv.Observation(desired, status.running, status.started_at, newest_ts, lag), cur, now
+        sv.Observation(desired, status.running, status.started_at, newest_ts, lag, status.busy),
+        cur,
+        now,
     )
-    context.log.info(f"bronze: {decision.action} ({decision.reason}); {status.detail}")
+    note = _failure_note(streaming) if decision.action in ("restart", "alert") else ""
+    context.log.info(f"bronze: {decision.action} ({decision.reason}){note}; {status.detail}")
     if decision.action in ("stop", "restart") and status.running:
         streaming.stop()
-    if decision.action in ("start", "restart"):
-        streaming.start()
+    elif decision.action in ("start", "restart"):
+        context.log.info(f"bronze start: {streaming.start()}")
     if decision.action == "alert":
-        alerter.alert("bronze streaming job in a restart loop", decision.reason)
-    cur = sv.record(decision, cur, now)
+        alerter.alert("bronze streaming job in a restart loop", decision.reason + note)
+    cur = sv.record(decision, cur, now, running=status.running)
     if new:
         cur.last_snapshot_id = new[-1]["snapshot_id"]
-        cur.last_progress_ts = newest_ts
+        cur.last_progress_ts = max(newest_ts, cur.last_progress_ts or 0.0)
     context.update_cursor(cur.to_json())
     rows_added = sum(int(x["summary"].get("added-records", 0)) for x in new)
     try:
@@ -154,7 +176,6 @@ def _supervise(
         )
     except Exception as exc:  # noqa: BLE001 - metrics must not stop supervision
         context.log.warning(f"could not publish metrics: {exc}")
-    health = producer.health() if new else None
     health = producer.health() if new else None
     last = new[-1] if new else None
     events = [

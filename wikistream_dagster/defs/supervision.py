@@ -2,6 +2,10 @@
 
 Kept apart from the sensor so every case (absent, healthy, dead, stalled, restart loop) is a
 plain unit test, and the sensor only gathers observations and carries out the decision.
+
+Progress means the offsets bronze processed (its checkpoint's newest committed batch) moved,
+so an idle, caught-up job is healthy however long the quiet lasts, and a restart followed by
+progress was a recovery, not a step of a restart loop.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Policy:
-    stall_after_s: float = 180.0  # Kafka has data but no new bronze snapshot for this long
+    stall_after_s: float = 180.0  # records wait in Kafka but processed offsets stay put
     backoff_base_s: float = 15.0
     backoff_max_s: float = 600.0
     loop_window_s: float = 1800.0
@@ -29,6 +33,8 @@ class Cursor:
     next_start_at: float = 0.0
     alerted: bool = False
     desired_run_id: str | None = None
+    processed: dict[str, int] | None = None  # raw-events partition -> next offset processed
+    pending_start: bool = False  # a restart stopped the job; start once it is gone
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -44,7 +50,8 @@ class Observation:
     running: bool
     started_at: float | None
     newest_snapshot_ts: float | None  # epoch seconds of bronze's newest snapshot
-    kafka_lag: int | None  # records in Kafka not yet in bronze (None: unknown)
+    kafka_lag: int | None  # records in Kafka bronze has not processed (None: unknown)
+    busy: bool = False  # a start or stop is under way (EMR CANCELLING, local control process)
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,22 @@ class Decision:
     reason: str
 
 
+def observe_progress(cur: Cursor, processed: dict[str, int] | None, now: float) -> Cursor:
+    """The cursor after seeing bronze's processed offsets: a move is progress, which also
+    clears the restart history (those restarts led somewhere: no loop)."""
+    if processed is None:
+        return cur
+    if cur.processed is not None and processed != cur.processed:
+        cur.last_progress_ts = now
+        cur.restarts, cur.alerted = [], False
+    cur.processed = dict(processed)
+    return cur
+
+
 def decide(obs: Observation, cur: Cursor, now: float, policy: Policy = Policy()) -> Decision:
     """What to do now; the caller applies it and updates the cursor with ``record``."""
+    if obs.busy:
+        return Decision("wait", "a start or stop of bronze is under way")
     if not obs.desired_running:
         if obs.running:
             return Decision("stop", "bronze is set to stopped")
@@ -65,12 +86,14 @@ def decide(obs: Observation, cur: Cursor, now: float, policy: Policy = Policy())
             return Decision("none", "restart loop: waiting for a person (start bronze again)")
         return Decision(
             "alert",
-            f"restart loop: {len(recent)} restarts in "
+            f"restart loop: {len(recent)} restarts without progress in "
             f"{policy.loop_window_s / 60:.0f} min; not restarting again",
         )
     if not obs.running:
         if now < cur.next_start_at:
             return Decision("wait", f"backing off: next start in {cur.next_start_at - now:.0f}s")
+        if cur.pending_start:
+            return Decision("start", "restarting: the old job is gone")
         if cur.last_progress_ts is None and not cur.restarts:
             return Decision("start", "bronze is not running")
         return Decision("restart", "bronze died")
@@ -82,18 +105,24 @@ def decide(obs: Observation, cur: Cursor, now: float, policy: Policy = Policy())
     if obs.kafka_lag and now - progress > policy.stall_after_s:
         return Decision(
             "restart",
-            f"stalled: {obs.kafka_lag} records waiting in Kafka and no "
-            f"bronze progress for {now - progress:.0f}s",
+            f"stalled: {obs.kafka_lag} records waiting in Kafka and bronze's processed "
+            f"offsets did not move for {now - progress:.0f}s",
         )
     return Decision("none", "healthy")
 
 
-def record(decision: Decision, cur: Cursor, now: float, policy: Policy = Policy()) -> Cursor:
-    """The cursor after carrying out ``decision``."""
-    if decision.action == "restart" or (decision.action == "start" and cur.restarts):
+def record(
+    decision: Decision, cur: Cursor, now: float, policy: Policy = Policy(), running: bool = False
+) -> Cursor:
+    """The cursor after carrying out ``decision``; restarting a ``running`` job only stops it
+    now, and a later tick starts the new one once the old one is gone (never two at once)."""
+    if decision.action == "restart":
         recent = [t for t in cur.restarts if now - t < policy.loop_window_s] + [now]
         delay = min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (len(recent) - 1))
         cur.restarts, cur.next_start_at = recent, now + delay
+        cur.pending_start = running
+    elif decision.action in ("start", "stop"):
+        cur.pending_start = False
     elif decision.action == "alert":
         cur.alerted = True
     return cur

@@ -1,7 +1,14 @@
-"""Background services of the local stack, tracked by pid files in the state directory."""
+"""Background services of the local stack, tracked by pid files in the state directory.
+
+A pid file holds the process's identity, not only its pid: the start time from
+``/proc/<pid>/stat`` and, optionally, a marker its command line must contain. A pid file that
+survived a reboot (or a pid the kernel reused) names a different process, which is then never
+signalled.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -41,6 +48,53 @@ def _alive(pid: int) -> bool:
         return True
 
 
+def start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What makes a pid ours: the pid, its start time and a command-line marker."""
+
+    pid: int
+    start_ticks: int | None = None
+    marker: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"pid": self.pid, "start_ticks": self.start_ticks, "marker": self.marker})
+
+    @classmethod
+    def parse(cls, raw: str) -> Identity:
+        raw = raw.strip()
+        if raw.isdigit():  # older pid files: a bare pid, no start time to compare
+            return cls(int(raw))
+        d = json.loads(raw)
+        return cls(int(d["pid"]), d.get("start_ticks"), d.get("marker") or "")
+
+    def matches(self) -> bool:
+        """True only if the live process with this pid is the one that was started."""
+        if not _alive(self.pid):
+            return False
+        if self.start_ticks is None:
+            return False  # cannot prove it is ours: never signal it
+        if start_ticks(self.pid) != self.start_ticks:
+            return False
+        return not self.marker or self.marker in cmdline(self.pid)
+
+
 @dataclass(frozen=True)
 class Service:
     """One detached process (a JVM, a server) with a pid file and a log file."""
@@ -48,6 +102,7 @@ class Service:
     name: str
     run_dir: Path
     logs_dir: Path
+    marker: str = ""  # a string the process's command line keeps (also after exec)
 
     @property
     def pid_file(self) -> Path:
@@ -58,13 +113,18 @@ class Service:
         return self.logs_dir / f"{self.name}.log"
 
     def pid(self) -> int | None:
-        """The running process's pid, or None (a stale pid file is removed)."""
+        """The running process's pid, or None (a stale or foreign pid file is removed)."""
         try:
-            pid = int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
+            ident = Identity.parse(self.pid_file.read_text())
+        except (OSError, ValueError, KeyError):
             return None
-        if _alive(pid):
-            return pid
+        if ident.matches():
+            return ident.pid
+        if _alive(ident.pid):
+            log.warning(
+                "pid file names a process that is not ours; ignoring it",
+                extra={"service": self.name, "pid": ident.pid, "pid_file": str(self.pid_file)},
+            )
         self.pid_file.unlink(missing_ok=True)
         return None
 
@@ -84,7 +144,10 @@ class Service:
                 cwd=cwd,
                 start_new_session=True,
             )
-        self.pid_file.write_text(str(proc.pid))
+        ident = Identity(proc.pid, start_ticks(proc.pid), self.marker)
+        tmp = self.pid_file.with_suffix(".tmp")
+        tmp.write_text(ident.to_json())
+        tmp.replace(self.pid_file)
         log.info(
             "service started",
             extra={"service": self.name, "pid": proc.pid, "log": str(self.log_file)},

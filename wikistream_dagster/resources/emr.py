@@ -48,6 +48,11 @@ def code_prefix(aws: AwsSettings, version: str = "current") -> str:
     return f"s3://{aws.artifacts_bucket}/code/{version}"
 
 
+def bronze_checkpoint(aws: AwsSettings) -> str:
+    """Where the bronze stream keeps its checkpoint (the supervisor reads progress there)."""
+    return f"s3://{aws.artifacts_bucket}/checkpoints/bronze"
+
+
 def job_args(job: str, args: Sequence[str], aws: AwsSettings) -> list[str]:
     """Job arguments on AWS: the S3 Tables catalog, MSK with IAM and S3 checkpoints for bronze."""
     out = [
@@ -63,7 +68,7 @@ def job_args(job: str, args: Sequence[str], aws: AwsSettings) -> list[str]:
             "--bootstrap-servers",
             aws.msk_bootstrap_servers,
             "--checkpoint",
-            f"s3://{aws.artifacts_bucket}/checkpoints/bronze",
+            bronze_checkpoint(aws),
         ]
         for option in MSK_IAM_KAFKA_OPTIONS:
             out += ["--kafka-option", option]

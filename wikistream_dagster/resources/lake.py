@@ -73,20 +73,6 @@ def _load_catalog(kind: str, uri: str, warehouse: str, region: str):
     return RestCatalog("lake", **props)
 
 
-def consumed_offsets(summaries: list[dict[str, str]]) -> dict[str, dict[str, int]]:
-    """Per topic and partition, the next offset bronze has consumed (from snapshot summaries)."""
-    out: dict[str, dict[str, int]] = {}
-    for summary in summaries:
-        raw = summary.get(PREFIX + "kafka-offsets")
-        if not raw:
-            continue
-        for topic, parts in json.loads(raw).items():
-            for part, (_lo, hi) in parts.items():
-                cur = out.setdefault(topic, {})
-                cur[part] = max(cur.get(part, 0), int(hi))
-    return out
-
-
 class KafkaOffsets(dg.ConfigurableResource):
     """End offsets of the Kafka topics (local broker, or MSK with IAM auth)."""
 

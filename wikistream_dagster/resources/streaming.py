@@ -1,21 +1,29 @@
 """``StreamingRunner``: keep the long-running bronze job alive, locally or on EMR Serverless.
 
 No Dagster run waits on the stream: the bronze supervisor sensor calls ``status``, ``start`` and
-``stop`` on each tick. Locally the job is a detached ``spark-submit`` tracked by a pid file in
-the state directory; on AWS an EMR Serverless job run in STREAMING mode with a retry policy.
+``stop`` on each tick, and each returns quickly (a sensor tick must finish within Dagster's
+sensor timeout, 60 s by default, ``DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS``): starting or stopping
+is requested, and a later tick sees it done. Locally the job is a detached ``spark-submit``
+under a lease (``local/bronze_control.py``); on AWS an EMR Serverless job run in STREAMING mode.
+``progress`` and ``last_failure`` read the job's checkpoint (what bronze really processed).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import dagster as dg
 
-from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
+from wikistream_dagster.resources.emr import EmrServerlessSparkRunner, bronze_checkpoint
 from wikistream_dagster.resources.spark_runner import LocalSparkRunner
+from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
 BRONZE_JOB_NAME = "wikistream-bronze"
+# Every non-terminal EMR Serverless job run state (botocore's emr-serverless service model,
+# JobRunState); a run in any of them may still write, so no second one may start.
+EMR_ACTIVE_STATES = ("SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED", "CANCELLING")
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,7 @@ class StreamStatus:
     started_at: float | None = None  # epoch seconds
     handle: str | None = None  # pid or EMR job run id
     detail: str = ""
+    busy: bool = False  # a start or stop is under way: wait for it, do not act
 
 
 class StreamingRunner(dg.ConfigurableResource):
@@ -32,11 +41,28 @@ class StreamingRunner(dg.ConfigurableResource):
     def status(self) -> StreamStatus:
         raise NotImplementedError
 
-    def start(self) -> str:
+    def start(self, wait: bool = False) -> str:
+        """Request a start (``wait``: finish it before returning); no-op if one is active."""
         raise NotImplementedError
 
-    def stop(self) -> bool:
+    def stop(self, wait: bool = False) -> bool:
+        """Request a stop; True if a job was active."""
         raise NotImplementedError
+
+    def _checkpoint_io(self) -> tuple[Callable[[str], Iterable[str]], Callable[[str], str]]:
+        raise NotImplementedError
+
+    def progress(self) -> ckpt.CommittedBatch | None:
+        """The newest batch the job committed (its end offsets), from the checkpoint."""
+        return ckpt.latest_committed(*self._checkpoint_io())
+
+    def last_failure(self) -> ckpt.BatchFailure | None:
+        """The failure record the job wrote for its last failed batch, if any."""
+        _names, read = self._checkpoint_io()
+        try:
+            return ckpt.BatchFailure.from_json(read(ckpt.FAILURE_FILE))
+        except (OSError, KeyError, ValueError):
+            return None
 
 
 class LocalStreamingRunner(StreamingRunner):
@@ -46,40 +72,55 @@ class LocalStreamingRunner(StreamingRunner):
     trigger_seconds: float = 30.0
     max_offsets_per_trigger: int = 50_000
 
-    def _service(self):
-        from wikistream_dagster.local.process import Service
-
-        s = self.spark.settings()
-        return Service("bronze-stream", s.run_dir, s.logs_dir)
-
-    def status(self) -> StreamStatus:
-        svc = self._service()
-        pid = svc.pid()
-        if pid is None:
-            return StreamStatus(False, detail="no bronze process")
-        return StreamStatus(
-            True, svc.pid_file.stat().st_mtime, str(pid), f"pid {pid}, log {svc.log_file}"
-        )
-
-    def start(self) -> str:
-        from wikistream_dagster.local import catalog, kafka, spark_submit
-
-        s = self.spark.settings()
-        jars = spark_submit.prepare(s)
-        kafka.start(s)
-        catalog.start(s)
-        args = [
+    def _job_args(self) -> list[str]:
+        return [
             "--trigger-seconds",
             str(self.trigger_seconds),
             "--max-offsets-per-trigger",
             str(self.max_offsets_per_trigger),
         ]
-        cmd = spark_submit.spark_submit_command(s, "bronze", args, jars, self.spark.driver_memory)
-        pid = self._service().start(cmd, env=spark_submit.spark_submit_env(s), cwd=s.root)
-        return str(pid)
 
-    def stop(self) -> bool:
-        return self._service().stop(timeout=60)
+    def status(self) -> StreamStatus:
+        from wikistream_dagster.local import bronze_control as bc
+
+        s = self.spark.settings()
+        svc = bc.service(s)
+        pid = svc.pid()
+        busy = bc.busy(s)
+        if pid is None:
+            return StreamStatus(
+                False,
+                detail="bronze start/stop in progress" if busy else "no bronze process",
+                busy=busy,
+            )
+        return StreamStatus(
+            True, svc.pid_file.stat().st_mtime, str(pid), f"pid {pid}, log {svc.log_file}", busy
+        )
+
+    def start(self, wait: bool = False) -> str:
+        from wikistream_dagster.local import bronze_control as bc
+
+        s = self.spark.settings()
+        if wait:
+            return str(bc.start(s, self._job_args(), self.spark.driver_memory))
+        pid = bc.spawn(s, "start", self._job_args(), self.spark.driver_memory)
+        return f"start requested (control process {pid})"
+
+    def stop(self, wait: bool = False) -> bool:
+        from wikistream_dagster.local import bronze_control as bc
+
+        s = self.spark.settings()
+        if wait:
+            return bc.stop(s)
+        if bc.service(s).pid() is None:
+            return False
+        bc.spawn(s, "stop", [], self.spark.driver_memory)
+        return True
+
+    def _checkpoint_io(self):
+        from wikistream_dagster.local.spark_submit import checkpoint_dir
+
+        return ckpt.local_io(str(checkpoint_dir(self.spark.settings())))
 
 
 class EmrStreamingRunner(StreamingRunner):
@@ -91,15 +132,16 @@ class EmrStreamingRunner(StreamingRunner):
         return self.spark._client("emr-serverless")
 
     def _active(self) -> list[dict]:
-        runs = (
+        pages = (
             self._emr()
-            .list_job_runs(
+            .get_paginator("list_job_runs")
+            .paginate(
                 applicationId=self.spark.emr_application_id,
-                states=["SUBMITTED", "PENDING", "SCHEDULED", "RUNNING"],
+                states=list(EMR_ACTIVE_STATES),
                 mode="STREAMING",
             )
-            .get("jobRuns", [])
         )
+        runs = [r for page in pages for r in page.get("jobRuns", [])]
         return [r for r in runs if r.get("name") == BRONZE_JOB_NAME]
 
     def status(self) -> StreamStatus:
@@ -108,16 +150,22 @@ class EmrStreamingRunner(StreamingRunner):
             return StreamStatus(False, detail="no active bronze job run")
         run = active[0]
         created = run.get("createdAt")
+        states = ", ".join(f"{r['id']} {r.get('state')}" for r in active)
         return StreamStatus(
             True,
             created.timestamp() if created else None,
             run["id"],
-            f"EMR job run {run['id']} {run.get('state')}",
+            f"EMR job runs: {states}",
+            busy=any(r.get("state") == "CANCELLING" for r in active),
         )
 
-    def start(self) -> str:
+    def start(self, wait: bool = False) -> str:
+        """Start a run only when none is active (a cancelled one must reach CANCELLED first)."""
         from wikistream_dagster.resources.emr import start_job_run_params
 
+        active = self._active()
+        if active:
+            return f"not started: job run {active[0]['id']} is {active[0].get('state')}"
         params = start_job_run_params(
             "bronze",
             [],
@@ -127,10 +175,30 @@ class EmrStreamingRunner(StreamingRunner):
         )
         return self._emr().start_job_run(**params)["jobRunId"]
 
-    def stop(self) -> bool:
+    def stop(self, wait: bool = False) -> bool:
         active = self._active()
         for run in active:
-            self._emr().cancel_job_run(
-                applicationId=self.spark.emr_application_id, jobRunId=run["id"]
-            )
+            if run.get("state") != "CANCELLING":
+                self._emr().cancel_job_run(
+                    applicationId=self.spark.emr_application_id, jobRunId=run["id"]
+                )
         return bool(active)
+
+    def _checkpoint_io(self):
+        bucket, _, prefix = bronze_checkpoint(self.spark.aws()).removeprefix("s3://").partition("/")
+        s3 = self.spark._client("s3")
+
+        def list_names(sub: str) -> list[str]:
+            pages = s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=f"{prefix}/{sub}/"
+            )
+            return [o["Key"].rsplit("/", 1)[-1] for pg in pages for o in pg.get("Contents", [])]
+
+        def read_text(rel: str) -> str:
+            try:
+                obj = s3.get_object(Bucket=bucket, Key=f"{prefix}/{rel}")
+            except s3.exceptions.NoSuchKey as exc:
+                raise OSError(f"s3://{bucket}/{prefix}/{rel} does not exist") from exc
+            return obj["Body"].read().decode()
+
+        return list_names, read_text

@@ -135,6 +135,18 @@ def current_snapshot_id(spark: SparkSession, table: str) -> int | None:
     return None if snap is None else snap.snapshotId()
 
 
+def latest_snapshot_with(spark: SparkSession, table: str, key: str) -> dict[str, Any] | None:
+    """The newest snapshot (walking back from current) whose summary has ``key``, or None."""
+    jtable = _java_table(spark, table)
+    snap = jtable.currentSnapshot()
+    while snap is not None:
+        if snap.summary().get(key) is not None:
+            return _snapshot_dict(snap)
+        parent = snap.parentId()
+        snap = None if parent is None else jtable.snapshot(parent)
+    return None
+
+
 def latest_property(spark: SparkSession, table: str, key: str) -> str | None:
     """Summary property ``key`` of the newest snapshot having it, walking back from current.
 

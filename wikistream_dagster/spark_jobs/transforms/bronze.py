@@ -12,7 +12,9 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-CORRUPT = "_corrupt_record"
+import producer_service.event_limits as L
+from wikistream_dagster.spark_jobs.transforms.bronze_checks import CORRUPT, EventTime, verdict
+
 DLQ_RAW_LIMIT = 64 * 1024  # bytes of the raw payload kept in a dead letter, like the producer
 
 _S, _L, _B = T.StringType(), T.LongType(), T.BooleanType()
@@ -54,56 +56,28 @@ EVENT_SCHEMA = T.StructType(
 )
 _JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
 
-# Event time before this is certainly wrong (Wikipedia started in 2001).
-_EARLIEST = "2001-01-01 00:00:00"
 
-
-def _dlq_reason(text: Column, raw: Column, e: Column, event_time: Column) -> Column:
-    """Why a record cannot go to bronze (null when it can); names match the producer's DLQ."""
-    utf8_ok = F.encode(F.decode(raw, "UTF-8"), "UTF-8") == raw
-    corrupt = e[CORRUPT].isNotNull()
-    return (
-        F.when(~utf8_ok, F.lit("invalid_utf8"))
-        .when(corrupt & F.json_object_keys(text).isNotNull(), F.lit("wrong_type"))
-        .when(corrupt & F.get_json_object(text, "$").isNotNull(), F.lit("not_an_object"))
-        .when(corrupt | e.isNull(), F.lit("invalid_json"))
-        .when(F.coalesce(e["meta"]["id"], F.lit("")) == "", F.lit("missing_field"))
-        .when(event_time.isNull(), F.lit("missing_field"))
-        .when(event_time < F.lit(_EARLIEST).cast("timestamp"), F.lit("invalid_value"))
-        .when(event_time > F.current_timestamp() + F.expr("INTERVAL 1 DAY"), F.lit("invalid_value"))
-    )
-
-
-def _dlq_detail(reason: Column, e: Column) -> Column:
-    return (
-        F.when(reason == "wrong_type", F.lit("does not match the recentchange schema"))
-        .when(
-            (reason == "missing_field") & (F.coalesce(e["meta"]["id"], F.lit("")) == ""),
-            F.lit("meta.id"),
-        )
-        .when(reason == "missing_field", F.lit("timestamp and meta.dt"))
-        .when(reason == "invalid_value", F.lit("event time out of range"))
-    )
-
-
-def _at(*path: str, cast: str | None = None) -> Callable[[Column], Column]:
+def _at(*path: str) -> Callable[[Column], Column]:
     def get(e: Column) -> Column:
         for key in path:
             e = e[key]
-        return e.cast(cast) if cast else e
+        return e
 
     return get
 
 
 # The typed event fields bronze keeps, flattened out of the parsed struct (bronze column order).
 _EVENT_FIELDS: dict[str, Callable[[Column], Column]] = {
-    "meta_dt": _at("meta", "dt", cast="timestamp"),
+    "meta_dt": lambda e: EventTime(e).dt_time,
     "schema_uri": lambda e: F.coalesce(e["$schema"], e["meta"]["schema_uri"]),
     "stream": lambda e: F.coalesce(e["meta"]["stream"], e["meta"]["topic"]),
     "domain": _at("meta", "domain"),
     "wiki": _at("wiki"),
     "type": _at("type"),
-    "namespace": _at("namespace", cast="int"),
+    # INT column: out of 32 bits -> null (a cast wraps, or fails under ANSI); raw_json keeps it
+    "namespace": lambda e: F.when(
+        e["namespace"].between(L.INT32_MIN, L.INT32_MAX), e["namespace"].cast("int")
+    ),
     "title": _at("title"),
     "user": _at("user"),
     "bot": _at("bot"),
@@ -145,8 +119,9 @@ def parse_kafka(records: DataFrame) -> DataFrame:
         F.col("timestamp").alias("kafka_timestamp"),
     )
     e = F.col("e")
-    event_time = F.coalesce(F.timestamp_seconds(e["timestamp"]), e["meta"]["dt"].cast("timestamp"))
-    reason = _dlq_reason(F.col("raw_json"), F.col("raw_value"), e, event_time)
+    t = EventTime(e)
+    parsed = parsed.withColumn("_v", verdict(F.col("raw_json"), F.col("raw_value"), e, t))
+    reason = F.col("_v")["reason"]
     return parsed.select(
         # The raw bytes matter only for dead letters (invalid UTF-8 is kept as base64); valid
         # records carry their text in raw_json, so a cached batch holds the payload once.
@@ -154,9 +129,9 @@ def parse_kafka(records: DataFrame) -> DataFrame:
         "raw_json",
         *KAFKA_FIELDS,
         e["meta"]["id"].alias("event_id"),
-        event_time.alias("event_time"),
+        t.event_time.alias("event_time"),
         reason.alias("dlq_reason"),
-        _dlq_detail(reason, e).alias("dlq_detail"),
+        F.col("_v")["detail"].alias("dlq_detail"),
         (F.coalesce(e["meta"]["domain"], F.lit("")) == "canary").alias("is_canary"),
         *[get(e).alias(name) for name, get in _EVENT_FIELDS.items()],
     )
