@@ -49,7 +49,11 @@ def run_redrive(
     )
     topic_partitions(admin, target.bootstrap, target.raw_topic)  # fail before reading, not after
     sender = RawSender(producer_config(target.bootstrap, target.client_conf), target.raw_topic)
-    redrive(letters, result, selection, max_event_bytes, sender.send)
+    try:
+        redrive(letters, result, selection, max_event_bytes, sender.send)
+    except BaseException:
+        sender.sink.flush(10)  # what was sent still lands; the error says to run again
+        raise
     result.redriven = sender.finish()
     return result
 
