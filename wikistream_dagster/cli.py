@@ -12,6 +12,7 @@ from pathlib import Path
 
 from producer_service.jsonlog import setup_logging
 from wikistream_dagster.config import SettingsError, load_settings
+from wikistream_dagster.dlq import cli as dlq_cli
 
 log = logging.getLogger("wikistream")
 
@@ -77,6 +78,11 @@ def _cmd_query(args, settings) -> int:
     from wikistream_dagster.query import run_query
 
     print(run_query(settings, args.sql))
+    return 0
+
+
+def _cmd_dlq(args, settings) -> int:
+    print("\n".join(dlq_cli.run(args, settings.kafka_bootstrap)))
     return 0
 
 
@@ -228,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("sql")
     s.set_defaults(func=_cmd_query)
+
+    dlq_cli.add_parser(sub, _cmd_dlq)
 
     s = sub.add_parser("dagster", help="run `dagster dev` on 127.0.0.1 with the local settings")
     s.set_defaults(func=_cmd_dagster)

@@ -87,14 +87,18 @@ def test_replayed_events_reach_gold_through_sensor_and_schedule(stack, tmp_path)
         )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
-    result, cursor = _tick(resources, instance, None)  # absent -> start
-    assert resources["streaming"].status().running
+    result, cursor = _tick(resources, instance, None)  # absent -> start (asynchronous)
+    _wait(
+        lambda: resources["streaming"].status().running, 60, "the control process to start bronze"
+    )
     _wait(lambda: _bronze_rows(resources) > 0, 240, "the first bronze snapshot")
     pid = int(resources["streaming"].status().handle)
     os.kill(pid, signal.SIGKILL)  # mid-stream: the job dies without warning
     _wait(lambda: not resources["streaming"].status().running, 30, "bronze to die")
-    restart, cursor = _tick(resources, instance, cursor)  # dead -> restart
-    assert resources["streaming"].status().running
+    restart, cursor = _tick(resources, instance, cursor)  # dead -> restart (asynchronous)
+    _wait(
+        lambda: resources["streaming"].status().running, 60, "the control process to restart bronze"
+    )
     _wait(lambda: _bronze_rows(resources) >= len(ids), 300, "bronze to hold every event")
     healthy, cursor = _tick(resources, instance, cursor)  # healthy -> report snapshots
     reported = restart.asset_events + healthy.asset_events
