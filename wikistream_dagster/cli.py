@@ -145,11 +145,13 @@ def _cmd_bench(args, settings) -> int:
     import importlib
 
     bench = importlib.import_module(f"wikistream_dagster.bench.{args.what}")
-    kwargs = {"minutes": args.minutes} if args.what == "e2e" and args.minutes else {}
+    kwargs = {"minutes": args.minutes} if args.what in ("e2e", "chaos") and args.minutes else {}
+    if args.what == "chaos" and args.seed is not None:
+        kwargs["seed"] = args.seed
     figures = bench.run_bench(settings, events=args.events, **kwargs)
     if args.json:
-        print(json.dumps(figures))
-    return 0
+        print(json.dumps(figures, default=str))
+    return 1 if figures.get("ok") is False else 0  # chaos: an invariant failed
 
 
 def _cmd_test(args, settings) -> int:
@@ -302,10 +304,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_record)
 
     s = sub.add_parser("bench", help="benchmarks that print figures (--json: one JSON line)")
-    s.add_argument("what", choices=["producer", "replay", "bronze", "e2e"])
+    s.add_argument("what", choices=["producer", "replay", "bronze", "e2e", "chaos"])
     s.add_argument("--json", action="store_true")
     s.add_argument("--events", type=int, default=None, help="events to push (default per bench)")
-    s.add_argument("--minutes", type=float, default=None, help="e2e: how long to run (13)")
+    s.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="e2e: how long to run (13); chaos: how long faults are injected (20; below 20 "
+        "fewer faults and a shorter idle gap)",
+    )
+    s.add_argument("--seed", type=int, default=None, help="chaos: seed of the fault plan (10)")
     s.set_defaults(func=_cmd_bench)
     return p
 

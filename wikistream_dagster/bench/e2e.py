@@ -16,42 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.bench.scratch import descendants, scratch_stack
+from wikistream_dagster.config import Settings
 from wikistream_dagster.local.process import Service
 from wikistream_dagster.resources.lake import LakeReader
 
 log = logging.getLogger(__name__)
 REPLAY_SPEED = 2.5  # the recording runs at ~12 events/s: 2.5x is the live stream's ~30/s
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _descendants(roots: set[int]) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    out, todo = set(), [r for r in roots if r and r > 1]  # never the whole machine
-    while todo:
-        pid = todo.pop()
-        if pid not in out:
-            out.add(pid)
-            todo += children.get(pid, [])
-    return out
 
 
 def _rss_mb(pids: set[int]) -> float:
@@ -72,7 +48,7 @@ def _stack_pids(up_pid: int, s: Settings) -> set[int]:
         pid = Service(name, s.run_dir, s.logs_dir).pid()
         if pid:
             roots.add(pid)
-    return _descendants(roots)
+    return descendants(roots)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -131,20 +107,7 @@ def _latencies(s: Settings, end: float) -> tuple[list[float], list[float], int]:
 
 def run_bench(settings: Settings, events: int | None = None, minutes: float = 13.0) -> dict:
     """Run the stack for ``minutes`` (kill bronze after a third of it); print the figures."""
-    state = Path(tempfile.mkdtemp(prefix="wikistream-e2e-"))
-    env = dict(
-        os.environ, WIKISTREAM_STATE_DIR=str(state), WIKISTREAM_CACHE_DIR=str(settings.cache_dir)
-    )
-    for name in (
-        "KAFKA_PORT",
-        "KAFKA_CONTROLLER_PORT",
-        "CATALOG_PORT",
-        "REPLAY_PORT",
-        "PRODUCER_METRICS_PORT",
-        "DAGSTER_PORT",
-    ):
-        env[f"WIKISTREAM_{name}"] = str(_port())
-    s = load_settings(env)
+    state, env, s = scratch_stack(settings, "wikistream-e2e-")
     cmd = [
         sys.executable,
         "-m",
@@ -172,7 +135,7 @@ def run_bench(settings: Settings, events: int | None = None, minutes: float = 13
             peak = max(peak, _rss_mb(_stack_pids(up.pid, s)))
             if killed_at is None and time.monotonic() - started > minutes * 20 and bronze.pid():
                 snaps_before = len(lake.snapshots("bronze.wiki_events"))
-                for pid in _descendants({bronze.pid()}):  # spark-submit and its JVM
+                for pid in descendants({bronze.pid()}):  # spark-submit and its JVM
                     os.kill(pid, signal.SIGKILL)
                 killed_at = time.time()
                 log.info("bench e2e: bronze killed (SIGKILL)")
