@@ -23,6 +23,11 @@ public class Launcher {
     props.put(CatalogProperties.URI, "jdbc:sqlite:" + args[1]);
     props.put(CatalogProperties.WAREHOUSE_LOCATION, args[2]);
     props.put("jdbc.schema-version", "V1");
+    // One SQLite connection for every request: with Iceberg's default pool of two, a catalog
+    // restarted on an existing database failed every concurrent commit with SQLITE_BUSY ("database
+    // is locked") until it was restarted again (tests/local/test_catalog.py). SQLite serialises
+    // writers anyway, and a catalog request takes milliseconds.
+    props.put(CatalogProperties.CLIENT_POOL_SIZE, "1");
     Catalog catalog = CatalogUtil.buildIcebergCatalog("wikistream", props, new Configuration());
 
     ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
