@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,6 +272,9 @@ def test_stop_closes_endless_streams_quickly(recording):
     while srv.stats()["active_connections"] == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert srv.stats()["active_connections"] == 1
+    # a fresh loop connection starts at "now": its first event goes out when its time comes
+    while srv.stats()["events_served"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
     t0 = time.perf_counter()
     srv.stop()
     reader.join(5)
@@ -296,3 +300,22 @@ def test_a_loop_replayed_faster_keeps_event_times_at_the_clock(recording, ref_id
     served_span = stamps[-1] - stamps[0]
     assert served_span <= recorded_span / speed + 2 < recorded_span  # gaps compressed
     assert t1 - t0 >= served_span - 1
+
+
+def test_a_resumed_connection_gets_what_is_already_there_at_once(recording):
+    """Like Kafka behind KafkaSSE, events that already exist are sent as fast as the client
+    reads; only new ones are paced. A connection resuming some seconds back catches up at once
+    instead of staying those seconds behind for ever (before: paced from its own start)."""
+    with ReplayServerThread(load_recording(recording), speed=1, loop=True) as srv:
+        t0 = time.perf_counter()
+        first = read(srv.url, max_frames=40)  # ~3 s at the recording's ~12 events/s
+        live_s = time.perf_counter() - t0
+        entry = first.frames[0].entries[0]
+        header = json.dumps([{**entry, "timestamp": entry["timestamp"] - 1}])
+        t0 = time.perf_counter()
+        resumed = read(srv.url, headers={"Last-Event-ID": header}, max_frames=40)
+        catch_up_s = time.perf_counter() - t0
+    assert [f.obj["meta"]["id"] for f in resumed.frames] == [
+        f.obj["meta"]["id"] for f in first.frames
+    ]
+    assert live_s > 2 and catch_up_s < live_s / 3, (live_s, catch_up_s)

@@ -165,11 +165,16 @@ class Pump:
             if limit:
                 q_max = min(q_max, p + limit - self.sent)
             if speed > 0:
+                # Like Kafka behind KafkaSSE: what is already there (served to anyone, or due
+                # by the clock in a loop, whose times follow it) goes out as fast as the client
+                # reads; only what is not there yet is paced. A resumed connection catches up.
                 if base is None:
                     base, t0 = tl.time_at(p), st.clock.mono()
-                q_due = tl.position_for(int(base + (st.clock.mono() - t0) * 1000 * speed) + 1)
+                rate = 1.0 if tl.loop else speed
+                now = st.clock.now_ms() if tl.loop else base + (st.clock.mono() - t0) * 1000 * speed
+                q_due = max(tl.position_for(int(now) + 1), min(tl.frontier, hi))
                 if q_due <= p:
-                    delay = (tl.time_at(p) - base) / (1000 * speed) - (st.clock.mono() - t0)
+                    delay = (tl.time_at(p) - now) / (1000 * rate)
                     await self._wait(max(delay, 0.0) if left is None else min(max(delay, 0), left))
                     continue
                 q_max = min(q_max, q_due)
