@@ -14,8 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from wikistream_dagster.config import DEFAULT_SSE_URL, Settings
-from wikistream_dagster.local import catalog, kafka, setup
-from wikistream_dagster.local.process import Service
+from wikistream_dagster.local import bronze_control, catalog, kafka, setup
 
 log = logging.getLogger(__name__)
 DEFAULT_UA = (
@@ -221,7 +220,7 @@ def up(
         log.info("stopping the local stack")
         for child in reversed(children):
             child.stop()
-        Service("bronze-stream", settings.run_dir, settings.logs_dir).stop(timeout=60)
+        bronze_control.stop(settings, timeout=60)  # under the lease: no start races the stop
         catalog.stop(settings)
         kafka.stop(settings)
         for s, handler in old.items():
