@@ -60,6 +60,11 @@ def _probe(netns_pid: int, url: str, body: dict | None = None) -> str | None:
         "headers={'Content-Type': 'application/json'})\n"
         "sys.stdout.write(urllib.request.urlopen(req, timeout=10).read().decode())\n"
     )
+    return _probe_code(netns_pid, code)
+
+
+def _probe_code(netns_pid: int, code: str) -> str | None:
+    """Run Python ``code`` inside the namespace; its stdout, or None if it failed."""
     probe = subprocess.run(
         ["nsenter", f"--net=/proc/{netns_pid}/ns/net", "--", sys.executable, "-c", code],
         capture_output=True,
@@ -118,8 +123,14 @@ def test_webserver_and_daemon_start_as_ecs_starts_them(netns, postgres):
     procs, started = {}, time.time()
     try:
         specs = {}
+        webserver_container = dagster_container("webserver", db_host="127.0.0.1")
         for task in ("webserver", "daemon"):
-            spec = container_spec(image, dagster_container(task, db_host="127.0.0.1"), SECRETS)
+            container = (
+                webserver_container
+                if task == "webserver"
+                else dagster_container(task, db_host="127.0.0.1")
+            )
+            spec = container_spec(image, container, SECRETS)
             specs[task] = spec
             task_scratch = scratch / task
             task_scratch.mkdir()
@@ -145,6 +156,10 @@ def test_webserver_and_daemon_start_as_ecs_starts_them(netns, postgres):
             f"daemon heartbeats {sorted(daemons)}, expected {sorted(EXPECTED_DAEMONS)} "
             f"(exits {exits}): {logs['daemon']}"
         )
+        # ECS's own health check of the webserver task, as defined, passes.
+        check = webserver_container["healthCheck"]["command"]
+        assert check[0] == "CMD" and check[1] == "python"
+        assert _probe_code(netns, check[3]) is not None, check
         # The code location (wikistream_dagster.definitions, deployment aws) loads in the image.
         graphql = _probe(netns, "http://127.0.0.1:3000/graphql", {"query": LOCATIONS})
         (entry,) = json.loads(graphql)["data"]["workspaceOrError"]["locationEntries"]

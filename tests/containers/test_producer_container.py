@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -60,13 +63,19 @@ def test_producer_starts_as_ecs_starts_it(kafka_broker):
         mounts = fargate_mounts(image, spec, efs_owner={"state": (state_uid, 0o750)})
         scratch = sandbox.scratch_dir("producer-container-")
         proc = sandbox.launch(image, spec, mounts, scratch, log_name="producer")
-        health, deadline = None, time.monotonic() + 60
+        health, ecs_check, deadline = None, None, time.monotonic() + 60
         try:
             while time.monotonic() < deadline and proc.poll() is None:
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
                         health = json.loads(r.read())
                     if health.get("status") == "ok" and health.get("produced", 0) > 0:
+                        # ECS's own health check, as the task defines it, must pass too.
+                        check = container["healthCheck"]["command"]
+                        assert check[0] == "CMD"
+                        ecs_check = subprocess.run(
+                            check[1:], env=_with_venv(spec.env), capture_output=True, timeout=10
+                        )
                         break
                 except OSError:
                     pass
@@ -78,4 +87,10 @@ def test_producer_starts_as_ecs_starts_it(kafka_broker):
     assert health and health["status"] == "ok" and health["produced"] > 0, (
         f"the producer container did not become healthy (exit {proc.returncode}): {log[-3000:]}"
     )
+    assert ecs_check.returncode == 0, ecs_check.stderr.decode()[-1000:]
     assert proc.returncode == 0, f"SIGTERM should stop it cleanly: {log[-2000:]}"
+
+
+def _with_venv(env: dict) -> dict:
+    """The container's environment with the image's Python (the venv) first on PATH."""
+    return {**env, "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"}
