@@ -187,3 +187,13 @@ def _heartbeats(pg: Postgres, since: float) -> set[str]:
     except Exception:
         return set()  # the daemon has not created its tables yet
     return {kind for kind, ts in rows if ts.timestamp() >= since - 5}
+
+
+def test_run_worker_command_is_the_whole_argv():
+    """EcsRunLauncher overrides the run container's ``command``: with no ENTRYPOINT in the image
+    and none in the task, that command is exactly what runs."""
+    image = dagster_image()
+    container = dagster_container("run")
+    assert "entryPoint" not in container and not image.entrypoint
+    launched = {**container, "command": ["dagster", "api", "execute_run", "{}"]}
+    assert container_spec(image, launched, SECRETS).argv == launched["command"]
