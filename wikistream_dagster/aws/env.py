@@ -72,7 +72,7 @@ def _unpack_python(dist: str, stage: Path, cache_dir: Path) -> None:
     with tarfile.open(path) as tar:
         members = tar.getmembers()
         top = {m.name.split("/", 1)[0] for m in members}
-        strip = len(top) == 1 and not (path.name.endswith(".tar") and "bin" in top)
+        strip = len(top) == 1 and top.isdisjoint({"bin", "lib"})  # install_only: python/...
         for member in members:
             if strip:
                 parts = member.name.split("/", 1)
