@@ -170,7 +170,11 @@ def test_environment_runs_the_jobs_imports(moto_s3, tmp_path, monkeypatch):
     if sys.platform != "linux" or "x86_64" not in __import__("platform").machine():
         pytest.skip("the stand-in interpreter is this machine's: needs linux x86_64")
     url, s3 = moto_s3
-    dist = _local_cpython(tmp_path / "cpython")
+    # Laid out as python-build-standalone's install_only tarball: one top directory, python/.
+    prefix = _local_cpython(tmp_path / "dist" / "python")
+    dist = tmp_path / "dist" / "cpython-install_only.tar.gz"
+    with tarfile.open(dist, "w:gz", compresslevel=1) as tar:
+        tar.add(prefix, arcname="python")
     _package_and_upload(
         monkeypatch, url, tmp_path / "pkg", "--arch", "X86_64", "--python-dist", str(dist)
     )
