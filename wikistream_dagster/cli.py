@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from producer_service.jsonlog import setup_logging
+from wikistream_dagster.aws import cli as aws_cli
 from wikistream_dagster.config import SettingsError, load_settings
 from wikistream_dagster.dlq import cli as dlq_cli
 
@@ -83,6 +84,11 @@ def _cmd_query(args, settings) -> int:
 
 def _cmd_dlq(args, settings) -> int:
     print("\n".join(dlq_cli.run(args, settings.kafka_bootstrap)))
+    return 0
+
+
+def _cmd_aws(args, settings) -> int:
+    print("\n".join(aws_cli.run(args, settings)))
     return 0
 
 
@@ -236,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_query)
 
     dlq_cli.add_parser(sub, _cmd_dlq)
+    aws_cli.add_parser(sub, _cmd_aws)
 
     s = sub.add_parser("dagster", help="run `dagster dev` on 127.0.0.1 with the local settings")
     s.set_defaults(func=_cmd_dagster)

@@ -426,11 +426,12 @@ resource "aws_ecs_task_definition" "this" {
     name = "tmp"
   }
 
+  # No `command`: ECS would append it to the image's ENTRYPOINT (python -m producer_service),
+  # and settings come from the environment (tests/containers check the argv ECS builds).
   container_definitions = jsonencode([{
     name                   = "producer"
     image                  = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
     essential              = true
-    command                = ["python", "-m", "producer_service"]
     readonlyRootFilesystem = true
     stopTimeout            = 60
     environment            = [for key, value in local.environment : { name = key, value = value }]

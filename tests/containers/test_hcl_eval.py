@@ -1,0 +1,36 @@
+"""The HCL subset evaluator the contracts rely on: what it renders, and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.containers.hcl_eval import Evaluator
+from tests.containers.hcl_expr import HclError
+from tests.containers.tasks import dagster_container, producer_container
+from tests.infra.infra_hcl import MODULES, load_module
+
+
+def test_producer_environment_is_the_modules_settings():
+    container = producer_container(sse_url="http://twin:1/stream", metrics_port=9200)
+    env = {item["name"]: item["value"] for item in container["environment"]}
+    assert env["PRODUCER_SSE_URL"] == "http://twin:1/stream"
+    assert env["PRODUCER_METRICS_PORT"] == "9200"  # tostring(var.metrics_port)
+    assert env["PRODUCER_STATE_DIR"] == "/var/lib/wikistream/producer"  # local.state_dir
+    assert container["portMappings"][0]["containerPort"] == 9200
+    assert "9200/health" in container["healthCheck"]["command"][-1]
+
+
+def test_dagster_container_merges_settings_and_renders_the_instance():
+    container = dagster_container("daemon", db_host="db.internal")
+    env = {item["name"]: item["value"] for item in container["environment"]}
+    assert env["WIKISTREAM_DEPLOYMENT"] == "aws" and env["DAGSTER_PG_HOST"] == "db.internal"
+    assert "hostname:\n        env: DAGSTER_PG_HOST" in env["DAGSTER_INSTANCE_YAML"]
+    assert '["subnet-a","subnet-b"]' in env["DAGSTER_INSTANCE_YAML"]  # jsonencode(var.subnet_ids)
+    assert container["command"][:2] == ["/bin/sh", "-c"]
+    assert container["command"][2].endswith("dagster-daemon run -w workspace.yaml")
+
+
+def test_a_variable_without_default_must_be_given():
+    ev = Evaluator(load_module(MODULES / "producer"), {}, {})
+    with pytest.raises(HclError, match="var.user_agent has no default"):
+        ev.template("${var.user_agent}")

@@ -1,0 +1,1 @@
+"""What EMR Serverless runs, built and staged: ``wikistream aws package`` and ``aws upload``."""
