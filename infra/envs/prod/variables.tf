@@ -47,6 +47,11 @@ variable "kafka_broker_count" {
   description = "MSK brokers (a multiple of az_count, at least 3: replication 3, min.insync.replicas 2)."
   type        = number
   default     = 3
+
+  validation {
+    condition     = var.kafka_broker_count >= 3
+    error_message = "kafka_broker_count must be at least 3: with 2, min.insync.replicas=1 turns acks=all into acks=1 while a broker is down."
+  }
 }
 
 variable "kafka_broker_instance_type" {
