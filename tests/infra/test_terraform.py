@@ -38,6 +38,11 @@ def test_every_root_is_covered():
     assert len(ROOTS) == 8
 
 
+def test_terraform_fmt_is_clean():
+    result = tf.terraform(INFRA, "fmt", "-check", "-recursive", "-no-color")
+    assert result.returncode == 0, f"run `terraform fmt -recursive infra`:\n{result.stdout}"
+
+
 @pytest.mark.parametrize("root", ROOTS)
 def test_terraform_validate(scratch, root):
     result = tf.terraform(scratch(root), "validate", "-no-color", "-json")
