@@ -55,6 +55,7 @@ def test_terraform_validate(scratch, root):
     assert not problems, f"{root} validates with warnings:\n" + "\n".join(problems)
 
 
+@pytest.mark.slow  # the prod env applies ~250 mocked resources: 20-60 s on a busy machine
 @pytest.mark.parametrize("root", WITH_TESTS)
 def test_terraform_test_files_pass(scratch, root):
     result = tf.terraform(scratch(root), "test", "-no-color", timeout=600)

@@ -89,7 +89,7 @@ variable "emr_log_group_arn" {
 }
 
 variable "artifacts_bucket_arn" {
-  description = "ARN of the artifacts bucket (Dagster uploads job code and reads job output)."
+  description = "ARN of the artifacts bucket (Dagster reads the bronze checkpoint and writes its compute logs)."
   type        = string
 }
 
