@@ -66,3 +66,27 @@ def test_streaming_request_for_bronze_uses_msk_iam_and_s3_checkpoints():
 def test_bad_job_or_mode_is_refused(job, mode):
     with pytest.raises(ValueError):
         start_job_run_params(job, [], aws=AWS, client_token="t", mode=mode)
+
+
+SIZE_KEYS = (
+    "spark.driver.cores",
+    "spark.driver.memory",
+    "spark.executor.cores",
+    "spark.executor.memory",
+    "spark.dynamicAllocation.initialExecutors",
+    "spark.dynamicAllocation.maxExecutors",
+)
+
+
+@pytest.mark.parametrize("job", ["bronze", "silver", "quality", "gold", "maintenance"])
+def test_every_job_run_carries_its_sizes(job):
+    """Without them EMR's defaults (4 vCPU / 16 GB workers, unbounded executors) apply and bronze
+    alone takes the application's capacity (issue #13, item 3)."""
+    mode = "STREAMING" if job == "bronze" else "BATCH"
+    conf = _conf(start_job_run_params(job, [], aws=AWS, client_token="t", mode=mode))
+    missing = [key for key in SIZE_KEYS if key not in conf]
+    assert not missing, f"{job}: the request sets no {missing}"
+    assert int(conf["spark.dynamicAllocation.maxExecutors"]) >= int(
+        conf["spark.dynamicAllocation.initialExecutors"]
+    )
+    assert conf["spark.dynamicAllocation.enabled"] == "true"

@@ -198,3 +198,40 @@ def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(mo
     assert worker["PassJobRole"]["condition"][0]["values"] == ["emr-serverless.amazonaws.com"]
     assert worker["ReadJobLogsForPipes"]["resources"][0] == "${var.emr_log_group_arn}"
     assert worker["PublishAlerts"]["resources"] == ["${var.alerts_topic_arn}"]
+
+
+def test_spark_can_write_dead_letters_idempotently(modules):
+    """Spark's DLQ writer is a kafka-clients producer with idempotence on by default: without
+    WriteDataIdempotently on the cluster the first dead letter fails a bronze batch (#13 item 4)."""
+    job = modules["emr_serverless"].policy("job")["statement"]
+    idempotent = [s for s in job if "kafka-cluster:WriteDataIdempotently" in s["actions"]]
+    assert idempotent, "the EMR job role lacks kafka-cluster:WriteDataIdempotently"
+    assert all(s["resources"] == ["${var.msk_cluster_arn}"] for s in idempotent)
+
+
+def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modules):
+    """EMR Serverless describes the log group named in the request, then creates streams and puts
+    events in it with the job role (EMR Serverless user guide, "Logging: CloudWatch")."""
+    job = modules["emr_serverless"].policy("job")["statement"]
+    granted = {(a, r) for s in job for a in s["actions"] for r in s["resources"]}
+    group = "${aws_cloudwatch_log_group.this.arn}"
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
+        assert (action, f"{group}:*") in granted, action
+    describe = [r for a, r in granted if a == "logs:DescribeLogGroups"]
+    assert describe, "the EMR job role lacks logs:DescribeLogGroups"
+    assert all(r.endswith(":log-group:*") and "${local.account_id}" in r for r in describe)
+
+
+def test_dagster_writes_only_its_compute_logs(modules):
+    """The code prefix EMR executes must not be writable by Dagster's tasks (#13 item 6)."""
+    orchestration = modules["orchestration"]
+    for document in ("worker", "webserver"):
+        for statement in orchestration.policy(document)["statement"]:
+            writes = {"s3:PutObject", "s3:DeleteObject"} & set(statement["actions"])
+            if writes:
+                assert statement["resources"] == [
+                    "${var.artifacts_bucket_arn}/${local.compute_logs_prefix}/*"
+                ], f"{document}.{statement.get('sid')} writes {statement['resources']}"
+    assert orchestration.locals["compute_logs_prefix"] == "logs/dagster/compute"
+    template = (orchestration.path / "templates" / "dagster.yaml.tftpl").read_text()
+    assert "prefix: ${compute_logs_prefix}" in template

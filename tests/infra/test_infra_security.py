@@ -114,17 +114,14 @@ def test_database_is_encrypted_private_tls_only_and_password_in_secrets_manager(
     (db,) = orchestration.of_type("aws_db_instance").values()
     assert db["storage_encrypted"] is True and db["kms_key_id"]
     assert db["publicly_accessible"] is False
-    assert db["password"] == "${random_password.db.result}"
+    assert db["manage_master_user_password"] is True
+    assert db["master_user_secret_kms_key_id"] == "${aws_kms_key.this.arn}"
     (params,) = orchestration.of_type("aws_db_parameter_group").values()
     assert {"name": "rds.force_ssl", "value": "1"} in params["parameter"]
-    (secret_version,) = orchestration.of_type("aws_secretsmanager_secret_version").values()
-    assert "random_password.db.result" in secret_version["secret_string"]
-    (secret,) = orchestration.of_type("aws_secretsmanager_secret").values()
-    assert secret["kms_key_id"]
     secret = orchestration.locals["secrets"][0]
     assert secret == {
         "name": "DAGSTER_PG_PASSWORD",
-        "valueFrom": "${aws_secretsmanager_secret.db.arn}:password::",
+        "valueFrom": "${local.db_secret_arn}:password::",
     }
     environment = orchestration.locals["environment"]
     assert "PASSWORD" not in environment, "the password must come from secrets, not environment"
@@ -163,7 +160,8 @@ def test_ingress_from_variable_cidrs_rejects_anywhere(modules, root):
 
 
 def test_egress_to_anywhere_is_https_only(modules, root):
-    """Only the producer (Wikimedia over NAT) and Dagster (AWS APIs) go out to 0.0.0.0/0, on 443."""
+    """Only the producer (Wikimedia over NAT), Dagster (AWS APIs) and the UI's load balancer
+    (Cognito's token endpoint, for sign-in) go out to 0.0.0.0/0, on 443."""
     open_egress = [
         (module_name, name, rule)
         for module_name, name, rule in every(modules, root, "aws_vpc_security_group_egress_rule")
@@ -172,6 +170,7 @@ def test_egress_to_anywhere_is_https_only(modules, root):
     assert {(m, n) for m, n, _ in open_egress} == {
         ("producer", "https"),
         ("orchestration", "tasks_https"),
+        ("orchestration", "alb_to_idp"),
     }
     assert all(
         (r["from_port"], r["to_port"], r["ip_protocol"]) == (443, 443, "tcp")
@@ -209,6 +208,24 @@ def test_dagster_ui_is_internal_https_only(modules):
     assert all(
         listener["ssl_policy"].startswith("ELBSecurityPolicy-TLS13") for listener in listeners
     )
+
+
+def test_dagster_ui_requires_sign_in(modules):
+    """A CIDR list is not authentication: every request to the UI signs in through Cognito
+    (MFA, admin-created users) before the load balancer forwards it (#13 item 6)."""
+    orchestration = modules["orchestration"]
+    (listener,) = orchestration.of_type("aws_lb_listener").values()
+    actions = sorted(listener["default_action"], key=lambda a: a["order"])
+    assert [a["type"] for a in actions] == ["authenticate-cognito", "forward"]
+    auth = actions[0]["authenticate_cognito"][0]
+    assert auth["on_unauthenticated_request"] == "authenticate"
+    assert auth["user_pool_arn"] == "${aws_cognito_user_pool.ui.arn}"
+    (pool,) = orchestration.of_type("aws_cognito_user_pool").values()
+    assert pool["mfa_configuration"] == "ON"
+    assert pool["admin_create_user_config"][0]["allow_admin_create_user_only"] is True
+    (client,) = orchestration.of_type("aws_cognito_user_pool_client").values()
+    assert client["callback_urls"] == ["https://${var.ui_hostname}/oauth2/idpresponse"]
+    assert client["generate_secret"] is True
 
 
 def test_containers_run_read_only_without_exec(modules, root):

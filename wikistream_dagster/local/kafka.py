@@ -13,18 +13,17 @@ import time
 import uuid
 from pathlib import Path
 
-from wikistream_dagster.config import DLQ_TOPIC, RAW_TOPIC, Settings
+from wikistream_dagster.config import RAW_TOPIC, Settings
+from wikistream_dagster.deployment import kafka_topics
 from wikistream_dagster.local import maven
 from wikistream_dagster.local.java import java_executable
 from wikistream_dagster.local.process import Service, ServiceError
 
 log = logging.getLogger(__name__)
 
-# name -> (partitions, config) on a cluster (MSK: infra/modules/msk keeps the same numbers).
-TOPICS: dict[str, tuple[int, dict[str, str]]] = {
-    RAW_TOPIC: (3, {"retention.ms": str(7 * 24 * 3600 * 1000), "compression.type": "producer"}),
-    DLQ_TOPIC: (1, {"retention.ms": str(30 * 24 * 3600 * 1000)}),
-}
+# name -> (partitions, config) on a cluster: wikistream_dagster/deployment/kafka_topics.json,
+# which Terraform's MSK module reads too.
+TOPICS: dict[str, tuple[int, dict[str, str]]] = kafka_topics()
 # The local broker's raw-events: one partition per local core, so each bronze micro-batch splits
 # evenly over local[2] (3 partitions on 2 cores leave one core idle a third of the time).
 LOCAL_RAW_PARTITIONS = 2
@@ -144,6 +143,12 @@ def stop(settings: Settings) -> bool:
     return service(settings).stop(timeout=30)
 
 
+def replication_factor(local: bool) -> int:
+    """1 on the single local broker; on a cluster -1, i.e. its default.replication.factor (MSK:
+    Terraform sets 3 with min.insync.replicas 2), so the two cannot drift apart."""
+    return 1 if local else -1
+
+
 def create_topics(
     bootstrap: str, timeout: float = 30.0, client_conf: dict | None = None, local: bool = True
 ) -> None:
@@ -166,7 +171,7 @@ def create_topics(
         NewTopic(
             name,
             num_partitions=LOCAL_RAW_PARTITIONS if local and name == RAW_TOPIC else parts,
-            replication_factor=1 if not client_conf else 2,
+            replication_factor=replication_factor(local),
             config=conf,
         )
         for name, (parts, conf) in TOPICS.items()

@@ -1,8 +1,10 @@
 """The AWS side of ``SparkJobRunner``: EMR Serverless through ``PipesEMRServerlessClient``.
 
 ``start_job_run_params`` is pure: the whole request (entry point, packed Python environment,
-jars, S3 Tables catalog, CloudWatch logging that Pipes reads, client token) is built from
-settings and asserted on by tests; the runner only sends it.
+jars, S3 Tables catalog, driver/executor sizes, CloudWatch logging that Pipes reads, client
+token) is built from settings and asserted on by tests; the runner only sends it. The sizes come
+from ``wikistream_dagster/deployment/spark_sizing.json``, from which Terraform derives the
+application's capacity.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import dagster as dg
 
 from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.deployment import spark_sizing
 from wikistream_dagster.resources.spark_runner import SparkJobRunner, pipes_context
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
 
@@ -113,6 +116,7 @@ def start_job_run_params(
         "spark.jars": ",".join(f"{prefix}/jars/{jar}" for jar in JARS),
         "spark.sql.shuffle.partitions": "16",
     }
+    conf |= spark_sizing().spark_conf(job)
     if mode == "STREAMING":
         conf["spark.ui.retainedJobs"] = "100"
         conf["spark.sql.streaming.numRecentProgressUpdates"] = "20"

@@ -7,6 +7,12 @@ locals {
     ManagedBy   = "terraform"
   })
 
+  # Numbers the code and Terraform share (wikistream_dagster/deployment): the topics that
+  # `wikistream kafka create-topics` creates, and the Spark sizes every EMR job run asks for.
+  deployment   = "${path.module}/../../../wikistream_dagster/deployment"
+  kafka_topics = jsondecode(file("${local.deployment}/kafka_topics.json"))
+  spark_sizing = jsondecode(file("${local.deployment}/spark_sizing.json"))
+
   # The Dagster `aws` deployment settings (wikistream_dagster/config.py, AwsSettings.ENV), set on
   # every Dagster container and printed by `terraform output dagster_aws_env`.
   dagster_aws_env = {
@@ -41,6 +47,7 @@ module "msk" {
   broker_count         = var.kafka_broker_count
   broker_instance_type = var.kafka_broker_instance_type
   broker_volume_size   = var.kafka_broker_volume_size
+  topics               = local.kafka_topics.topics
   tags                 = local.tags
 }
 
@@ -56,6 +63,8 @@ module "emr_serverless" {
 
   name                  = local.name
   release_label         = var.emr_release_label
+  sizing                = local.spark_sizing
+  prewarm               = var.emr_prewarm
   log_group_name        = "/aws/emr-serverless/${var.project}" # LOG_GROUP of wikistream_dagster/resources/emr.py
   vpc_id                = module.network.vpc_id
   vpc_cidr              = module.network.vpc_cidr
@@ -126,6 +135,7 @@ module "orchestration" {
   image_tag              = var.dagster_image_tag
   wikistream_env         = local.dagster_aws_env
   certificate_arn        = var.dagster_certificate_arn
+  ui_hostname            = var.dagster_ui_hostname
   allowed_cidrs          = var.dagster_allowed_cidrs
   emr_application_arn    = module.emr_serverless.application_arn
   emr_execution_role_arn = module.emr_serverless.execution_role_arn

@@ -4,8 +4,18 @@ output "dagster_aws_env" {
 }
 
 output "dagster_ui_url" {
-  description = "Dagster UI on the internal load balancer."
+  description = "Dagster UI (internal load balancer, Cognito sign-in)."
   value       = module.orchestration.ui_url
+}
+
+output "dagster_load_balancer" {
+  description = "DNS name of the UI's internal load balancer: point dagster_ui_hostname at it."
+  value       = module.orchestration.load_balancer_dns_name
+}
+
+output "dagster_user_pool_id" {
+  description = "Cognito user pool of the Dagster UI: aws cognito-idp admin-create-user --user-pool-id <this> --username you@example.com"
+  value       = module.orchestration.ui_user_pool_id
 }
 
 output "producer_ecr_repository_url" {

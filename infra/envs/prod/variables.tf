@@ -30,9 +30,9 @@ variable "vpc_cidr" {
 }
 
 variable "az_count" {
-  description = "Availability zones (2 or 3)."
+  description = "Availability zones (2 or 3; 3 for MSK's 3 brokers, one per zone)."
   type        = number
-  default     = 2
+  default     = 3
 }
 
 variable "single_nat_gateway" {
@@ -44,9 +44,14 @@ variable "single_nat_gateway" {
 # Kafka
 
 variable "kafka_broker_count" {
-  description = "MSK brokers (a multiple of az_count)."
+  description = "MSK brokers (a multiple of az_count, at least 3: replication 3, min.insync.replicas 2)."
   type        = number
-  default     = 2
+  default     = 3
+
+  validation {
+    condition     = var.kafka_broker_count >= 3
+    error_message = "kafka_broker_count must be at least 3: with 2, min.insync.replicas=1 turns acks=all into acks=1 while a broker is down."
+  }
 }
 
 variable "kafka_broker_instance_type" {
@@ -67,6 +72,12 @@ variable "emr_release_label" {
   description = "EMR release of the Spark application (emr-7.x)."
   type        = string
   default     = "emr-7.12.0"
+}
+
+variable "emr_prewarm" {
+  description = "Keep bronze's driver and executors pre-initialized (bronze runs all the time, so they cost nothing extra; false: every start waits for workers)."
+  type        = bool
+  default     = true
 }
 
 # Producer
@@ -90,6 +101,11 @@ variable "dagster_image_tag" {
 
 variable "dagster_certificate_arn" {
   description = "ACM certificate ARN for the Dagster UI's internal HTTPS listener."
+  type        = string
+}
+
+variable "dagster_ui_hostname" {
+  description = "DNS name of the Dagster UI (covered by dagster_certificate_arn; point it at the dagster_load_balancer output in your private DNS)."
   type        = string
 }
 

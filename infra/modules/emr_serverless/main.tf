@@ -5,16 +5,35 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
   log_group_name = var.log_group_name != "" ? var.log_group_name : "/${var.name}/emr-serverless"
-  bucket_name    = element(split(":::", var.artifacts_bucket_arn), 1)
 
+  # Capacity from the jobs' own sizes (var.sizing): a job at its ceiling uses one driver and
+  # max_executors executors; of each concurrency group one job runs at a time (bronze always,
+  # one medallion step, maintenance), so the ceiling is the sum of the groups' largest peaks.
+  sizing = var.sizing
+  peak = {
+    for job, size in local.sizing.jobs : job => {
+      cpu       = local.sizing.driver.cpu + size.max_executors * local.sizing.executor.cpu
+      memory_gb = local.sizing.driver.memory_gb + size.max_executors * local.sizing.executor.memory_gb
+      disk_gb   = local.sizing.driver.disk_gb + size.max_executors * local.sizing.executor.disk_gb
+    }
+  }
+  maximum_capacity = {
+    for dim in ["cpu", "memory_gb", "disk_gb"] : dim => sum([
+      for group in local.sizing.concurrency : max([for job in group : local.peak[job][dim]]...)
+    ])
+  }
+
+  # Pre-initialized workers: what the always-on job (bronze) asks for at start, in the sizes
+  # every job's request names (so any job can use them).
+  prewarmed = local.sizing.jobs[local.sizing.prewarmed]
   initial_capacity = {
-    Driver   = var.driver
-    Executor = var.executor
+    Driver   = merge(local.sizing.driver, { count = var.prewarm ? 1 : 0 })
+    Executor = merge(local.sizing.executor, { count = var.prewarm ? local.prewarmed.initial_executors : 0 })
   }
 
   tags = merge(var.tags, { "wikistream:module" = "emr_serverless" })
@@ -139,18 +158,18 @@ resource "aws_emrserverless_application" "this" {
         worker_count = initial_capacity.value.count
 
         worker_configuration {
-          cpu    = initial_capacity.value.cpu
-          memory = initial_capacity.value.memory
-          disk   = initial_capacity.value.disk
+          cpu    = "${initial_capacity.value.cpu} vCPU"
+          memory = "${initial_capacity.value.memory_gb} GB"
+          disk   = "${initial_capacity.value.disk_gb} GB"
         }
       }
     }
   }
 
   maximum_capacity {
-    cpu    = var.maximum_capacity.cpu
-    memory = var.maximum_capacity.memory
-    disk   = var.maximum_capacity.disk
+    cpu    = "${local.maximum_capacity.cpu} vCPU"
+    memory = "${local.maximum_capacity.memory_gb} GB"
+    disk   = "${local.maximum_capacity.disk_gb} GB"
   }
 
   auto_start_configuration {
@@ -167,25 +186,10 @@ resource "aws_emrserverless_application" "this" {
     security_group_ids = [aws_security_group.this.id]
   }
 
-  scheduler_configuration {
-    max_concurrent_runs   = var.max_concurrent_runs
-    queue_timeout_minutes = 60
-  }
-
-  # Log types are left at their default (driver and executor stdout/stderr): Dagster Pipes reads
-  # the driver's stdout stream and ignores an explicit log type list.
-  monitoring_configuration {
-    cloudwatch_logging_configuration {
-      enabled            = true
-      log_group_name     = aws_cloudwatch_log_group.this.name
-      encryption_key_arn = aws_kms_key.this.arn
-    }
-
-    s3_monitoring_configuration {
-      log_uri            = "s3://${local.bucket_name}/logs/emr/"
-      encryption_key_arn = var.lakehouse_kms_key_arn
-    }
-  }
+  # Logging and the job-concurrency queue are set per job run instead: the StartJobRun request
+  # names the log group (Pipes reads it) and S3 log URI (wikistream_dagster/resources/emr.py),
+  # and emr-7 applications queue runs beyond the capacity by default. The application-level
+  # blocks (monitoring_configuration, scheduler_configuration) need AWS provider 6.x.
 
   tags = local.tags
 }
@@ -271,9 +275,10 @@ data "aws_iam_policy_document" "job" {
     resources = [var.lakehouse_kms_key_arn]
   }
 
+  # WriteDataIdempotently: Spark's DLQ writer is a kafka-clients producer, idempotent by default.
   statement {
     sid       = "KafkaCluster"
-    actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"]
+    actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
     resources = [var.msk_cluster_arn]
   }
 
@@ -293,6 +298,13 @@ data "aws_iam_policy_document" "job" {
     sid       = "ConsumerGroups"
     actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
     resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
+  }
+
+  # EMR Serverless checks the request's log group with the job role, then writes its streams.
+  statement {
+    sid       = "FindLogGroup"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
   }
 
   statement {

@@ -32,3 +32,12 @@ output "security_group_id" {
   description = "Security group of the workers."
   value       = aws_security_group.this.id
 }
+
+output "capacity" {
+  description = "Maximum and pre-initialized capacity derived from var.sizing (numbers: vCPU, GB)."
+  value = {
+    maximum = local.maximum_capacity
+    initial = local.initial_capacity
+    peaks   = local.peak
+  }
+}

@@ -80,48 +80,46 @@ variable "msk_group_arn_prefix" {
   type        = string
 }
 
-variable "driver" {
-  description = "Pre-initialized Spark driver capacity (kept warm while the application is started)."
+variable "sizing" {
+  description = "Spark sizes of the jobs (wikistream_dagster/deployment/spark_sizing.json): one driver and one executor worker size, each job's executor counts, which jobs can run at once, and whose workers to pre-initialize. The capacity is derived from it."
   type = object({
-    count  = number
-    cpu    = string
-    memory = string
-    disk   = string
+    driver   = object({ cpu = number, memory_gb = number, disk_gb = number })
+    executor = object({ cpu = number, memory_gb = number, disk_gb = number })
+    jobs = map(object({
+      initial_executors = number
+      min_executors     = number
+      max_executors     = number
+    }))
+    concurrency = list(list(string))
+    prewarmed   = string
   })
-  default = { count = 1, cpu = "2 vCPU", memory = "4 GB", disk = "20 GB" }
+
+  validation {
+    condition     = alltrue([for w in [var.sizing.driver, var.sizing.executor] : contains([1, 2, 4, 8, 16], w.cpu) && w.memory_gb >= 2 * w.cpu && w.memory_gb <= 8 * w.cpu && w.disk_gb >= 20 && w.disk_gb <= 200])
+    error_message = "Worker sizes must be EMR Serverless ones: 1, 2, 4, 8 or 16 vCPU, 2-8 GB per vCPU, 20-200 GB disk."
+  }
+
+  validation {
+    condition     = alltrue([for j in values(var.sizing.jobs) : j.min_executors <= j.initial_executors && j.initial_executors <= j.max_executors])
+    error_message = "Each job needs min_executors <= initial_executors <= max_executors."
+  }
+
+  validation {
+    condition     = contains(keys(var.sizing.jobs), var.sizing.prewarmed) && alltrue([for job in flatten(var.sizing.concurrency) : contains(keys(var.sizing.jobs), job)])
+    error_message = "prewarmed and every job in concurrency must be one of sizing.jobs."
+  }
 }
 
-variable "executor" {
-  description = "Pre-initialized Spark executor capacity."
-  type = object({
-    count  = number
-    cpu    = string
-    memory = string
-    disk   = string
-  })
-  default = { count = 1, cpu = "2 vCPU", memory = "8 GB", disk = "20 GB" }
-}
-
-variable "maximum_capacity" {
-  description = "Ceiling over all workers of the application at any time (caps the cost of a runaway job)."
-  type = object({
-    cpu    = string
-    memory = string
-    disk   = string
-  })
-  default = { cpu = "16 vCPU", memory = "64 GB", disk = "400 GB" }
+variable "prewarm" {
+  description = "Pre-initialize the prewarmed job's driver and initial executors (kept while the application is started)."
+  type        = bool
+  default     = true
 }
 
 variable "idle_timeout_minutes" {
   description = "Stop the application (and its pre-initialized workers) after this long without jobs."
   type        = number
   default     = 15
-}
-
-variable "max_concurrent_runs" {
-  description = "Job runs at once; more are queued (bronze stream + one batch job + maintenance)."
-  type        = number
-  default     = 4
 }
 
 variable "log_group_name" {

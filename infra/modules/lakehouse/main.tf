@@ -5,7 +5,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -16,11 +16,12 @@ locals {
   artifacts_bucket_name = "${var.name}-artifacts-${local.account_id}"
 
   # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS) in the namespaces below; their
-  # schemas belong to the jobs, so Terraform does not manage them.
+  # schemas belong to the jobs (wikistream_dagster/spark_jobs/tables.py, ALL_TABLES), so
+  # Terraform does not manage them. tests/infra checks this list against the code's.
   tables = {
     bronze = ["wiki_events"]
-    silver = ["wiki_events_cleaned"]
-    gold   = ["hourly_edit_stats", "entity_trends", "risk_scores", "quality_history"] # quality history: named by the quality job
+    silver = ["wiki_events_cleaned", "quality_history", "quarantine"]
+    gold   = ["hourly_edit_stats", "entity_trends", "entity_hourly", "risk_scores", "editor_risk"]
   }
 
   tags = merge(var.tags, { "wikistream:module" = "lakehouse" })
@@ -99,7 +100,7 @@ resource "aws_s3tables_table_bucket" "this" {
     }
   }
 
-  force_destroy = var.force_destroy
+  # No force_destroy (AWS provider 6.x only): delete the tables before destroying the bucket.
 }
 
 resource "aws_s3tables_namespace" "this" {

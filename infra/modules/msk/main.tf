@@ -5,30 +5,25 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
+  # 3 replicas, 2 in sync: acks=all still means two copies while one broker is down (with 2
+  # brokers and min.insync.replicas=1 it silently meant one).
   replication_factor = min(3, var.broker_count)
-  retention_ms       = var.retention_hours * 3600 * 1000
   broker_log_group   = "/${var.name}/msk/broker"
 
-  # Cluster defaults; the topics are created explicitly (see README) with the same settings.
+  # Cluster defaults. `wikistream kafka create-topics` leaves replication and min.insync.replicas
+  # to these and sets partitions and retention from var.topics (kafka_topics.json).
   server_properties = {
     "auto.create.topics.enable"      = "false"
     "default.replication.factor"     = tostring(local.replication_factor)
-    "min.insync.replicas"            = tostring(max(1, local.replication_factor - 1))
-    "num.partitions"                 = tostring(var.raw_events_partitions)
+    "min.insync.replicas"            = tostring(local.replication_factor - 1)
+    "num.partitions"                 = "3"
     "log.retention.hours"            = tostring(var.retention_hours)
     "unclean.leader.election.enable" = "false"
     "delete.topic.enable"            = "true"
-  }
-
-  # The project's topics, created by `wikistream kafka create-topics --msk-iam` (the AWS provider
-  # has no MSK topic resource); see the env root's kafka_topics step.
-  topics = {
-    "raw-events" = { partitions = var.raw_events_partitions, retention_ms = local.retention_ms }
-    "dlq-events" = { partitions = 1, retention_ms = local.retention_ms }
   }
 
   # IAM resources of the data plane: arn:...:cluster/NAME/UUID -> arn:...:topic/NAME/UUID/TOPIC

@@ -19,13 +19,21 @@ output "security_group_id" {
 }
 
 output "topics" {
-  description = "Topics the project creates, with partitions and retention."
-  value       = local.topics
+  description = "Topics the project creates, with partitions and configs (var.topics)."
+  value       = var.topics
+}
+
+output "replication" {
+  description = "Replication factor and min.insync.replicas of the cluster (every topic's)."
+  value = {
+    replication_factor  = local.replication_factor
+    min_insync_replicas = local.replication_factor - 1
+  }
 }
 
 output "topic_arns" {
   description = "IAM resource ARN of each topic, for kafka-cluster:* permissions."
-  value       = { for topic in keys(local.topics) : topic => "${local.topic_arn_prefix}/${topic}" }
+  value       = { for topic in keys(var.topics) : topic => "${local.topic_arn_prefix}/${topic}" }
 }
 
 output "group_arn_prefix" {

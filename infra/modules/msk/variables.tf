@@ -40,13 +40,13 @@ variable "kafka_version" {
 }
 
 variable "broker_count" {
-  description = "Number of brokers: a multiple of the number of subnets, at least 2."
+  description = "Number of brokers: a multiple of the number of subnets, at least 3 (replication 3, 2 in sync)."
   type        = number
-  default     = 2
+  default     = 3
 
   validation {
-    condition     = var.broker_count >= 2
-    error_message = "broker_count must be at least 2."
+    condition     = var.broker_count >= 3
+    error_message = "broker_count must be at least 3: with 2, min.insync.replicas=1 turns acks=all into acks=1 while a broker is down."
   }
 }
 
@@ -62,19 +62,31 @@ variable "broker_volume_size" {
   default     = 100
 }
 
-variable "raw_events_partitions" {
-  description = "Partitions of the raw-events topic."
-  type        = number
-  default     = 3
+variable "topics" {
+  description = "The project's topics: name -> partitions and topic configs (wikistream_dagster/deployment/kafka_topics.json)."
+  type = map(object({
+    partitions = number
+    config     = map(string)
+  }))
 
   validation {
-    condition     = var.raw_events_partitions >= 3
+    condition     = contains(keys(var.topics), "raw-events") && contains(keys(var.topics), "dlq-events")
+    error_message = "topics must define raw-events and dlq-events."
+  }
+
+  validation {
+    condition     = alltrue([for t in values(var.topics) : tonumber(lookup(t.config, "retention.ms", "0")) >= 7 * 24 * 3600 * 1000])
+    error_message = "Every topic must keep at least a week (retention.ms >= 604800000) for replay."
+  }
+
+  validation {
+    condition     = try(var.topics["raw-events"].partitions >= 3, false)
     error_message = "raw-events needs at least 3 partitions."
   }
 }
 
 variable "retention_hours" {
-  description = "Retention of raw-events and dlq-events in hours: at least a week of replay."
+  description = "Cluster default retention in hours (log.retention.hours); the topics set their own retention.ms."
   type        = number
   default     = 168
 

@@ -5,7 +5,7 @@ data "aws_availability_zones" "available" {
 
   filter {
     name   = "zone-name"
-    values = length(var.availability_zones) > 0 ? var.availability_zones : [for suffix in ["a", "b", "c"] : "${data.aws_region.current.region}${suffix}"]
+    values = length(var.availability_zones) > 0 ? var.availability_zones : [for suffix in ["a", "b", "c"] : "${data.aws_region.current.id}${suffix}"]
   }
 
   lifecycle {
@@ -23,7 +23,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 

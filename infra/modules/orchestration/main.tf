@@ -5,7 +5,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -17,6 +17,8 @@ locals {
   run_task_family = "${var.name}-dagster-run"
   dagster_home    = "/opt/dagster/dagster_home"
   artifacts       = var.wikistream_env["WIKISTREAM_ARTIFACTS_BUCKET"]
+  # Dagster's S3ComputeLogManager prefix (templates/dagster.yaml.tftpl): the only place it writes.
+  compute_logs_prefix = "logs/dagster/compute"
 
   instance_yaml = templatefile("${path.module}/templates/dagster.yaml.tftpl", {
     run_task_family     = local.run_task_family
@@ -25,6 +27,7 @@ locals {
     security_groups     = jsonencode([aws_security_group.tasks.id])
     max_concurrent_runs = var.max_concurrent_runs
     artifacts_bucket    = local.artifacts
+    compute_logs_prefix = local.compute_logs_prefix
   })
 
   # Every Dagster container: the `aws` deployment settings plus the instance's own.
@@ -37,8 +40,10 @@ locals {
     HOME                  = "/tmp"
   })
 
-  # The password stays in Secrets Manager; ECS injects it at task start.
-  secrets = [{ name = "DAGSTER_PG_PASSWORD", valueFrom = "${aws_secretsmanager_secret.db.arn}:password::" }]
+  # RDS keeps the master password in its own Secrets Manager secret (never in Terraform state);
+  # ECS injects it at task start.
+  db_secret_arn = aws_db_instance.this.master_user_secret[0].secret_arn
+  secrets       = [{ name = "DAGSTER_PG_PASSWORD", valueFrom = "${local.db_secret_arn}:password::" }]
 
   # Writes the instance config to $DAGSTER_HOME, then execs the given command.
   with_instance = "mkdir -p \"$DAGSTER_HOME\" && printf '%s\\n' \"$DAGSTER_INSTANCE_YAML\" > \"$DAGSTER_HOME/dagster.yaml\" && exec"
@@ -184,6 +189,15 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   cidr_ipv4         = each.value
 }
 
+resource "aws_vpc_security_group_egress_rule" "alb_to_idp" {
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS to the Cognito token and user-info endpoints (sign-in), through the NAT"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
 resource "aws_vpc_security_group_egress_rule" "alb_to_webserver" {
   security_group_id            = aws_security_group.alb.id
   description                  = "To the Dagster webserver"
@@ -255,36 +269,8 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_tasks" {
 }
 
 ################################################################################
-# Run storage: RDS PostgreSQL (dagster-postgres), password in Secrets Manager
+# Run storage: RDS PostgreSQL (dagster-postgres), password managed by RDS in Secrets Manager
 ################################################################################
-
-resource "random_password" "db" {
-  length           = 32
-  special          = true
-  override_special = "!#%^*()-_=+[]{}:?"
-}
-
-resource "aws_secretsmanager_secret" "db" {
-  #checkov:skip=CKV2_AWS_57:Dagster reads the password once at task start; rotation would break its long-lived connections. Rotate with `terraform apply -replace=module.orchestration.random_password.db`, which redeploys the tasks.
-  name                    = "${var.name}/dagster/postgres"
-  description             = "Dagster run storage (RDS PostgreSQL) credentials"
-  kms_key_id              = aws_kms_key.this.arn
-  recovery_window_in_days = 7
-
-  tags = local.tags
-}
-
-resource "aws_secretsmanager_secret_version" "db" {
-  secret_id = aws_secretsmanager_secret.db.id
-
-  secret_string = jsonencode({
-    username = local.db_username
-    password = random_password.db.result
-    host     = aws_db_instance.this.address
-    port     = aws_db_instance.this.port
-    dbname   = local.db_name
-  })
-}
 
 resource "aws_db_subnet_group" "this" {
   name       = local.db_identifier
@@ -365,8 +351,11 @@ resource "aws_db_instance" "this" {
   instance_class = var.db_instance_class
   db_name        = local.db_name
   username       = local.db_username
-  password       = random_password.db.result
-  port           = 5432
+
+  # RDS generates the password and keeps it in Secrets Manager under this module's key.
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = aws_kms_key.this.arn
+  port                          = 5432
 
   allocated_storage     = var.db_allocated_storage
   max_allocated_storage = var.db_allocated_storage * 5
@@ -444,12 +433,83 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   certificate_arn   = var.certificate_arn
 
+  # Every request signs in first (Cognito hosted UI, MFA); the webserver itself has no login.
+  default_action {
+    type  = "authenticate-cognito"
+    order = 1
+
+    authenticate_cognito {
+      user_pool_arn              = aws_cognito_user_pool.ui.arn
+      user_pool_client_id        = aws_cognito_user_pool_client.ui.id
+      user_pool_domain           = aws_cognito_user_pool_domain.ui.domain
+      on_unauthenticated_request = "authenticate"
+      session_timeout            = 12 * 3600
+    }
+  }
+
   default_action {
     type             = "forward"
+    order            = 2
     target_group_arn = aws_lb_target_group.webserver.arn
   }
 
   tags = local.tags
+}
+
+################################################################################
+# UI sign-in: a Cognito user pool (admin-created users, MFA) checked by the load balancer
+################################################################################
+
+resource "aws_cognito_user_pool" "ui" {
+  name                     = "${local.cluster_name}-ui"
+  username_attributes      = ["email"]
+  auto_verified_attributes = ["email"]
+  mfa_configuration        = "ON"
+  deletion_protection      = var.deletion_protection ? "ACTIVE" : "INACTIVE"
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  password_policy {
+    minimum_length                   = 14
+    require_lowercase                = true
+    require_uppercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    temporary_password_validity_days = 3
+  }
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  tags = local.tags
+}
+
+resource "aws_cognito_user_pool_domain" "ui" {
+  domain       = "${local.cluster_name}-${local.account_id}"
+  user_pool_id = aws_cognito_user_pool.ui.id
+}
+
+resource "aws_cognito_user_pool_client" "ui" {
+  name                                 = "${local.cluster_name}-alb"
+  user_pool_id                         = aws_cognito_user_pool.ui.id
+  generate_secret                      = true # the load balancer is a confidential client
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = ["openid", "email"]
+  supported_identity_providers         = ["COGNITO"]
+  callback_urls                        = ["https://${var.ui_hostname}/oauth2/idpresponse"]
+  prevent_user_existence_errors        = "ENABLED"
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
 }
 
 ################################################################################
@@ -503,7 +563,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "DatabaseSecret"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.db.arn]
+    resources = [local.db_secret_arn]
   }
 
   statement {
@@ -666,10 +726,18 @@ data "aws_iam_policy_document" "worker" {
     resources = [var.artifacts_bucket_arn]
   }
 
+  # Reads the bronze checkpoint (stream progress); writes only its own compute logs: never the
+  # code/ prefix EMR executes (`wikistream aws upload`, run with deployer credentials, does that).
   statement {
-    sid       = "ReadWriteArtifacts"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    sid       = "ReadArtifacts"
+    actions   = ["s3:GetObject"]
     resources = ["${var.artifacts_bucket_arn}/*"]
+  }
+
+  statement {
+    sid       = "WriteComputeLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.artifacts_bucket_arn}/${local.compute_logs_prefix}/*"]
   }
 
   statement {

@@ -19,8 +19,18 @@ output "daemon_service_name" {
 }
 
 output "ui_url" {
-  description = "URL of the Dagster UI on the internal load balancer (point a private DNS name at it for the certificate)."
-  value       = "https://${aws_lb.this.dns_name}"
+  description = "URL of the Dagster UI (point ui_hostname at load_balancer_dns_name in your private DNS)."
+  value       = "https://${var.ui_hostname}"
+}
+
+output "load_balancer_dns_name" {
+  description = "DNS name of the internal load balancer; ui_hostname must resolve to it."
+  value       = aws_lb.this.dns_name
+}
+
+output "ui_user_pool_id" {
+  description = "Cognito user pool of the UI's users (add them with aws cognito-idp admin-create-user)."
+  value       = aws_cognito_user_pool.ui.id
 }
 
 output "ecr_repository_url" {
@@ -34,8 +44,8 @@ output "db_instance_id" {
 }
 
 output "db_secret_arn" {
-  description = "Secrets Manager secret with the database credentials."
-  value       = aws_secretsmanager_secret.db.arn
+  description = "Secrets Manager secret RDS manages with the database credentials (username, password)."
+  value       = local.db_secret_arn
 }
 
 output "worker_role_arn" {

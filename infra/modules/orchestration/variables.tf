@@ -53,6 +53,16 @@ variable "certificate_arn" {
   type        = string
 }
 
+variable "ui_hostname" {
+  description = "DNS name users open the Dagster UI at (matches certificate_arn; Cognito's sign-in returns to https://<ui_hostname>/oauth2/idpresponse)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", var.ui_hostname))
+    error_message = "ui_hostname must be a DNS name such as dagster.internal.example.com (no scheme, no path)."
+  }
+}
+
 variable "allowed_cidrs" {
   description = "Networks allowed to open the Dagster UI (VPN, bastion, peered VPC); never 0.0.0.0/0."
   type        = list(string)
@@ -79,7 +89,7 @@ variable "emr_log_group_arn" {
 }
 
 variable "artifacts_bucket_arn" {
-  description = "ARN of the artifacts bucket (Dagster uploads job code and reads job output)."
+  description = "ARN of the artifacts bucket (Dagster reads the bronze checkpoint and writes its compute logs)."
   type        = string
 }
 
