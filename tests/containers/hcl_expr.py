@@ -81,12 +81,12 @@ class Parser:
                 self.pos += 1
                 m = _IDENT.match(self.text, self.pos)
                 self.pos = m.end()
-                value = value[m.group(0)]
+                value = _after_apply(value, f".{m.group(0)}") or value[m.group(0)]
             elif self.text.startswith("[", self.pos):
                 self.pos += 1
                 index = self.expr()
                 self.take("]")
-                value = value[index]
+                value = _after_apply(value, f"[{index}]") or value[index]
             else:
                 return value
 
@@ -202,3 +202,11 @@ class Parser:
                     return
                 depth -= 1
             self.pos += 1
+
+
+def _after_apply(value: Any, access: str) -> str | None:
+    """``<aws_x.y.list>`` + ``[0]`` -> ``<aws_x.y.list[0]>``: access into a value known only
+    after apply stays a marker (None for anything else)."""
+    if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+        return f"{value[:-1]}{access}>"
+    return None
