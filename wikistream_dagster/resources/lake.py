@@ -26,14 +26,23 @@ class LakeReader(dg.ConfigurableResource):
         return _load_catalog(self.kind, self.uri, self.warehouse, self.region)
 
     def snapshots(self, table: str, after_id: int | None = None) -> list[dict[str, Any]]:
-        """Snapshots of ``table`` newer than ``after_id`` (all if None), oldest first."""
+        """Snapshots of ``table``'s main branch newer than ``after_id`` (all if None), oldest
+        first."""
         from pyiceberg.exceptions import NoSuchTableError
 
         try:
             tbl = self.catalog().load_table(table)
         except NoSuchTableError:
             return []
-        snaps = sorted(tbl.metadata.snapshots, key=lambda s: (s.timestamp_ms, s.snapshot_id))
+        meta, main, sid = tbl.metadata, set(), tbl.metadata.current_snapshot_id
+        while sid is not None and sid not in main:  # staged (write-audit-publish) ones are not
+            main.add(sid)
+            snap = meta.snapshot_by_id(sid)
+            sid = snap.parent_snapshot_id if snap else None
+        snaps = sorted(
+            (s for s in meta.snapshots if s.snapshot_id in main),
+            key=lambda s: (s.timestamp_ms, s.snapshot_id),
+        )
         out = [
             {
                 "snapshot_id": s.snapshot_id,
