@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from producer_service.jsonlog import setup_logging
-from wikistream_dagster.config import SettingsError, load_settings
+from wikistream_dagster.config import AUTOMATIONS, SettingsError, load_settings
 from wikistream_dagster.dlq import cli as dlq_cli
 
 log = logging.getLogger("wikistream")
@@ -131,8 +131,12 @@ def _cmd_record(args, settings) -> int:
 
 
 def _cmd_up(args, settings) -> int:
+    from dataclasses import replace
+
     from wikistream_dagster.local import stack
 
+    if args.automation:
+        settings = replace(settings, automation=args.automation)
     return stack.up(
         settings,
         source=args.source,
@@ -185,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-dagster",
         action="store_true",
         help="only Kafka, the catalog, the source and the producer",
+    )
+    s.add_argument(
+        "--automation",
+        choices=list(AUTOMATIONS),
+        default=None,
+        help="schedule: silver/checks/gold every 5 minutes (default); eager: as soon as bronze "
+        "commits (env WIKISTREAM_AUTOMATION)",
     )
     s.set_defaults(func=_cmd_up)
 

@@ -198,3 +198,22 @@ def test_eager_sensor_runs_silver_and_gold_when_bronze_commits(tmp_path):
     done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"silver/wiki_events_cleaned", *(t.replace(".", "/") for t in GOLD)} <= done
     assert [c["job"] for c in runner.calls()] == ["silver", "quality", "gold"]
+
+
+def test_up_automation_eager_reaches_the_dagster_process(monkeypatch, tmp_path):
+    """`./wikistream up --automation eager`: the Dagster process's settings say eager, so its
+    definitions start the eager sensor."""
+    from wikistream_dagster import cli
+    from wikistream_dagster.config import load_settings
+    from wikistream_dagster.local import dagster_home, stack
+
+    seen = {}
+    monkeypatch.setattr(stack, "up", lambda settings, **kw: seen.setdefault("s", settings) and 0)
+    monkeypatch.setenv("WIKISTREAM_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("WIKISTREAM_AUTOMATION", raising=False)
+    assert cli.main(["up", "--automation", "eager", "--no-dagster"]) == 0
+    env = dagster_home.dev_env(seen["s"])
+    assert load_settings(env).automation == "eager"
+    seen.clear()
+    cli.main(["up", "--no-dagster"])
+    assert load_settings(dagster_home.dev_env(seen["s"])).automation == "schedule"
