@@ -150,6 +150,8 @@ def _cmd_bench(args, settings) -> int:
 
     bench = importlib.import_module(f"wikistream_dagster.bench.{args.what}")
     kwargs = {"minutes": args.minutes} if args.what in ("e2e", "chaos") and args.minutes else {}
+    if args.what == "e2e":
+        kwargs["automation"] = args.automation or settings.automation
     if args.what == "chaos" and args.seed is not None:
         kwargs["seed"] = args.seed
     figures = bench.run_bench(settings, events=args.events, **kwargs)
@@ -326,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fewer faults and a shorter idle gap)",
     )
     s.add_argument("--seed", type=int, default=None, help="chaos: seed of the fault plan (10)")
+    s.add_argument(
+        "--automation",
+        choices=list(AUTOMATIONS),
+        default=None,
+        help="e2e: the stack's medallion trigger, schedule (default) or eager",
+    )
     s.set_defaults(func=_cmd_bench)
     return p
 
