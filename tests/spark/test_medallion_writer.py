@@ -10,6 +10,8 @@ import pytest
 from tests.spark import events as ref
 from tests.spark.conftest import reset_lake
 from tests.spark.test_pipeline import kafka_rows
+from wikistream_dagster.local.catalog import warehouse_uri
+from wikistream_dagster.resources.lake import LakeReader
 from wikistream_dagster.spark_jobs import gold_batch, iceberg, pointers, silver_batch
 from wikistream_dagster.spark_jobs.bronze_stream import BronzeBatchWriter
 from wikistream_dagster.spark_jobs.tables import HOURLY_STATS, SILVER, qualified
@@ -23,7 +25,7 @@ def lines():
     return ref.recorded_lines()[:60]
 
 
-def test_overlapping_silver_runs_leave_no_duplicate(lake, lines, monkeypatch):
+def test_overlapping_silver_runs_leave_no_duplicate(lake, lines, monkeypatch, catalog):
     """Both runs read silver's pointer and plan their MERGE before either commits (a barrier
     holds them at the MERGE). Before the fix both appended: every event twice."""
     reset_lake(lake)
@@ -62,6 +64,13 @@ def test_overlapping_silver_runs_leave_no_duplicate(lake, lines, monkeypatch):
     assert "another silver writer committed" in str(failed[0])
     # the loser's rows are not lost: they were the winner's; a later run finds nothing new
     assert silver_batch.run(lake)["rows_read"] == 0
+    # the loser's staged snapshot stays in the metadata until expiry, but is not a commit:
+    # the automation's reader lists main's snapshots only (one silver write)
+    staged = lake.sql(f"SELECT snapshot_id FROM {qualified(SILVER)}.snapshots").count()
+    reader = LakeReader(uri=catalog.catalog_uri, warehouse=warehouse_uri(catalog))
+    listed = reader.snapshots(SILVER)
+    assert staged == len(listed) + 1
+    assert sum(1 for snap in listed if pointers.hour_list(snap["summary"])) == 1
 
 
 def test_gold_records_the_silver_snapshot_it_read(lake, lines):
@@ -75,3 +84,15 @@ def test_gold_records_the_silver_snapshot_it_read(lake, lines):
     assert summary[pointers.SILVER_SETTLED] == str(current)
     assert summary[pointers.BRONZE_SNAPSHOT] == upto
     assert pointers.hour_list(summary) == out["hours"]
+
+
+def test_a_rebuilt_hour_left_empty_is_named_for_gold(lake, lines):
+    """A backfill of an hour that has no rows any more must still send that hour to gold."""
+    from datetime import date
+
+    reset_lake(lake)
+    BronzeBatchWriter(dlq_sink=None)(parse_kafka(kafka_rows(lake, lines)), 0)
+    silver_batch.run(lake)
+    silver_batch.run(lake, hours=[(date(2018, 3, 1), 5)])
+    summary = iceberg.current_snapshot(lake, SILVER)["summary"]
+    assert pointers.hour_list(summary) == ["2018-03-01T05"]

@@ -34,15 +34,12 @@ class LakeReader(dg.ConfigurableResource):
             tbl = self.catalog().load_table(table)
         except NoSuchTableError:
             return []
-        meta, main, sid = tbl.metadata, set(), tbl.metadata.current_snapshot_id
-        while sid is not None and sid not in main:  # staged (write-audit-publish) ones are not
+        by_id = {s.snapshot_id: s for s in tbl.metadata.snapshots}
+        main, sid = set(), tbl.metadata.current_snapshot_id
+        while sid in by_id and sid not in main:  # staged (write-audit-publish) ones are not
             main.add(sid)
-            snap = meta.snapshot_by_id(sid)
-            sid = snap.parent_snapshot_id if snap else None
-        snaps = sorted(
-            (s for s in meta.snapshots if s.snapshot_id in main),
-            key=lambda s: (s.timestamp_ms, s.snapshot_id),
-        )
+            sid = by_id[sid].parent_snapshot_id
+        snaps = sorted((by_id[i] for i in main), key=lambda s: (s.timestamp_ms, s.snapshot_id))
         out = [
             {
                 "snapshot_id": s.snapshot_id,

@@ -112,7 +112,8 @@ def run(
     per_hour = silver.groupBy("event_date", "event_hour").count().collect()  # fills the cache
     touched = sorted((r["event_date"], r["event_hour"]) for r in per_hour)
     rows_read = sum(r["count"] for r in per_hour)
-    props = {RUN_ID: run_id, HOURS: ",".join(H.format_hour(h) for h in touched)}
+    # A rebuild names every hour it replaced (one left empty too), so gold redoes them all.
+    props = {RUN_ID: run_id, HOURS: H.format_hours(hours or touched)}
     if not hours:
         props[PROGRESS] = str(end)  # only incremental runs move the pointer
     if hours:
