@@ -12,7 +12,7 @@ from pathlib import Path
 
 from producer_service.jsonlog import setup_logging
 from wikistream_dagster.aws import cli as aws_cli
-from wikistream_dagster.config import SettingsError, load_settings
+from wikistream_dagster.config import AUTOMATIONS, SettingsError, load_settings
 from wikistream_dagster.dlq import cli as dlq_cli
 
 log = logging.getLogger("wikistream")
@@ -137,8 +137,12 @@ def _cmd_record(args, settings) -> int:
 
 
 def _cmd_up(args, settings) -> int:
+    from dataclasses import replace
+
     from wikistream_dagster.local import stack
 
+    if args.automation:
+        settings = replace(settings, automation=args.automation)
     return stack.up(
         settings,
         source=args.source,
@@ -152,6 +156,8 @@ def _cmd_bench(args, settings) -> int:
 
     bench = importlib.import_module(f"wikistream_dagster.bench.{args.what}")
     kwargs = {"minutes": args.minutes} if args.what in ("e2e", "chaos") and args.minutes else {}
+    if args.what == "e2e":
+        kwargs["automation"] = args.automation or settings.automation
     if args.what == "chaos" and args.seed is not None:
         kwargs["seed"] = args.seed
     figures = bench.run_bench(settings, events=args.events, **kwargs)
@@ -191,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-dagster",
         action="store_true",
         help="only Kafka, the catalog, the source and the producer",
+    )
+    s.add_argument(
+        "--automation",
+        choices=list(AUTOMATIONS),
+        default=None,
+        help="schedule: silver/checks/gold every 5 minutes (default); eager: as soon as bronze "
+        "commits (env WIKISTREAM_AUTOMATION)",
     )
     s.set_defaults(func=_cmd_up)
 
@@ -322,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fewer faults and a shorter idle gap)",
     )
     s.add_argument("--seed", type=int, default=None, help="chaos: seed of the fault plan (10)")
+    s.add_argument(
+        "--automation",
+        choices=list(AUTOMATIONS),
+        default=None,
+        help="e2e: the stack's medallion trigger, schedule (default) or eager",
+    )
     s.set_defaults(func=_cmd_bench)
     return p
 

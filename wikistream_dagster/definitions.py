@@ -10,7 +10,6 @@ import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
 from wikistream_dagster.defs import automation, bronze, gold, silver, sources
-from wikistream_dagster.defs.common import GOLD, SILVER
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
 from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, ProducerHealth
@@ -48,29 +47,32 @@ def aws_resources(s: Settings) -> dict:
     }
 
 
-def build_definitions(settings: Settings, resources: dict | None = None) -> dg.Definitions:
-    """All WikiStream definitions with the resources of ``settings.deployment``."""
+def build_definitions(
+    settings: Settings,
+    resources: dict | None = None,
+    held_hours: automation.HeldHours = automation.no_held_hours,
+) -> dg.Definitions:
+    """All WikiStream definitions with the resources of ``settings.deployment``.
+
+    ``held_hours`` is the quarantine's hook: hours the medallion automation must not request.
+    """
     if resources is None:
         resources = (
             aws_resources(settings) if settings.deployment == "aws" else local_resources(settings)
         )
-    eager = settings.automation == "eager"
-    merged = dg.Definitions.merge(
+    # Eager: silver and gold follow bronze's commits (a sensor) instead of the 5-minute schedule.
+    # Not Dagster's AutomationCondition.eager(): its runs target the latest hour partition only,
+    # unpinned (silver would rebuild that hour from bronze and never move its pointer).
+    return dg.Definitions.merge(
         sources.defs,
         bronze.build_defs(settings.autostart),
         silver.defs,
         gold.defs,
-        automation.build_defs(settings.autostart and not eager),
+        automation.build_defs(
+            settings.autostart, eager=settings.automation == "eager", held_hours=held_hours
+        ),
         dg.Definitions(resources=resources),
     )
-    if eager:  # silver and gold follow new bronze data instead of the 5-minute schedule
-        merged = merged.map_resolved_asset_specs(
-            func=lambda spec: spec.replace_attributes(
-                automation_condition=dg.AutomationCondition.eager()
-            ),
-            selection=dg.AssetSelection.assets(SILVER, *GOLD),
-        )
-    return merged
 
 
 defs = build_definitions(load_settings())

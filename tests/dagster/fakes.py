@@ -104,10 +104,11 @@ class FakeStreaming:
 class FakeLake:
     """Snapshots as the real LakeReader returns them."""
 
-    def __init__(self, bronze=None, silver=None):
+    def __init__(self, bronze=None, silver=None, gold=None):
         self.tables = {
             "bronze.wiki_events": bronze or [],
             "silver.wiki_events_cleaned": silver or [],
+            **(gold or {}),
         }
 
     def snapshots(self, table, after_id=None):
@@ -152,4 +153,30 @@ def bronze_snapshot(sid: int, ts: float, hours: str, offsets: dict, added: int =
             "wikistream.hours": hours,
             "wikistream.kafka-offsets": json.dumps({"raw-events": offsets}),
         },
+    }
+
+
+def silver_snapshot(sid: int, ts: float, hours: str, bronze_upto: int | None = None) -> dict:
+    """A silver write as silver_batch commits it (hours written, bronze pointer if incremental)."""
+    summary = {"added-records": "3", "wikistream.hours": hours}
+    if bronze_upto is not None:
+        summary["wikistream.bronze-snapshot-id"] = str(bronze_upto)
+    return {
+        "snapshot_id": sid,
+        "timestamp_ms": int(ts * 1000),
+        "operation": "append",
+        "summary": summary,
+    }
+
+
+def gold_snapshot(sid: int, ts: float, hours: str, silver_read: int, settled=None) -> dict:
+    """A gold table's overwrite as gold_batch commits it."""
+    summary = {"wikistream.hours": hours, "wikistream.silver-snapshot-id": str(silver_read)}
+    if settled is not None:
+        summary["wikistream.silver-settled-id"] = str(settled)
+    return {
+        "snapshot_id": sid,
+        "timestamp_ms": int(ts * 1000),
+        "operation": "overwrite",
+        "summary": summary,
     }

@@ -73,8 +73,8 @@ def test_silver_checks_and_gold_materialize_with_the_hours_of_the_partition(tmp_
     result, calls = _materialize(tmp_path)
     assert result.success
     assert [c["job"] for c in calls] == ["silver", "quality", "gold"]
-    assert calls[0]["args"] == ["--hours", "2018-03-07-16:00"]
-    assert calls[2]["args"] == ["--hours", "2018-03-07-16:00"]
+    assert calls[0]["args"] == ["--hours", "2018-03-07T16"]
+    assert calls[2]["args"] == ["--hours", "2018-03-07T16"]
     done = {
         e.event_specific_data.materialization.asset_key
         for e in result.get_asset_materialization_events()
@@ -102,16 +102,28 @@ def test_failing_warning_check_does_not_stop_gold(tmp_path):
     assert [c["job"] for c in calls] == ["silver", "quality", "gold"]
 
 
-def test_eager_automation_replaces_the_schedule(tmp_path):
+def test_eager_automation_runs_out_of_the_box(tmp_path):
+    """Eager: the sensor that follows bronze runs from the start, the schedule is stopped; the
+    medallion assets are single-writer (pool) in both modes."""
     settings = load_settings(
         {"WIKISTREAM_STATE_DIR": str(tmp_path), "WIKISTREAM_AUTOMATION": "eager"}
     )
     repo = build_definitions(settings).get_repository_def()
-    graph = repo.asset_graph
-    assert all(graph.get(k).automation_condition is not None for k in (SILVER, *GOLD))
+    sensor = repo.get_sensor_def("medallion_on_bronze")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.job_name == "medallion"
     schedule = repo.get_schedule_def("medallion_every_5_minutes")
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     default = build_definitions(load_settings({"WIKISTREAM_STATE_DIR": str(tmp_path)}))
-    assert default.get_repository_def().asset_graph.get(SILVER).automation_condition is None
+    drepo = default.get_repository_def()
+    assert drepo.get_sensor_def("medallion_on_bronze").default_status == (
+        dg.DefaultSensorStatus.STOPPED
+    )
+    assert drepo.get_schedule_def("medallion_every_5_minutes").default_status == (
+        dg.DefaultScheduleStatus.RUNNING
+    )
+    job = drepo.get_job("medallion")
+    pools = {n.definition.pool for n in job.graph.node_dict.values()}
+    assert {"medallion"} <= pools
     with pytest.raises(SettingsError, match="WIKISTREAM_AUTOMATION"):
         load_settings({"WIKISTREAM_AUTOMATION": "sometimes"})

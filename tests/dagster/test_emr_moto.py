@@ -122,7 +122,7 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     run = emr.get_job_run(applicationId=app, jobRunId=JOB_ID)["jobRun"]
     driver = run["jobDriver"]["sparkSubmit"]
     assert driver["entryPoint"].endswith("/spark_jobs/silver_batch.py")
-    assert driver["entryPointArguments"][-2:] == ["--hours", "2026-11-26-09:00"]
+    assert driver["entryPointArguments"][-2:] == ["--hours", "2026-11-26T09"]
     assert "spark.sql.catalog.lake.warehouse=arn:aws:s3tables" in driver["sparkSubmitParameters"]
     cw = run["configurationOverrides"]["monitoringConfiguration"]
     assert cw["cloudWatchLoggingConfiguration"]["enabled"] is True

@@ -197,12 +197,13 @@ def test_schedule_requests_the_affected_hours_pinned_to_the_snapshot():
             }
         ],
     )
-    ctx = dg.build_schedule_context(resources={"lake": lake})
-    req = medallion_every_5_minutes(ctx)
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_schedule_context(instance=instance, resources={"lake": lake})
+        req = medallion_every_5_minutes(ctx)
     assert req.tags["wikistream/bronze_snapshot_end"] == "3"
+    assert req.tags["wikistream/hours"] == "2026-11-26T08,2026-11-26T09,2026-11-26T10"
     assert req.tags["dagster/asset_partition_range_start"] == "2026-11-26-08:00"
     assert req.tags["dagster/asset_partition_range_end"] == "2026-11-26-10:00"
-    assert req.run_key == "bronze-3"
 
 
 def test_schedule_skips_when_silver_is_up_to_date():
@@ -217,5 +218,7 @@ def test_schedule_skips_when_silver_is_up_to_date():
             }
         ],
     )
-    result = medallion_every_5_minutes(dg.build_schedule_context(resources={"lake": lake}))
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_schedule_context(instance=instance, resources={"lake": lake})
+        result = medallion_every_5_minutes(ctx)
     assert isinstance(result, dg.SkipReason)

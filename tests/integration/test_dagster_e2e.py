@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow
 def stack(stack_settings, kafka_broker, catalog):
     resources = local_resources(stack_settings)
     resources["streaming"] = LocalStreamingRunner(spark=resources["spark"], trigger_seconds=5)
-    instance = dg.DagsterInstance.ephemeral()
-    yield stack_settings, resources, instance
+    with dg.instance_for_test() as instance:  # the schedule looks for medallion runs in it
+        yield stack_settings, resources, instance
     resources["streaming"].stop()
 
 
@@ -62,9 +62,14 @@ def _wait(pred, timeout, what):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def _request(resources, instance):
+    ctx = dg.build_schedule_context(instance=instance, resources={"lake": resources["lake"]})
+    with ctx:
+        return medallion_every_5_minutes(ctx)
+
+
 def _run_schedule(defs, resources, instance):
-    with dg.build_schedule_context(resources={"lake": resources["lake"]}) as ctx:
-        req = medallion_every_5_minutes(ctx)
+    req = _request(resources, instance)
     assert isinstance(req, dg.RunRequest), req
     job = defs.resolve_job_def("medallion")
     return req, job.execute_in_process(instance=instance, tags=req.tags, raise_on_error=False)
@@ -149,3 +154,9 @@ def test_failing_blocking_check_stops_gold(stack):
     assert "gold" not in gold_keys
     _, gold_after = query_rows(settings, "SELECT count(*) FROM gold.hourly_edit_stats")
     assert gold_after == gold_before
+    # the blocked hour is not in gold: the next tick asks for it again (silver has nothing new)
+    retry = _request(resources, instance)
+    assert isinstance(retry, dg.RunRequest), retry
+    tags = retry.tags
+    assert bad["meta"]["dt"][:13] in tags["wikistream/hours"].split(",")
+    assert tags["wikistream/bronze_snapshot_start"] == tags["wikistream/bronze_snapshot_end"]

@@ -1,66 +1,144 @@
-"""Automation: the 5-minute medallion schedule (silver -> checks -> gold) and failure alerts."""
+"""Automation: the medallion run (silver -> checks -> gold) for exactly the hours that need it.
+
+Two triggers share one request: the 5-minute schedule (default) and, with ``--automation
+eager``, a sensor that follows bronze's commits. Either asks for the hours not yet in gold
+(``defs/pending.py``), pinned to the bronze snapshot it saw, and never while a medallion run is
+queued or running (the ``medallion`` pool keeps the writer single anyway). Failed runs alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from wikistream_dagster.defs.common import BRONZE, BRONZE_SNAPSHOT_TAG, GOLD, HOURLY, SILVER
+from wikistream_dagster.defs import pending as P
+from wikistream_dagster.defs.common import (
+    BRONZE,
+    BRONZE_SNAPSHOT_TAG,
+    GOLD,
+    HOURLY,
+    HOURS_TAG,
+    SETTLED_TAG,
+    SILVER,
+    SILVER_FROM_TAG,
+    table_name,
+)
 from wikistream_dagster.resources.alerts import Alerter
 from wikistream_dagster.resources.lake import LakeReader
+from wikistream_dagster.spark_jobs import hours as H
+
+MEDALLION = "medallion"
+HELD_TAG = "wikistream/held_hours"
+SKIPPED_TAG = "wikistream/skipped_hours"
+ACTIVE = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+# Hours whose rows are held back from gold (the quarantine's; see HeldHours). Given the lake
+# resource, returns hours in the ``2018-03-07T16`` form. The schedule never requests them.
+HeldHours = Callable[[LakeReader], Iterable[str]]
+
+
+def no_held_hours(lake: LakeReader) -> set[str]:
+    return set()
+
 
 medallion_job = dg.define_asset_job(
-    "medallion",
+    MEDALLION,
     selection=dg.AssetSelection.assets(SILVER, *GOLD) | dg.AssetSelection.checks_for_assets(BRONZE),
     partitions_def=HOURLY,
     # The steps run one after the other anyway (silver -> checks -> gold): one process saves
     # a Python start-up and a code-location load per step, i.e. seconds of gold latency.
     executor_def=dg.in_process_executor,
     description="Silver for new bronze rows, the Deequ checks (blocking ones stop gold), then "
-    "gold for the affected hours.",
+    "gold for exactly the hours not in gold yet (run tag wikistream/hours).",
 )
 
 
 def hour_to_key(hour: str) -> str:
     """``2026-11-26T09`` (the jobs' form) -> ``2026-11-26-09:00`` (the partition key)."""
-    return f"{hour[:10]}-{hour[11:13]}:00"
+    return H.partition_key(H.parse_hour(hour))
 
 
-def pending_bronze(lake: LakeReader) -> tuple[list[str], int] | None:
-    """Hours of bronze snapshots silver has not processed, and the newest snapshot id."""
-    done = lake.current_property("silver.wiki_events_cleaned", "bronze-snapshot-id")
-    new = lake.snapshots("bronze.wiki_events", int(done) if done else None)
-    new = [s for s in new if s["operation"] != "replace"]  # compaction adds no rows
-    if not new:
-        return None
-    hours: set[str] = set()
-    for snap in new:
-        summary = snap["summary"]
-        hours.update(h for h in summary.get("wikistream.hours", "").split(",") if h)
-        if not summary.get("wikistream.hours") and summary.get("wikistream.max-event-time"):
-            hours.add(summary["wikistream.max-event-time"][:13].replace(" ", "T"))
-    return sorted(hours), new[-1]["snapshot_id"]
+def in_partitions(hour: str, now: datetime | None = None) -> bool:
+    """True if Dagster's hourly partitions (PARTITION_START .. now + 1 h) hold ``hour``."""
+    try:
+        start = H.hour_start(H.parse_hour(hour)).replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    now = now or datetime.now(UTC)
+    first = datetime.combine(H.PARTITION_START, datetime.min.time(), UTC)
+    # HOURLY's end_offset=1: the hour in progress is the last partition.
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=HOURLY.end_offset)
+    return first <= start < end
+
+
+def _short(hours: Iterable[str], most: int = 12) -> str:
+    hours = sorted(hours)
+    more = f" (+{len(hours) - most} more)" if len(hours) > most else ""
+    return ",".join(hours[:most]) + more
 
 
 def medallion_request(
-    lake: LakeReader, valid_keys: set[str] | None = None
+    lake: LakeReader, held: Iterable[str] = (), now: datetime | None = None
 ) -> dg.RunRequest | dg.SkipReason:
-    pending = pending_bronze(lake)
-    if pending is None:
-        return dg.SkipReason("no new bronze data since silver's last run")
-    hours, snapshot = pending
-    keys = sorted(k for k in map(hour_to_key, hours) if valid_keys is None or k in valid_keys)
-    if not keys:
-        return dg.SkipReason(f"bronze snapshot {snapshot} has no hours in the partition range")
-    return dg.RunRequest(
-        run_key=f"bronze-{snapshot}",
-        tags={
-            BRONZE_SNAPSHOT_TAG: str(snapshot),
-            "dagster/asset_partition_range_start": keys[0],
-            "dagster/asset_partition_range_end": keys[-1],
-        },
-    )
+    """The run for every hour that new bronze rows touch or that gold does not hold yet."""
+    silver = lake.snapshots(table_name(SILVER))
+    state = P.silver_state(silver, {table_name(k): lake.snapshots(table_name(k)) for k in GOLD})
+    done = P.bronze_pointer(silver)
+    new = [s for s in lake.snapshots(table_name(BRONZE), done) if s["operation"] != "replace"]
+    end = new[-1]["snapshot_id"] if new else done
+    wanted = state.pending | P.bronze_hours(new)
+    if not wanted:
+        return dg.SkipReason(f"nothing to do: silver is at bronze snapshot {done}, gold is current")
+    outside = {h for h in wanted if not in_partitions(h, now)}
+    held_now = (wanted - outside) & set(held)
+    hours = sorted(wanted - outside - held_now)
+    notes = []
+    if held_now:
+        notes.append(f"held (quarantined): {_short(held_now)}")
+    if outside:
+        notes.append(f"outside the hourly partitions (skipped): {_short(outside)}")
+    if not hours or end is None:
+        return dg.SkipReason("no hour to run; " + "; ".join(notes or ["bronze is empty"]))
+    tags = {
+        HOURS_TAG: H.format_hours(map(H.parse_hour, hours)),
+        BRONZE_SNAPSHOT_TAG: str(end),
+        "dagster/asset_partition_range_start": hour_to_key(hours[0]),
+        "dagster/asset_partition_range_end": hour_to_key(hours[-1]),
+    }
+    if done is not None:
+        tags[SILVER_FROM_TAG] = str(done)  # == end: silver has nothing to read (no Spark)
+    settled = state.settle_upto(held_now)
+    if settled is not None:
+        tags[SETTLED_TAG] = str(settled)
+    if held_now:
+        tags[HELD_TAG] = _short(held_now)
+    if outside:
+        tags[SKIPPED_TAG] = _short(outside)
+    return dg.RunRequest(tags=tags)
 
 
-def _medallion_tick(context: dg.ScheduleEvaluationContext, lake: LakeReader):
-    return medallion_request(lake)
+def in_flight(instance: dg.DagsterInstance) -> str | None:
+    """The id of a queued or running medallion run, if any."""
+    records = instance.get_run_records(dg.RunsFilter(job_name=MEDALLION, statuses=ACTIVE), limit=1)
+    return records[0].dagster_run.run_id if records else None
+
+
+def tick(context, lake: LakeReader, held_hours: HeldHours) -> dg.RunRequest | dg.SkipReason:
+    """One evaluation of the schedule or the eager sensor."""
+    running = in_flight(context.instance)
+    if running:
+        return dg.SkipReason(
+            f"medallion run {running[:8]} is queued or running; its hours "
+            "and any newer ones are picked up once it ends"
+        )
+    return medallion_request(lake, set(held_hours(lake)))
 
 
 @dg.run_failure_sensor(name="alert_on_run_failure", default_status=dg.DefaultSensorStatus.RUNNING)
@@ -72,23 +150,55 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, alerter: Alerter):
     )
 
 
-def make_schedule(autostart: bool = True) -> dg.ScheduleDefinition:
+def make_schedule(
+    autostart: bool = True, held_hours: HeldHours = no_held_hours
+) -> dg.ScheduleDefinition:
     """The 5-minute medallion schedule; with ``autostart`` it runs as soon as Dagster starts."""
     status = dg.DefaultScheduleStatus.RUNNING if autostart else dg.DefaultScheduleStatus.STOPPED
+
+    def medallion_tick(context: dg.ScheduleEvaluationContext, lake: LakeReader):
+        return tick(context, lake, held_hours)
+
     return dg.schedule(
         name="medallion_every_5_minutes",
         job=medallion_job,
         cron_schedule="*/5 * * * *",
         default_status=status,
-        description="Every 5 minutes: if bronze has new snapshots, run silver, the quality "
-        "checks and gold for the hours they touched.",
-    )(_medallion_tick)
+        description="Every 5 minutes: silver for new bronze rows, the checks and gold for "
+        "every hour not in gold yet (failed hours come back; held ones wait).",
+    )(medallion_tick)
+
+
+def make_eager_sensor(
+    autostart: bool = True, held_hours: HeldHours = no_held_hours
+) -> dg.SensorDefinition:
+    """``--automation eager``: a medallion run as soon as bronze commits (checked every 10 s)."""
+    status = dg.DefaultSensorStatus.RUNNING if autostart else dg.DefaultSensorStatus.STOPPED
+
+    def medallion_on_bronze(context: dg.SensorEvaluationContext, lake: LakeReader):
+        return tick(context, lake, held_hours)
+
+    return dg.sensor(
+        name="medallion_on_bronze",
+        job=medallion_job,
+        minimum_interval_seconds=10,
+        default_status=status,
+        description="Eager automation: as soon as bronze commits new rows (and no medallion "
+        "run is in flight), silver, the checks and gold for the hours not in gold yet, pinned "
+        "to that bronze snapshot.",
+    )(medallion_on_bronze)
 
 
 medallion_every_5_minutes = make_schedule()
 
 
-def build_defs(autostart: bool = True) -> dg.Definitions:
+def build_defs(
+    autostart: bool = True, eager: bool = False, held_hours: HeldHours = no_held_hours
+) -> dg.Definitions:
+    """The medallion job with its trigger: the schedule, or the eager sensor (the other one is
+    still defined, stopped, so either can be switched on in the UI)."""
     return dg.Definitions(
-        jobs=[medallion_job], schedules=[make_schedule(autostart)], sensors=[alert_on_run_failure]
+        jobs=[medallion_job],
+        schedules=[make_schedule(autostart and not eager, held_hours)],
+        sensors=[make_eager_sensor(autostart and eager, held_hours), alert_on_run_failure],
     )

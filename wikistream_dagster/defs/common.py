@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from wikistream_dagster.spark_jobs import hours as H
+
 OWNERS = ["team:data-platform"]
 WIKIMEDIA = dg.AssetKey(["wikimedia", "recentchange"])
 RAW_TOPIC = dg.AssetKey(["kafka", "raw_events"])
@@ -17,29 +19,48 @@ RISK_SCORES = dg.AssetKey(["gold", "risk_scores"])
 EDITOR_RISK = dg.AssetKey(["gold", "editor_risk"])
 GOLD = (HOURLY_STATS, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
 
-# Event hours (UTC). Starts at the bundled 2018 recording so its hours can be backfilled too.
-HOURLY = dg.HourlyPartitionsDefinition(start_date="2018-03-07-00:00", end_offset=1)
+# Event hours (UTC) from the first hour bronze accepts (the bundled 2018 recording's day).
+HOURLY = dg.HourlyPartitionsDefinition(
+    start_date=f"{H.PARTITION_START.isoformat()}-00:00", end_offset=1
+)
 SINGLE_RUN = dg.BackfillPolicy.single_run()
+# One medallion writer at a time in every deployment: dagster.yaml limits each pool to one run
+# (granularity: run), and silver and gold are the only assets in this pool.
+MEDALLION_POOL = "medallion"
 
-# Set by the schedule: process new bronze rows up to this snapshot (incremental mode).
+# Set by the schedule / eager sensor: process new bronze rows up to this snapshot.
 BRONZE_SNAPSHOT_TAG = "wikistream/bronze_snapshot_end"
+# ... silver's bronze pointer when the run was requested (equal to the above: nothing to read).
+SILVER_FROM_TAG = "wikistream/bronze_snapshot_start"
+# The exact hours the run rebuilds (``2018-03-07T16,2018-03-08T09``, spark_jobs/hours.py form);
+# the partition range tags span them, the hours in between are left alone.
+HOURS_TAG = "wikistream/hours"
+# Gold records it: every silver write up to this snapshot is in gold once the run's gold lands.
+SETTLED_TAG = "wikistream/silver_settled"
 
 
-def run_hour_keys(context) -> list[str]:
-    """The hour partition keys a run targets (one, or a range for backfills), from its tags."""
+def run_hours(context) -> list[H.Hour]:
+    """The hours a run rebuilds: its hour list, else its partition (range) for backfills."""
     tags = context.run.tags
+    if tags.get(HOURS_TAG):
+        return H.parse_hours([tags[HOURS_TAG]])
     if "dagster/partition" in tags:
-        return [tags["dagster/partition"]]
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
-    if start and end:
-        return HOURLY.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
-    return []
+        keys = [tags["dagster/partition"]]
+    else:
+        start = tags.get("dagster/asset_partition_range_start")
+        end = tags.get("dagster/asset_partition_range_end")
+        keys = (
+            HOURLY.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+            if start and end
+            else []
+        )
+    return H.parse_hours(keys)
 
 
 def hours_args(context) -> list[str]:
-    """``--hours`` for every hour partition of the run."""
-    return [arg for key in run_hour_keys(context) for arg in ("--hours", key)]
+    """``--hours`` with every hour the run rebuilds (none: empty)."""
+    hours = run_hours(context)
+    return ["--hours", H.format_hours(hours)] if hours else []
 
 
 def table_name(key: dg.AssetKey) -> str:

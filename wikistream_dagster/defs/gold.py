@@ -9,8 +9,10 @@ from wikistream_dagster.defs.common import (
     ENTITY_TRENDS,
     HOURLY,
     HOURLY_STATS,
+    MEDALLION_POOL,
     OWNERS,
     RISK_SCORES,
+    SETTLED_TAG,
     SILVER,
     SINGLE_RUN,
     hours_args,
@@ -52,10 +54,13 @@ DESCRIPTIONS = {
     backfill_policy=SINGLE_RUN,
     can_subset=False,
     name="gold_tables",
+    pool=MEDALLION_POOL,
 )
 def gold_tables(context: dg.AssetExecutionContext, spark: SparkJobRunner):
     """One Spark job computes all gold tables for the run's hours (the affected ones)."""
-    yield from spark.run(context, "gold", hours_args(context)).get_results()
+    settled = context.run.tags.get(SETTLED_TAG)
+    args = [*hours_args(context), *(["--silver-settled", settled] if settled else [])]
+    yield from spark.run(context, "gold", args).get_results()
 
 
 defs = dg.Definitions(assets=[gold_tables])

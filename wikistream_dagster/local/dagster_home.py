@@ -45,6 +45,7 @@ def dev_env(settings: Settings) -> dict[str, str]:
             "WIKISTREAM_CATALOG_PORT": str(settings.catalog_port),
             "WIKISTREAM_DAGSTER_PORT": str(settings.dagster_port),
             "WIKISTREAM_PRODUCER_METRICS_PORT": str(settings.producer_metrics_port),
+            "WIKISTREAM_AUTOMATION": settings.automation,
         }
     )
     return env

@@ -26,14 +26,20 @@ class LakeReader(dg.ConfigurableResource):
         return _load_catalog(self.kind, self.uri, self.warehouse, self.region)
 
     def snapshots(self, table: str, after_id: int | None = None) -> list[dict[str, Any]]:
-        """Snapshots of ``table`` newer than ``after_id`` (all if None), oldest first."""
+        """Snapshots of ``table``'s main branch newer than ``after_id`` (all if None), oldest
+        first."""
         from pyiceberg.exceptions import NoSuchTableError
 
         try:
             tbl = self.catalog().load_table(table)
         except NoSuchTableError:
             return []
-        snaps = sorted(tbl.metadata.snapshots, key=lambda s: (s.timestamp_ms, s.snapshot_id))
+        by_id = {s.snapshot_id: s for s in tbl.metadata.snapshots}
+        main, sid = set(), tbl.metadata.current_snapshot_id
+        while sid in by_id and sid not in main:  # staged (write-audit-publish) ones are not
+            main.add(sid)
+            sid = by_id[sid].parent_snapshot_id
+        snaps = sorted((by_id[i] for i in main), key=lambda s: (s.timestamp_ms, s.snapshot_id))
         out = [
             {
                 "snapshot_id": s.snapshot_id,

@@ -12,10 +12,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import iceberg, pointers, runtime, silver_batch
 from wikistream_dagster.spark_jobs.quality_check import latest_silver_hours
 from wikistream_dagster.spark_jobs.session import build_session
-from wikistream_dagster.spark_jobs.silver_batch import PROGRESS as BRONZE_PROGRESS
 from wikistream_dagster.spark_jobs.tables import (
     EDITOR_RISK,
     ENTITY_TRENDS,
@@ -44,7 +43,10 @@ def _write(df: DataFrame, table: str, hours: str, props: dict[str, str]) -> int:
 
 
 def run(
-    spark: SparkSession, hours: list[H.Hour] | None = None, run_id: str | None = None
+    spark: SparkSession,
+    hours: list[H.Hour] | None = None,
+    run_id: str | None = None,
+    silver_settled: int | None = None,
 ) -> dict[str, Any]:
     """Rebuild every gold table's partitions for ``hours`` (default: latest silver run's).
 
@@ -58,15 +60,17 @@ def run(
         log.info("no hours to compute")
         return {"run_id": run_id, "hours": [], "tables": {}}
     only = H.predicate(hours)
-    props = {
-        iceberg.PREFIX + "run-id": run_id,
-        iceberg.PREFIX + "hours": ",".join(H.format_hour(h) for h in hours),
-    }
-    # How far silver (read below, so at least this far) had processed bronze: lets readers
-    # tell which bronze rows this gold snapshot can show (bench e2e measures latency with it).
-    upto = iceberg.latest_property(spark, SILVER, BRONZE_PROGRESS)
+    props = {pointers.RUN_ID: run_id, pointers.HOURS: H.format_hours(hours)}
+    # The silver snapshot read below (or an older one: then a later silver write only looks
+    # pending and is rebuilt again) and how far it had processed bronze, so the automation
+    # knows which silver writes are in gold and bench e2e which bronze rows gold can show.
+    silver_at, upto = silver_batch.head(spark)
+    if silver_at is not None:
+        props[pointers.SILVER_SNAPSHOT] = str(silver_at)
     if upto:
-        props[BRONZE_PROGRESS] = upto
+        props[pointers.BRONZE_SNAPSHOT] = upto
+    if silver_settled is not None:
+        props[pointers.SILVER_SETTLED] = str(silver_settled)
     target = spark.createDataFrame([(d, h) for d, h in hours], "event_date date, event_hour int")
     window = H.time_range_predicate(H.shift(hours[0], -gold.BASELINE_HOURS), hours[-1])
     silver = spark.table(qualified(SILVER)).where(window).cache()
@@ -133,10 +137,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="UTC hours to compute, e.g. 2018-03-07T16 (default: the latest silver run's)",
     )
+    parser.add_argument(
+        "--silver-settled",
+        type=int,
+        default=None,
+        help="record that every silver write up to this snapshot is in gold (automation)",
+    )
     args = runtime.parse_args(parser, argv)
     spark = build_session("wikistream-gold", runtime.catalog_config(args))
     with runtime.reporter() as report:
-        result = run(spark, H.parse_hours(args.hours) or None)
+        result = run(spark, H.parse_hours(args.hours) or None, silver_settled=args.silver_settled)
         for table, n in result["tables"].items():
             meta: dict[str, Any] = {"rows": n, "hours": result["hours"]}
             if table == HOURLY_STATS:

@@ -11,6 +11,9 @@ from datetime import date, datetime, timedelta
 
 Hour = tuple[date, int]
 
+# The first hour partition (Dagster's hourly partitions and bronze's accepted event times).
+PARTITION_START = date(2018, 3, 7)
+
 
 def parse_hour(text: str) -> Hour:
     """``2018-03-07T16`` (or ``2018-03-07-16``, ``2018-03-07T16:00``...) -> (date, 16)."""
@@ -33,6 +36,16 @@ def parse_hours(values: Iterable[str] | None) -> list[Hour]:
 
 def format_hour(hour: Hour) -> str:
     return f"{hour[0].isoformat()}T{hour[1]:02d}"
+
+
+def format_hours(hours: Iterable[Hour]) -> str:
+    """The one list form Spark (``--hours``) and Dagster (run tags) share: ``T16,...T17``."""
+    return ",".join(format_hour(h) for h in sorted(set(hours)))
+
+
+def partition_key(hour: Hour) -> str:
+    """Dagster's hourly partition key of an hour: ``2018-03-07-16:00``."""
+    return f"{hour[0].isoformat()}-{hour[1]:02d}:00"
 
 
 def hour_start(hour: Hour) -> datetime:

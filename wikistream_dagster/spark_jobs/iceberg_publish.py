@@ -54,10 +54,12 @@ def merge_exclusive(
     table: str,
     expected: int | None,
     merge: Callable[[], float],
+    conflicts: Callable[[Any], bool] = _adds_rows,
 ) -> float:
     """Run ``merge`` (an ``iceberg.merge_insert_new`` call) staged, then publish it only if
-    no snapshot adding rows was committed after ``expected`` (the current snapshot the writer
-    checked). Raises ``CommitConflict`` otherwise; returns ``merge``'s seconds."""
+    no snapshot adding rows (or matching ``conflicts``) was committed after ``expected`` (the
+    current snapshot the writer checked). Raises ``CommitConflict`` otherwise; returns
+    ``merge``'s seconds."""
     _ensure_wap(spark, table)
     wap_id = uuid.uuid4().hex
     spark.conf.set("spark.wap.id", wap_id)
@@ -72,7 +74,7 @@ def merge_exclusive(
     snap_id = staged.parentId()
     while snap_id is not None and snap_id != expected:
         snap = jtable.snapshot(snap_id)
-        if _adds_rows(snap):
+        if conflicts(snap):
             raise CommitConflict(
                 f"snapshot {snap_id} ({snap.summary().get('wikistream.batch-id', 'no batch id')}"
                 f", {snap.operation()}) added rows to {table} after snapshot {expected}"

@@ -4,6 +4,10 @@ Incremental: silver's snapshot summary records the bronze snapshot it has proces
 (``wikistream.bronze-snapshot-id``), atomically with the rows; the next run reads only bronze
 appends after it (Iceberg incremental read). ``--hours`` instead rebuilds those hour partitions
 from bronze (backfill after a logic change).
+
+One writer: the MERGE is staged and published only if silver's main branch still points at the
+snapshot whose pointer the run read (``iceberg_publish.merge_exclusive``): a second run that
+read the same pointer fails with ``SilverConflict`` instead of appending the rows again.
 """
 
 from __future__ import annotations
@@ -16,21 +20,40 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import iceberg, pointers, runtime
+from wikistream_dagster.spark_jobs import iceberg_publish as publish
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms.silver import clean
 
 log = logging.getLogger(__name__)
 
-PROGRESS = iceberg.PREFIX + "bronze-snapshot-id"
-HOURS = iceberg.PREFIX + "hours"
-RUN_ID = iceberg.PREFIX + "run-id"
+PROGRESS = pointers.BRONZE_SNAPSHOT
+HOURS = pointers.HOURS
+RUN_ID = pointers.RUN_ID
 
 
-def _bronze_increment(spark: SparkSession, start: int | None, end: int) -> DataFrame:
+class SilverConflict(RuntimeError):
+    """Another silver writer committed after this run read silver's bronze pointer."""
+
+
+def head(spark: SparkSession) -> tuple[int | None, str | None]:
+    """Silver's current snapshot id and its bronze pointer, from one table load."""
+    jtable = iceberg._java_table(spark, SILVER)
+    snap = jtable.currentSnapshot()
+    current = None if snap is None else snap.snapshotId()
+    while snap is not None:
+        value = snap.summary().get(PROGRESS)
+        if value is not None:
+            return current, str(value)
+        parent = snap.parentId()
+        snap = None if parent is None else jtable.snapshot(parent)
+    return current, None
+
+
+def _bronze_increment(spark: SparkSession, start: int | None, end: int, jbronze) -> DataFrame:
     reader = spark.read.format("iceberg")
-    if start is not None and iceberg.snapshot_exists(spark, BRONZE, start):
+    if start is not None and jbronze.snapshot(int(start)) is not None:
         return (
             reader.option("start-snapshot-id", str(start))
             .option("end-snapshot-id", str(end))
@@ -41,12 +64,16 @@ def _bronze_increment(spark: SparkSession, start: int | None, end: int) -> DataF
     return reader.option("snapshot-id", str(end)).load(qualified(BRONZE))
 
 
-def _behind(spark: SparkSession, end: int, start: int | None) -> bool:
+def _behind(jbronze, end: int, start: int | None) -> bool:
     """True when a pinned ``end`` is older than what silver already processed."""
     if start is None:
         return False
-    t_start, t_end = (iceberg.snapshot_time(spark, BRONZE, s) for s in (start, end))
-    return t_start is not None and t_end is not None and t_end < t_start
+    s_start, s_end = jbronze.snapshot(int(start)), jbronze.snapshot(int(end))
+    return (
+        s_start is not None
+        and s_end is not None
+        and (s_end.timestampMillis() < s_start.timestampMillis())
+    )
 
 
 def run(
@@ -62,8 +89,10 @@ def run(
     """
     ensure_tables(spark, BRONZE, SILVER)
     run_id = run_id or uuid.uuid4().hex
-    end = bronze_end or iceberg.current_snapshot_id(spark, BRONZE)
-    start_raw = iceberg.latest_property(spark, SILVER, PROGRESS)
+    jbronze = iceberg._java_table(spark, BRONZE)
+    current = jbronze.currentSnapshot()
+    end = bronze_end or (current.snapshotId() if current is not None else None)
+    expected, start_raw = head(spark)  # the commit below checks silver is still at `expected`
     start = int(start_raw) if start_raw else None
     result: dict[str, Any] = {
         "run_id": run_id,
@@ -71,7 +100,7 @@ def run(
         "bronze_snapshot_end": end,
         "mode": "hours" if hours else "incremental",
     }
-    if end is None or (not hours and (start == end or _behind(spark, end, start))):
+    if end is None or (not hours and (start == end or _behind(jbronze, end, start))):
         log.info("silver is up to date with bronze (snapshot %s)", end)
         return result | {"rows_read": 0, "rows_written": 0, "hours": []}
 
@@ -79,31 +108,58 @@ def run(
         bronze = spark.table(qualified(BRONZE)).where(H.predicate(hours))
         silver = clean(bronze).where(H.predicate(hours)).cache()
     else:
-        silver = clean(_bronze_increment(spark, start, end)).cache()
+        silver = clean(_bronze_increment(spark, start, end, jbronze)).cache()
     per_hour = silver.groupBy("event_date", "event_hour").count().collect()  # fills the cache
     touched = sorted((r["event_date"], r["event_hour"]) for r in per_hour)
     rows_read = sum(r["count"] for r in per_hour)
-    props = {RUN_ID: run_id, HOURS: ",".join(H.format_hour(h) for h in touched)}
+    # A rebuild names every hour it replaced (one left empty too), so gold redoes them all.
+    props = {RUN_ID: run_id, HOURS: H.format_hours(hours or touched)}
     if not hours:
         props[PROGRESS] = str(end)  # only incremental runs move the pointer
-    before = iceberg.current_snapshot_id(spark, SILVER)
     if hours:
         iceberg.overwrite_where(silver, SILVER, H.predicate(hours), props)
     elif rows_read:
-        iceberg.merge_insert_new(
-            spark, silver, SILVER, "event_id", H.predicate(touched, "t"), props
-        )
+        _merge_exclusive(spark, silver, expected, start, touched, props)
     silver.unpersist()
-    after = iceberg.current_snapshot_id(spark, SILVER)
+    snap = iceberg.current_snapshot(spark, SILVER)
+    after = None if snap is None else snap["snapshot_id"]
     written = 0
-    if after != before:
-        written = int(iceberg.current_snapshot(spark, SILVER)["summary"].get("added-records", 0))
+    if after != expected:
+        written = int(snap["summary"].get("added-records", 0))
     return result | {
         "rows_read": rows_read,
         "rows_written": written,
         "silver_snapshot_id": after,
         "hours": [H.format_hour(h) for h in touched],
     }
+
+
+def _merge_exclusive(
+    spark: SparkSession,
+    rows: DataFrame,
+    expected: int | None,
+    start: int | None,
+    touched: list[H.Hour],
+    props: dict[str, str],
+) -> None:
+    """MERGE ``rows`` (insert new event ids) only if silver is still at ``expected``."""
+    try:
+        publish.merge_exclusive(
+            spark,
+            SILVER,
+            expected,
+            lambda: iceberg.merge_insert_new(
+                spark, rows, SILVER, "event_id", H.predicate(touched, "t"), props
+            ),
+            conflicts=lambda snap: snap.operation() != "replace",
+        )
+    except publish.CommitConflict as exc:
+        raise SilverConflict(
+            f"another silver writer committed to {SILVER} after this run read its bronze "
+            f"pointer ({start}) at snapshot {expected}: {exc}. Nothing was written. Fix: "
+            "none needed if that was a medallion run (it processed these rows); keep one "
+            "medallion run at a time (the 'medallion' pool) and run silver again."
+        ) from exc
 
 
 def main(argv: list[str] | None = None) -> int:
