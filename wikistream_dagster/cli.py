@@ -13,6 +13,7 @@ from pathlib import Path
 from producer_service.jsonlog import setup_logging
 from wikistream_dagster.config import SettingsError, load_settings
 from wikistream_dagster.dlq import cli as dlq_cli
+from wikistream_dagster.quarantine import cli as quarantine_cli
 
 log = logging.getLogger("wikistream")
 
@@ -83,6 +84,11 @@ def _cmd_query(args, settings) -> int:
 
 def _cmd_dlq(args, settings) -> int:
     print("\n".join(dlq_cli.run(args, settings.kafka_bootstrap)))
+    return 0
+
+
+def _cmd_quarantine(args, settings) -> int:
+    print("\n".join(quarantine_cli.run(args, settings)))
     return 0
 
 
@@ -236,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_query)
 
     dlq_cli.add_parser(sub, _cmd_dlq)
+    quarantine_cli.add_parser(sub, _cmd_quarantine)
 
     s = sub.add_parser("dagster", help="run `dagster dev` on 127.0.0.1 with the local settings")
     s.set_defaults(func=_cmd_dagster)

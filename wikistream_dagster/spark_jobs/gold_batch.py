@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs.quality_check import latest_silver_hours
+from wikistream_dagster.spark_jobs.quarantine import exclude_quarantined
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.silver_batch import PROGRESS as BRONZE_PROGRESS
 from wikistream_dagster.spark_jobs.tables import (
@@ -69,7 +70,7 @@ def run(
         props[BRONZE_PROGRESS] = upto
     target = spark.createDataFrame([(d, h) for d, h in hours], "event_date date, event_hour int")
     window = H.time_range_predicate(H.shift(hours[0], -gold.BASELINE_HOURS), hours[-1])
-    silver = spark.table(qualified(SILVER)).where(window).cache()
+    silver = exclude_quarantined(spark.table(qualified(SILVER)).where(window), spark).cache()
     context = H.time_range_predicate(H.shift(hours[0], -1), hours[-1])
 
     stats = gold.hourly_edit_stats(silver.where(only)).cache()
