@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import quarantine as quar
+from wikistream_dagster.spark_jobs import quarantine_hold as hold
 from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.silver_batch import HOURS
@@ -34,7 +35,10 @@ def latest_silver_hours(spark: SparkSession) -> list[H.Hour]:
 
 
 def run(
-    spark: SparkSession, hours: list[H.Hour] | None = None, run_id: str | None = None
+    spark: SparkSession,
+    hours: list[H.Hour] | None = None,
+    run_id: str | None = None,
+    constraints: tuple[quality.Constraint, ...] = quality.CONSTRAINTS,
 ) -> dict[str, Any]:
     """Check the silver rows of ``hours`` (default: the latest silver run's); append history.
 
@@ -46,9 +50,9 @@ def run(
     scope = ",".join(H.format_hour(h) for h in hours)
     silver = spark.table(qualified(SILVER)).where(H.predicate(hours))
     rows = quar.skip_resolved(silver, spark).cache()
-    outcome = quality.run_checks(spark, rows)
+    outcome = quality.run_checks(spark, rows, constraints)
     if outcome["status"] == "failed":
-        outcome = _quarantine(spark, rows, outcome, run_id, hours)
+        outcome = _quarantine(spark, rows, outcome, run_id, hours, constraints)
     rows.unpersist()
     if outcome["results"]:
         iceberg.append(
@@ -66,6 +70,7 @@ def _quarantine(
     outcome: dict[str, Any],
     run_id: str,
     hours: list[H.Hour],
+    constraints: tuple[quality.Constraint, ...],
 ) -> dict[str, Any]:
     """Quarantine the rows breaking the failed blocking rules; hold the hours of the rest.
 
@@ -73,8 +78,9 @@ def _quarantine(
     it) and ``quarantine_sample`` (markdown). A failed rule without violating rows (aggregate)
     holds every hour with a marker, unless its markers were released (waived: it passes).
     """
+    by_name = {c.name: c for c in constraints}
     failed = {
-        r["check_name"]: quality.BY_NAME[r["check_name"]]
+        r["check_name"]: by_name[r["check_name"]]
         for r in outcome["results"]
         if r["blocking"] and not r["passed"]
     }
@@ -84,14 +90,14 @@ def _quarantine(
         found = found.cache()
         counts = {r["rule"]: r["count"] for r in found.groupBy("rule").count().collect()}
     aggregate = {name for name in failed if not counts.get(name)}
-    waived = quar.waived_rules(spark, aggregate, hours)
-    new = None if found is None or not counts else quar.entries(found, run_id)
+    waived = hold.waived_rules(spark, aggregate, hours)
+    new = None if found is None or not counts else hold.entries(found, run_id)
     if aggregate - waived:
-        markers = quar.hour_markers(spark, aggregate - waived, hours, run_id)
+        markers = hold.hour_markers(spark, aggregate - waived, hours, run_id)
         new = markers if new is None else new.unionByName(markers)
     if new is not None:
         touched = hours if aggregate - waived else _hours_of(found)
-        quar.hold(spark, new, run_id, touched)
+        hold.hold(spark, new, run_id, touched)
     results = []
     for r in outcome["results"]:
         name = r["check_name"]
@@ -100,7 +106,7 @@ def _quarantine(
         elif name in failed:
             r = r | {"quarantined": counts.get(name, 0)}
             if counts.get(name):
-                r["quarantine_sample"] = quar.sample_markdown(found, name)
+                r["quarantine_sample"] = hold.sample_markdown(found, name)
             else:
                 r["quarantine_sample"] = "aggregate rule: every hour of the run is held"
         results.append(r)

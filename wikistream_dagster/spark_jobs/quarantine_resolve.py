@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
 from wikistream_dagster.spark_jobs import quarantine as quar
+from wikistream_dagster.spark_jobs import quarantine_hold as hold
 from wikistream_dagster.spark_jobs import quarantine_names as Q
 from wikistream_dagster.spark_jobs.tables import SILVER, qualified
 
@@ -99,7 +100,7 @@ def _mark(
         f"AND t.status IN {open_statuses} WHEN MATCHED THEN UPDATE SET t.status = '{status}', "
         f"t.resolved_at = current_timestamp(), t.resolved_run_id = '{run_id}'"
     )
-    props = quar.commit_props(action, run_id, hours)
+    props = hold.commit_props(action, run_id, hours)
     try:
         iceberg.with_commit_properties(spark, props, lambda: spark.sql(sql))
     finally:
@@ -146,7 +147,7 @@ def drop(spark: SparkSession, selection: Selection, run_id: str) -> dict[str, An
         silver = spark.table(qualified(SILVER)).where(only)
         kept = quar.without(silver, found)
         before = iceberg.current_snapshot_id(spark, SILVER)
-        props = quar.commit_props(Q.DROP, run_id, hours)
+        props = hold.commit_props(Q.DROP, run_id, hours)
         iceberg.overwrite_where(kept, SILVER, only, props)
         snap = iceberg.current_snapshot(spark, SILVER)
         if snap is not None and snap["snapshot_id"] != before:

@@ -150,7 +150,6 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         0.99,
     ),
 )
-BY_NAME = {c.name: c for c in CONSTRAINTS}
 
 
 def _metric_for(constraint: str, metrics: list[dict[str, Any]]) -> tuple[str | None, float | None]:
