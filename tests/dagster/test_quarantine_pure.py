@@ -91,3 +91,44 @@ def test_cli_parses_filters():
 def test_cli_refuses_before_spark_with_cause_and_fix(argv, says):
     with pytest.raises(QuarantineError, match=says):
         quarantine_cli.run(_args(*argv), settings=None)  # no settings: nothing was started
+
+
+def test_list_and_resolve_reports_say_what_and_what_next():
+    from wikistream_dagster.quarantine import commands
+
+    listed = {
+        "status": "held",
+        "counts": [{"hour": "2018-03-07T16", "rule": "type_known", "status": "held", "entries": 2}],
+        "latest": [
+            {
+                "event_id": "e1",
+                "hour": "2018-03-07T16",
+                "rule": "type_known",
+                "status": "held",
+                "run_id": "r1",
+                "quarantined_at": None,
+                "type": "bogus",
+                "title": "T",
+            }
+        ],
+        "held_hours": ["2018-03-07T16"],
+    }
+    lines = commands.list_lines(listed)
+    assert lines[0] == "silver.quarantine: 2 entries (held), per hour and rule:"
+    assert "type=bogus" in lines[3] and lines[-1].startswith("held hours: 2018-03-07T16")
+    assert commands.list_lines(listed | {"counts": [], "held_hours": []}) == [
+        "silver.quarantine: no held rows match",
+        "held hours: none (nothing waits for an operator)",
+    ]
+    dropped = {
+        "action": "drop",
+        "rows": 2,
+        "entries_by_rule": {"event_id_unique": 1, "wiki_complete": 1},
+        "hours": ["2018-03-07T16"],
+        "deleted_from_silver": 2,
+        "held_hours": [],
+    }
+    assert commands.resolve_lines(dropped)[:2] == [
+        "dropped 2 rows (event_id_unique=1, wiki_complete=1) in hours 2018-03-07T16",
+        "  deleted from silver: 2 rows",
+    ]
