@@ -14,6 +14,7 @@ from producer_service.jsonlog import setup_logging
 from wikistream_dagster.aws import cli as aws_cli
 from wikistream_dagster.config import AUTOMATIONS, SettingsError, load_settings
 from wikistream_dagster.dlq import cli as dlq_cli
+from wikistream_dagster.quarantine import cli as quarantine_cli
 
 log = logging.getLogger("wikistream")
 
@@ -89,6 +90,11 @@ def _cmd_dlq(args, settings) -> int:
 
 def _cmd_aws(args, settings) -> int:
     print("\n".join(aws_cli.run(args, settings)))
+    return 0
+
+
+def _cmd_quarantine(args, settings) -> int:
+    print("\n".join(quarantine_cli.run(args, settings)))
     return 0
 
 
@@ -256,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dlq_cli.add_parser(sub, _cmd_dlq)
     aws_cli.add_parser(sub, _cmd_aws)
+    quarantine_cli.add_parser(sub, _cmd_quarantine)
 
     s = sub.add_parser("dagster", help="run `dagster dev` on 127.0.0.1 with the local settings")
     s.set_defaults(func=_cmd_dagster)

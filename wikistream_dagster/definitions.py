@@ -10,6 +10,7 @@ import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
 from wikistream_dagster.defs import automation, bronze, gold, silver, sources
+from wikistream_dagster.resources import quarantine
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
 from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, ProducerHealth
@@ -50,11 +51,12 @@ def aws_resources(s: Settings) -> dict:
 def build_definitions(
     settings: Settings,
     resources: dict | None = None,
-    held_hours: automation.HeldHours = automation.no_held_hours,
+    held_hours: automation.HeldHours = quarantine.held_hours,
 ) -> dg.Definitions:
     """All WikiStream definitions with the resources of ``settings.deployment``.
 
-    ``held_hours`` is the quarantine's hook: hours the medallion automation must not request.
+    ``held_hours``: hours the medallion automation must not request (default: the hours with
+    rows held in ``silver.quarantine``).
     """
     if resources is None:
         resources = (

@@ -127,3 +127,13 @@ def test_eager_automation_runs_out_of_the_box(tmp_path):
     assert {"medallion"} <= pools
     with pytest.raises(SettingsError, match="WIKISTREAM_AUTOMATION"):
         load_settings({"WIKISTREAM_AUTOMATION": "sometimes"})
+
+
+def test_the_automation_skips_hours_the_quarantine_holds_by_default():
+    """The medallion schedule and sensor get the quarantine's held hours unless told otherwise."""
+    import inspect
+
+    from wikistream_dagster.resources import quarantine
+
+    default = inspect.signature(build_definitions).parameters["held_hours"].default
+    assert default is quarantine.held_hours

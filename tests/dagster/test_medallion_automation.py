@@ -178,7 +178,8 @@ def test_eager_sensor_runs_silver_and_gold_when_bronze_commits(tmp_path):
         gold=all_gold(gold_snapshot(6, NOW - 200, "2026-11-26T10", silver_read=8, settled=8)),
     )
     resources = local_resources(settings) | {"spark": runner, "lake": lake}
-    repo = build_definitions(settings, resources=resources)
+    # The fake lake has no quarantine table: nothing held (the real hook reads silver.quarantine).
+    repo = build_definitions(settings, resources=resources, held_hours=lambda lake: set())
     repo = repo.get_repository_def()
     sensor = repo.get_sensor_def("medallion_on_bronze")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING

@@ -21,6 +21,7 @@ from wikistream_dagster.defs.automation import medallion_every_5_minutes
 from wikistream_dagster.defs.bronze import bronze_supervisor
 from wikistream_dagster.local.replay import ReplayServerThread, default_recording
 from wikistream_dagster.query import query_rows
+from wikistream_dagster.resources.quarantine import held_hours
 from wikistream_dagster.resources.streaming import LocalStreamingRunner
 
 pytestmark = pytest.mark.slow
@@ -147,6 +148,12 @@ def test_failing_blocking_check_stops_gold(stack):
     assert not run.success
     failed = [c.check_name for c in run.get_asset_check_evaluations() if not c.passed]
     assert "type_known" in failed
+    # the UI shows the quarantined row with the failed check; its hour is held
+    [check] = [c for c in run.get_asset_check_evaluations() if c.check_name == "type_known"]
+    assert check.metadata["quarantined_rows"].value == 1
+    assert bad["meta"]["id"] in check.metadata["quarantine_sample"].value
+    hour = time.strftime("%Y-%m-%dT%H", time.gmtime(bad["timestamp"]))
+    assert held_hours(resources["lake"]) == {hour}
     gold_keys = {
         e.event_specific_data.materialization.asset_key.path[0]
         for e in run.get_asset_materialization_events()

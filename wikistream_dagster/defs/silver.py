@@ -53,7 +53,12 @@ quality_specs = [
         asset=SILVER,
         blocking=c.blocking,
         description=f"Deequ: {c.description}"
-        + (" (blocking: failing stops gold)" if c.blocking else " (warning)"),
+        + (
+            " (blocking: failing stops gold; the violating rows go to silver.quarantine and "
+            "hold their hour until `./wikistream quarantine release|drop`)"
+            if c.blocking
+            else " (warning)"
+        ),
     )
     for c in CONSTRAINTS
 ]
@@ -61,7 +66,11 @@ quality_specs = [
 
 @dg.multi_asset_check(specs=quality_specs, name="silver_quality", can_subset=False)
 def silver_quality(context: dg.AssetCheckExecutionContext, spark: SparkJobRunner):
-    """Runs the Deequ quality job over the hours of this run; one result per constraint."""
+    """Runs the Deequ quality job over the hours of this run; one result per constraint.
+
+    A failed blocking result carries the quarantine in its metadata (``quarantined_rows``, a
+    markdown ``quarantine_sample``, ``held_hours``), reported by the job through Pipes.
+    """
     args = ["--no-fail", *hours_args(context)]  # no hours: the latest silver run's hours
     results = list(spark.run(context, "quality", args).get_results())
     reported = {r.check_name for r in results if isinstance(r, dg.AssetCheckResult)}
@@ -77,6 +86,11 @@ def silver_quality(context: dg.AssetCheckExecutionContext, spark: SparkJobRunner
         if spec.name not in reported
     ]
     failed = [r.check_name for r in results if isinstance(r, dg.AssetCheckResult) and not r.passed]
+    quarantined = sum(
+        int(getattr(r.metadata.get("quarantined_rows"), "value", 0) or 0)
+        for r in results
+        if isinstance(r, dg.AssetCheckResult)
+    )
     context.instance.report_runless_asset_event(
         dg.AssetMaterialization(
             QUALITY_HISTORY,
@@ -84,6 +98,7 @@ def silver_quality(context: dg.AssetCheckExecutionContext, spark: SparkJobRunner
                 "checks": len(results),
                 "failed": len(failed),
                 "failed_checks": ", ".join(failed) or "none",
+                "quarantined_rows": quarantined,
                 "dagster_run_id": context.run.run_id,
             },
         )

@@ -30,6 +30,7 @@ JOBS = {
     "quality": "quality_check.py",
     "gold": "gold_batch.py",
     "maintenance": "maintenance.py",
+    "quarantine": "quarantine_job.py",
 }
 LOG4J2 = """\
 rootLogger.level = warn

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, pointers, runtime, silver_batch
 from wikistream_dagster.spark_jobs.quality_check import latest_silver_hours
+from wikistream_dagster.spark_jobs.quarantine import exclude_quarantined
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import (
     EDITOR_RISK,
@@ -73,7 +74,7 @@ def run(
         props[pointers.SILVER_SETTLED] = str(silver_settled)
     target = spark.createDataFrame([(d, h) for d, h in hours], "event_date date, event_hour int")
     window = H.time_range_predicate(H.shift(hours[0], -gold.BASELINE_HOURS), hours[-1])
-    silver = spark.table(qualified(SILVER)).where(window).cache()
+    silver = exclude_quarantined(spark.table(qualified(SILVER)).where(window), spark).cache()
     context = H.time_range_predicate(H.shift(hours[0], -1), hours[-1])
 
     stats = gold.hourly_edit_stats(silver.where(only)).cache()

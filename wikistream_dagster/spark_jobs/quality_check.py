@@ -1,7 +1,9 @@
 """Quality job: Deequ constraints over the silver hours a run touched; history kept in Iceberg.
 
 Exit status 1 when a blocking constraint fails (unless ``--no-fail``, for callers that turn the
-reported checks into blocking Dagster asset checks themselves).
+reported checks into blocking Dagster asset checks themselves). A blocking failure also puts the
+rows that break the failing rules in ``silver.quarantine`` (held), which holds their hours until
+``./wikistream quarantine release|drop``; released rows are not checked again (``quarantine.py``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import sys
 import uuid
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import quarantine as quar
+from wikistream_dagster.spark_jobs import quarantine_hold as hold
+from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.silver_batch import HOURS
 from wikistream_dagster.spark_jobs.tables import QUALITY_HISTORY, SILVER, ensure_tables, qualified
@@ -30,15 +35,24 @@ def latest_silver_hours(spark: SparkSession) -> list[H.Hour]:
 
 
 def run(
-    spark: SparkSession, hours: list[H.Hour] | None = None, run_id: str | None = None
+    spark: SparkSession,
+    hours: list[H.Hour] | None = None,
+    run_id: str | None = None,
+    constraints: tuple[quality.Constraint, ...] = quality.CONSTRAINTS,
 ) -> dict[str, Any]:
-    """Check the silver rows of ``hours`` (default: the latest silver run's); append history."""
-    ensure_tables(spark, SILVER, QUALITY_HISTORY)
+    """Check the silver rows of ``hours`` (default: the latest silver run's); append history.
+
+    Released rows are skipped; on a blocking failure the violating rows are quarantined.
+    """
+    ensure_tables(spark, SILVER, QUALITY_HISTORY, QUARANTINE)
     run_id = run_id or uuid.uuid4().hex
     hours = hours or latest_silver_hours(spark)
     scope = ",".join(H.format_hour(h) for h in hours)
-    rows = spark.table(qualified(SILVER)).where(H.predicate(hours)).cache()
-    outcome = quality.run_checks(spark, rows)
+    silver = spark.table(qualified(SILVER)).where(H.predicate(hours))
+    rows = quar.skip_resolved(silver, spark).cache()
+    outcome = quality.run_checks(spark, rows, constraints)
+    if outcome["status"] == "failed":
+        outcome = _quarantine(spark, rows, outcome, run_id, hours, constraints)
     rows.unpersist()
     if outcome["results"]:
         iceberg.append(
@@ -46,7 +60,67 @@ def run(
             QUALITY_HISTORY,
             {iceberg.PREFIX + "run-id": run_id},
         )
-    return outcome | {"run_id": run_id, "hours": [H.format_hour(h) for h in hours]}
+    held = quar.held_hours(spark, hours) if hours else []
+    return outcome | {"run_id": run_id, "hours": [H.format_hour(h) for h in hours], "held": held}
+
+
+def _quarantine(
+    spark: SparkSession,
+    rows: DataFrame,
+    outcome: dict[str, Any],
+    run_id: str,
+    hours: list[H.Hour],
+    constraints: tuple[quality.Constraint, ...],
+) -> dict[str, Any]:
+    """Quarantine the rows breaking the failed blocking rules; hold the hours of the rest.
+
+    Each failed blocking result gains ``quarantined`` (rows of this run's hours now held for
+    it) and ``quarantine_sample`` (markdown). A failed rule without violating rows (aggregate)
+    holds every hour with a marker, unless its markers were released (waived: it passes).
+    """
+    by_name = {c.name: c for c in constraints}
+    failed = {
+        r["check_name"]: by_name[r["check_name"]]
+        for r in outcome["results"]
+        if r["blocking"] and not r["passed"]
+    }
+    found = quar.violations(rows, failed.values())
+    counts: dict[str, int] = {}
+    if found is not None:
+        found = found.cache()
+        counts = {r["rule"]: r["count"] for r in found.groupBy("rule").count().collect()}
+    aggregate = {name for name in failed if not counts.get(name)}
+    waived = hold.waived_rules(spark, aggregate, hours)
+    new = None if found is None or not counts else hold.entries(found, run_id)
+    if aggregate - waived:
+        markers = hold.hour_markers(spark, aggregate - waived, hours, run_id)
+        new = markers if new is None else new.unionByName(markers)
+    if new is not None:
+        touched = hours if aggregate - waived else _hours_of(found)
+        hold.hold(spark, new, run_id, touched)
+    results = []
+    for r in outcome["results"]:
+        name = r["check_name"]
+        if name in waived:
+            r = r | {"passed": True, "status": "passed", "message": "waived: hour released"}
+        elif name in failed:
+            r = r | {"quarantined": counts.get(name, 0)}
+            if counts.get(name):
+                r["quarantine_sample"] = hold.sample_markdown(found, name)
+            else:
+                r["quarantine_sample"] = "aggregate rule: every hour of the run is held"
+        results.append(r)
+    if found is not None:
+        found.unpersist()
+    still = any(r["blocking"] and not r["passed"] for r in results)
+    warn = any(not r["passed"] for r in results)
+    status = "failed" if still else "warning" if warn else "passed"
+    return outcome | {"results": results, "status": status, "quarantined": sum(counts.values())}
+
+
+def _hours_of(found: DataFrame) -> list[H.Hour]:
+    got = found.select("event_date", "event_hour").distinct().collect()
+    return [(r["event_date"], r["event_hour"]) for r in got]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                         "message": r["message"],
                         "rows": outcome["rows"],
                         "hours": outcome["hours"],
+                        **_quarantine_meta(r, outcome),
                     },
                 )
             runtime.write_result(args, outcome)
@@ -90,6 +165,18 @@ def main(argv: list[str] | None = None) -> int:
         names = [r["check_name"] for r in outcome["results"] if r["blocking"] and not r["passed"]]
         log.error("blocking data-quality constraints failed: %s", names)
     return 1 if failed and not args.no_fail else 0
+
+
+def _quarantine_meta(result: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
+    """What the Dagster UI shows about the quarantine on a failed check."""
+    if "quarantined" not in result:
+        return {}
+    return {
+        "quarantined_rows": result["quarantined"],
+        "quarantine_sample": {"raw_value": result["quarantine_sample"], "type": "md"},
+        "held_hours": outcome["held"],
+        "resolve": "./wikistream quarantine list|release|drop --hours ...",
+    }
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
+from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 
 BRONZE = "bronze.wiki_events"
 SILVER = "silver.wiki_events_cleaned"
@@ -18,6 +19,7 @@ ALL_TABLES = (
     BRONZE,
     SILVER,
     QUALITY_HISTORY,
+    QUARANTINE,
     HOURLY_STATS,
     ENTITY_TRENDS,
     RISK_SCORES,
@@ -69,6 +71,14 @@ DDL: dict[str, tuple[str, str]] = {
     run_id STRING, checked_at TIMESTAMP, scope STRING, rows BIGINT, check_name STRING,
     `constraint` STRING, status STRING, blocking BOOLEAN, metric_value DOUBLE, message STRING)""",
         "days(checked_at)",
+    ),
+    # One row per (silver row, broken rule); see spark_jobs/quarantine.py.
+    QUARANTINE: (
+        """(
+    event_id STRING, event_date DATE, event_hour INT, rule STRING, run_id STRING, status STRING,
+    row_hash STRING, copy_no INT, row_json STRING, quarantined_at TIMESTAMP,
+    resolved_at TIMESTAMP, resolved_run_id STRING)""",
+        "event_date",
     ),
     HOURLY_STATS: (
         """(

@@ -1,7 +1,9 @@
 """Deequ constraints on silver rows, returned as plain dicts shaped like Dagster asset checks.
 
 Each constraint is its own Deequ ``Check`` named like the asset check it becomes, so results map
-one to one. Blocking constraints (Deequ level Error) fail the run and stop gold.
+one to one. Blocking constraints (Deequ level Error) fail the run and stop gold. Each blocking
+constraint also defines its row rule (``row_ok`` / ``unique_key``, built from the same arguments
+as the Deequ rule): the rows that break it go to ``silver.quarantine`` (``quarantine.py``).
 """
 
 from __future__ import annotations
@@ -31,106 +33,121 @@ _DOMAIN_KEY = (
 )
 
 
-def _all(x: float) -> bool:
-    return x == 1.0
-
-
 @dataclass(frozen=True)
 class Constraint:
-    """One data-quality rule: ``name`` is the asset check name Dagster shows."""
+    """One data-quality rule: ``name`` is the asset check name Dagster shows.
+
+    ``row_ok`` is the SQL a good row satisfies, the same string Deequ measures, so the row rule
+    that quarantines rows cannot drift from the Deequ rule; ``unique_key`` marks a uniqueness
+    rule, whose violating rows are the extra copies of a key. A rule with neither is
+    aggregate-only: its failure holds whole hours (see ``quarantine.py``).
+    """
 
     name: str
     description: str
     blocking: bool
     add: Callable[[Check], Check]
+    row_ok: str | None = None
+    unique_key: str | None = None
+
+    @property
+    def row_level(self) -> bool:
+        return self.row_ok is not None or self.unique_key is not None
 
 
-def _compliance(name: str, condition: str, at_least: float = 1.0) -> Callable[[Check], Check]:
+def complete(name: str, column: str, description: str, blocking: bool) -> Constraint:
+    """Deequ completeness: the share of rows where ``column`` is not null."""
+    return Constraint(
+        name, description, blocking, lambda c: c.isComplete(column), f"{column} IS NOT NULL"
+    )
+
+
+def unique(name: str, column: str, description: str, blocking: bool) -> Constraint:
+    """Deequ uniqueness; the violating rows are every copy of a key after its first."""
+    return Constraint(name, description, blocking, lambda c: c.isUnique(column), unique_key=column)
+
+
+def satisfies(
+    name: str, condition: str, description: str, blocking: bool, at_least: float = 1.0
+) -> Constraint:
+    """Deequ compliance with ``condition``; a row rule only when every row must comply."""
+
     def add(check: Check) -> Check:
         return check.satisfies(condition, name, lambda x: x >= at_least)
 
-    return add
+    return Constraint(name, description, blocking, add, condition if at_least == 1.0 else None)
+
+
+def contained_in(
+    name: str, column: str, values: tuple[str, ...], description: str, blocking: bool
+) -> Constraint:
+    """Deequ's ``isContainedIn`` as the compliance it is (nulls allowed), with its SQL shared."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return satisfies(name, f"{column} IS NULL OR {column} IN ({allowed})", description, blocking)
 
 
 CONSTRAINTS: tuple[Constraint, ...] = (
-    Constraint(
-        "event_id_complete", "every row has an event id", True, lambda c: c.isComplete("event_id")
+    complete("event_id_complete", "event_id", "every row has an event id", True),
+    complete("event_time_complete", "event_time", "every row has an event time", True),
+    unique("event_id_unique", "event_id", "event ids are unique", True),
+    complete("wiki_complete", "wiki", "every row names its wiki", True),
+    contained_in(
+        "type_known", "type", KNOWN_TYPES, f"type is one of {', '.join(KNOWN_TYPES)}", True
     ),
-    Constraint(
-        "event_time_complete",
-        "every row has an event time",
-        True,
-        lambda c: c.isComplete("event_time"),
-    ),
-    Constraint("event_id_unique", "event ids are unique", True, lambda c: c.isUnique("event_id")),
-    Constraint("wiki_complete", "every row names its wiki", True, lambda c: c.isComplete("wiki")),
-    Constraint(
-        "type_known",
-        f"type is one of {', '.join(KNOWN_TYPES)}",
-        True,
-        lambda c: c.isContainedIn("type", list(KNOWN_TYPES), _all),
-    ),
-    Constraint(
+    satisfies(
         "event_time_not_future",
+        f"event_time <= current_timestamp() + {FUTURE_TOLERANCE}",
         "event time at most 10 minutes in the future",
         True,
-        _compliance(
-            "event_time_not_future", f"event_time <= current_timestamp() + {FUTURE_TOLERANCE}"
-        ),
     ),
-    Constraint(
+    satisfies(
         "event_time_plausible",
+        "event_time >= TIMESTAMP'2001-01-15'",
         "event time after Wikipedia's launch (2001-01-15)",
         False,
-        _compliance("event_time_plausible", "event_time >= TIMESTAMP'2001-01-15'"),
     ),
-    Constraint(
+    satisfies(
         "namespace_in_range",
+        "namespace IS NULL OR namespace BETWEEN -2 AND 15000",
         "namespace between -2 and 15000",
         False,
-        _compliance("namespace_in_range", "namespace IS NULL OR namespace BETWEEN -2 AND 15000"),
     ),
-    Constraint(
+    satisfies(
         "title_length",
+        "title IS NULL OR char_length(title) <= 255",
         "title at most 255 characters",
         False,
-        _compliance("title_length", "title IS NULL OR char_length(title) <= 255"),
     ),
-    Constraint(
+    satisfies(
         "user_length",
+        "user IS NULL OR char_length(user) <= 255",
         "user name at most 255 characters",
         False,
-        _compliance("user_length", "user IS NULL OR char_length(user) <= 255"),
     ),
-    Constraint(
+    satisfies(
         "comment_length",
+        "comment IS NULL OR char_length(comment) <= 1000",
         "comment at most 1000 characters",
         False,
-        _compliance("comment_length", "comment IS NULL OR char_length(comment) <= 1000"),
     ),
-    Constraint(
+    satisfies(
         "byte_delta_plausible",
+        "byte_delta IS NULL OR abs(byte_delta) <= 4194304",
         "byte delta within a page's maximum size (4 MiB)",
         False,
-        _compliance("byte_delta_plausible", "byte_delta IS NULL OR abs(byte_delta) <= 4194304"),
     ),
-    Constraint(
+    satisfies(
         "revision_ids_increase",
+        "type <> 'edit' OR revision_new > coalesce(revision_old, 0)",
         "an edit's new revision id is above the old one",
         False,
-        _compliance(
-            "revision_ids_increase", "type <> 'edit' OR revision_new > coalesce(revision_old, 0)"
-        ),
     ),
-    Constraint(
+    satisfies(
         "wiki_domain_consistent",
+        f"domain IS NULL OR wiki LIKE concat({_DOMAIN_KEY}, '%')",
         "wiki id matches the domain (>= 99% of rows)",
         False,
-        _compliance(
-            "wiki_domain_consistent",
-            f"domain IS NULL OR wiki LIKE concat({_DOMAIN_KEY}, '%')",
-            0.99,
-        ),
+        0.99,
     ),
 )
 

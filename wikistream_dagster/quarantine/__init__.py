@@ -1,0 +1,1 @@
+"""``./wikistream quarantine list|release|drop``: the operator's side of ``silver.quarantine``."""
