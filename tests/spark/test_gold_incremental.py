@@ -182,9 +182,13 @@ def test_trends_from_aggregates_equal_the_full_rescan(lake):
     rng = random.Random(11)
     append_silver(spark, events(rng, range(N_HOURS), "x"))
 
-    # History aggregated by earlier gold runs for hours 5-20 only (one multi-hour run); hours
-    # 0-4 and 21-28 were never aggregated (e.g. history from before the table existed).
-    gold_batch.run(spark, [hour(i) for i in range(5, 21)])
+    # History aggregated (as earlier gold runs leave it) for hours 5-20 only; hours 0-4 and
+    # 21-28 were never aggregated (e.g. history from before the table existed).
+    ensure_tables(spark, ENTITY_HOURLY)
+    history = [hour(i) for i in range(5, 21)]
+    gold.entity_hourly(spark.table(qualified(SILVER)).where(H.predicate(history))).writeTo(
+        qualified(ENTITY_HOURLY)
+    ).append()
 
     # Late events rewrite an older hour in silver; gold rebuilds that hour and its aggregate.
     append_silver(spark, events(rng, range(12, 13), "late", per_hour=60))

@@ -215,6 +215,9 @@ def child_main(argv: list[str]) -> int:
         "setup_s": round(setup_s, 1),
     }
     out.write_text(json.dumps(figures, default=str))
+    # The commit-property and pydeequ callbacks start py4j's callback server: close it or the
+    # driver never exits (as the jobs' main() do).
+    spark.sparkContext._gateway.shutdown_callback_server()
     spark.stop()
     return 0
 
