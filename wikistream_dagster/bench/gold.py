@@ -76,16 +76,16 @@ def _shaped(spark, template, rows: int, first: datetime, hours: int, tag: str, s
     n_templates = t.count()
     share = 1.0 - sum(WIKIS.values())
     mix = list(WIKIS.items()) + [(f"{s}wiki", share / len(SMALL_WIKIS)) for s in SMALL_WIKIS]
-    pick, acc, wiki = F.rand(seed), 0.0, None
+    # Each draw is a column first: an expression using rand() twice would draw twice.
+    pick, who, tail, page = (F.col(f"_r{k}") for k in range(4))
+    acc, wiki = 0.0, None
     for name, p in mix:  # CASE WHEN r < cumulative share THEN wiki ...
         acc += p
         wiki = F.when(pick < acc, name) if wiki is None else wiki.when(pick < acc, name)
     wiki = wiki.otherwise(mix[-1][0])
     domains = F.create_map(*[x for name, _ in mix for x in (F.lit(name), F.lit(_domain(name)))])
-    who = F.rand(seed + 1)
     bot = who < BOT_SHARE
     anon = who >= 1 - ANON_SHARE
-    tail = F.rand(seed + 2)
     user = (
         F.when(bot, F.concat(F.lit("Bot"), F.floor(F.pow(tail, 3) * BOTS).cast("string")))
         .when(
@@ -98,7 +98,7 @@ def _shaped(spark, template, rows: int, first: datetime, hours: int, tag: str, s
         )
         .otherwise(F.concat(F.lit("Editor"), F.floor(F.pow(tail, 3) * HUMANS).cast("string")))
     )
-    title = F.concat(F.lit("Page_"), F.floor(F.pow(F.rand(seed + 3), 2) * PAGES).cast("string"))
+    title = F.concat(F.lit("Page_"), F.floor(F.pow(page, 2) * PAGES).cast("string"))
     span = hours * 3600
     start = int(first.timestamp())
     ts = F.timestamp_seconds(F.lit(start) + F.floor(F.col("id") * span / rows).cast("long"))
@@ -106,6 +106,7 @@ def _shaped(spark, template, rows: int, first: datetime, hours: int, tag: str, s
         spark.range(0, rows, 1, max(hours, 2))
         .withColumn("_tid", F.col("id") % n_templates)
         .join(F.broadcast(t), "_tid")
+        .select("*", *[F.rand(seed + k).alias(f"_r{k}") for k in range(4)])
         .withColumn("_wiki", wiki)
         .withColumn("_user", user)
         .withColumn("_bot", bot)
