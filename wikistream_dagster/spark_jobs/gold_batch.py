@@ -33,9 +33,28 @@ log = logging.getLogger(__name__)
 GOLD_TABLES = (HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
 
 
+# The silver columns the gold transforms read: the job caches only these.
+GOLD_INPUT = (
+    "event_id",
+    "event_time",
+    "event_date",
+    "event_hour",
+    "wiki",
+    "type",
+    "title",
+    "user",
+    "is_bot",
+    "is_anonymous",
+    "length_old",
+    "length_new",
+    "byte_delta",
+    "comment",
+)
+
+
 def read_silver(spark: SparkSession, hours: list[H.Hour]) -> DataFrame:
     """The silver rows gold reads for ``hours`` (every silver read of the job goes here)."""
-    return spark.table(qualified(SILVER)).where(H.predicate(hours))
+    return spark.table(qualified(SILVER)).where(H.predicate(hours)).select(*GOLD_INPUT)
 
 
 def _write(df: DataFrame, table: str, hours: str, props: dict[str, str]) -> int:

@@ -2,7 +2,8 @@
 
 A gold run aggregates the hours it rebuilds from silver (``gold.entity_hourly``, written by the
 run with the other gold tables) and reads the trailing ``BASELINE_HOURS`` from that table:
-only the rows of the entities active in the run's hours, and only the columns the score needs.
+only the rows of the entities that can trend in the run's hours (at least ``MIN_TREND_EVENTS``
+there), and only the columns the score needs.
 
 A baseline hour that has no aggregate rows (history from before this table existed, or an hour
 gold never ran for) is aggregated from silver on the fly, for that run only: the result never
@@ -63,7 +64,12 @@ def entity_trends(
     if missing:
         stored = stored.unionByName(gold.entity_hourly(read_silver(missing)))
     activity = stored.select(*gold.HOUR_KEYS).unionByName(current.select(*gold.HOUR_KEYS))
-    active = current.select("wiki", "entity_type", "entity").distinct()
+    # Only entities with MIN_TREND_EVENTS in a run's hour can be kept: their baselines suffice.
+    active = (
+        current.where(F.col("events") >= gold.MIN_TREND_EVENTS)
+        .select("wiki", "entity_type", "entity")
+        .distinct()
+    )
     baseline = stored.join(F.broadcast(active), ["wiki", "entity_type", "entity"], "left_semi")
     target = spark.createDataFrame(hours, "event_date date, event_hour int")
     trends = gold.trends_from_hourly(current.unionByName(baseline), target, activity)
