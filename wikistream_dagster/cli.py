@@ -331,9 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_record)
 
     s = sub.add_parser("bench", help="benchmarks that print figures (--json: one JSON line)")
-    s.add_argument("what", choices=["producer", "replay", "bronze", "e2e", "chaos"])
+    s.add_argument("what", choices=["producer", "replay", "bronze", "e2e", "chaos", "gold"])
     s.add_argument("--json", action="store_true")
-    s.add_argument("--events", type=int, default=None, help="events to push (default per bench)")
+    s.add_argument(
+        "--events",
+        type=int,
+        default=None,
+        help="events to push (default per bench; gold: silver history rows)",
+    )
     s.add_argument(
         "--minutes",
         type=float,

@@ -15,9 +15,10 @@ SILVER = dg.AssetKey(["silver", "wiki_events_cleaned"])
 QUALITY_HISTORY = dg.AssetKey(["silver", "quality_history"])
 HOURLY_STATS = dg.AssetKey(["gold", "hourly_edit_stats"])
 ENTITY_TRENDS = dg.AssetKey(["gold", "entity_trends"])
+ENTITY_HOURLY = dg.AssetKey(["gold", "entity_hourly"])
 RISK_SCORES = dg.AssetKey(["gold", "risk_scores"])
 EDITOR_RISK = dg.AssetKey(["gold", "editor_risk"])
-GOLD = (HOURLY_STATS, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
+GOLD = (HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
 
 # Event hours (UTC) from the first hour bronze accepts (the bundled 2018 recording's day).
 HOURLY = dg.HourlyPartitionsDefinition(

@@ -6,6 +6,7 @@ import dagster as dg
 
 from wikistream_dagster.defs.common import (
     EDITOR_RISK,
+    ENTITY_HOURLY,
     ENTITY_TRENDS,
     HOURLY,
     HOURLY_STATS,
@@ -27,6 +28,8 @@ FRESHNESS = dg.FreshnessPolicy.time_window(
 DESCRIPTIONS = {
     HOURLY_STATS: "Per wiki and hour: events by type, edits, new pages, distinct editors, bot "
     "and anonymous shares, bytes added/removed, mean and p95 absolute byte delta.",
+    ENTITY_HOURLY: "Per wiki, hour and entity (page or editor): events. Rewritten with the "
+    "hour's gold; the trends read their 24-hour baseline here instead of rescanning silver.",
     ENTITY_TRENDS: "Pages and editors whose activity in the hour is unusual against their own "
     "trailing baseline: z-like score and rank.",
     RISK_SCORES: "Per edit, a 0-1 vandalism/anomaly risk score with the reasons that "

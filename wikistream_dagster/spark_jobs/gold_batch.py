@@ -11,13 +11,14 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from wikistream_dagster.spark_jobs import gold_trends, iceberg, pointers, runtime, silver_batch
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, pointers, runtime, silver_batch
 from wikistream_dagster.spark_jobs.quality_check import latest_silver_hours
 from wikistream_dagster.spark_jobs.quarantine import exclude_quarantined
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import (
     EDITOR_RISK,
+    ENTITY_HOURLY,
     ENTITY_TRENDS,
     HOURLY_STATS,
     RISK_SCORES,
@@ -29,7 +30,33 @@ from wikistream_dagster.spark_jobs.transforms import gold, risk
 
 log = logging.getLogger(__name__)
 
-GOLD_TABLES = (HOURLY_STATS, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
+GOLD_TABLES = (HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
+
+
+# The silver columns the gold transforms read: the job caches only these.
+GOLD_INPUT = (
+    "event_id",
+    "event_time",
+    "event_date",
+    "event_hour",
+    "wiki",
+    "type",
+    "title",
+    "user",
+    "is_bot",
+    "is_anonymous",
+    "length_old",
+    "length_new",
+    "byte_delta",
+    "comment",
+)
+
+
+def read_silver(spark: SparkSession, hours: list[H.Hour]) -> DataFrame:
+    """The silver rows gold reads for ``hours`` (every silver read of the job goes here): never
+    a quarantined row (held or dropped), whose hash needs all of silver's columns."""
+    rows = spark.table(qualified(SILVER)).where(H.predicate(hours))
+    return exclude_quarantined(rows, spark).select(*GOLD_INPUT)
 
 
 def _write(df: DataFrame, table: str, hours: str, props: dict[str, str]) -> int:
@@ -51,8 +78,9 @@ def run(
 ) -> dict[str, Any]:
     """Rebuild every gold table's partitions for ``hours`` (default: latest silver run's).
 
-    Silver is read once: the target hours plus the trailing baseline window the trends need
-    (the risk windows look back one hour, well inside it).
+    Silver is read once, for the target hours and the hour before each (the risk windows look
+    back one hour); the trends' 24-hour baseline comes from ``gold.entity_hourly``
+    (see :mod:`gold_trends`).
     """
     ensure_tables(spark, SILVER, *GOLD_TABLES)
     run_id = run_id or uuid.uuid4().hex
@@ -72,16 +100,19 @@ def run(
         props[pointers.BRONZE_SNAPSHOT] = upto
     if silver_settled is not None:
         props[pointers.SILVER_SETTLED] = str(silver_settled)
-    target = spark.createDataFrame([(d, h) for d, h in hours], "event_date date, event_hour int")
-    window = H.time_range_predicate(H.shift(hours[0], -gold.BASELINE_HOURS), hours[-1])
-    silver = exclude_quarantined(spark.table(qualified(SILVER)).where(window), spark).cache()
-    context = H.time_range_predicate(H.shift(hours[0], -1), hours[-1])
+    context = sorted({c for h in hours for c in (H.shift(h, -1), h)})
+    silver = read_silver(spark, context).cache()
 
     stats = gold.hourly_edit_stats(silver.where(only)).cache()
-    scores = risk.score_edits(silver.where(context)).where(only).cache()
+    scores = risk.score_edits(silver).where(only).cache()
+    hourly = gold.entity_hourly(silver.where(only)).cache()
+    trends, from_silver = gold_trends.entity_trends(
+        spark, hourly, hours, lambda hs: read_silver(spark, hs)
+    )
     outputs = {
         HOURLY_STATS: stats,
-        ENTITY_TRENDS: gold.entity_trends(silver, target),
+        ENTITY_HOURLY: hourly,
+        ENTITY_TRENDS: trends,
         RISK_SCORES: scores,
         EDITOR_RISK: risk.editor_risk(scores),
     }
@@ -89,7 +120,7 @@ def run(
     # Two chains of writes run at once (Spark runs jobs from several threads concurrently), so
     # one table's planning and commit overlap another's compute on the two cores. Risk scores
     # are written before the rollup that reads their cache.
-    chains = [(HOURLY_STATS, ENTITY_TRENDS), (RISK_SCORES, EDITOR_RISK)]
+    chains = [(HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS), (RISK_SCORES, EDITOR_RISK)]
     with ThreadPoolExecutor(max_workers=len(chains)) as pool:
         done = pool.map(lambda ts: {t: _write(outputs[t], t, only, props) for t in ts}, chains)
         rows = {t: n for part in done for t, n in part.items()}
@@ -109,12 +140,13 @@ def run(
         .select("wiki", "title", "user", "risk_score", "reasons")
         .collect()
     ]
-    for df in (stats, scores, silver):
+    for df in (stats, scores, hourly, silver):
         df.unpersist()
     return {
         "run_id": run_id,
         "hours": [H.format_hour(h) for h in hours],
         "tables": rows,
+        "baseline_hours_from_silver": [H.format_hour(h) for h in from_silver],
         "summary": summary,
         "top_risky_edits": top,
     }

@@ -12,6 +12,7 @@ SILVER = "silver.wiki_events_cleaned"
 QUALITY_HISTORY = "silver.quality_history"
 HOURLY_STATS = "gold.hourly_edit_stats"
 ENTITY_TRENDS = "gold.entity_trends"
+ENTITY_HOURLY = "gold.entity_hourly"
 RISK_SCORES = "gold.risk_scores"
 EDITOR_RISK = "gold.editor_risk"
 
@@ -22,6 +23,7 @@ ALL_TABLES = (
     QUARANTINE,
     HOURLY_STATS,
     ENTITY_TRENDS,
+    ENTITY_HOURLY,
     RISK_SCORES,
     EDITOR_RISK,
 )
@@ -94,6 +96,13 @@ DDL: dict[str, tuple[str, str]] = {
     wiki STRING, event_date DATE, event_hour INT, hour_start TIMESTAMP, entity_type STRING,
     entity STRING, events BIGINT, baseline_mean DOUBLE, baseline_std DOUBLE,
     baseline_hours INT, score DOUBLE, rank INT, computed_at TIMESTAMP)""",
+        _HOURLY,
+    ),
+    # Per-entity counts of each hour: the trends' baseline, read instead of 24 hours of silver.
+    ENTITY_HOURLY: (
+        """(
+    wiki STRING, event_date DATE, event_hour INT, entity_type STRING, entity STRING,
+    events BIGINT)""",
         _HOURLY,
     ),
     RISK_SCORES: (

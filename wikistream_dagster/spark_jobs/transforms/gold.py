@@ -81,12 +81,51 @@ def _hour_index(date_col: str = "event_date", hour_col: str = "event_hour") -> C
     return (F.unix_date(F.col(date_col)) * 24 + F.col(hour_col)).cast("long")
 
 
+ENTITY_KEYS = (*HOUR_KEYS, "entity_type", "entity")
+
+
+def entity_hourly(silver: DataFrame) -> DataFrame:
+    """``gold.entity_hourly``: events per wiki, hour and entity (a page title or an editor).
+
+    The trends' building block: kept per hour in the lake so that a gold run reads 24 hours of
+    these small rows instead of rescanning 24 hours of silver.
+    """
+
+    def entities(kind: str, column: str) -> DataFrame:
+        return silver.select(
+            *HOUR_KEYS, F.lit(kind).alias("entity_type"), F.col(column).alias("entity")
+        )
+
+    return (
+        entities("page", "title")
+        .unionByName(entities("editor", "user"))
+        .where(F.col("entity").isNotNull())
+        .groupBy(*ENTITY_KEYS)
+        .agg(F.count(F.lit(1)).alias("events"))
+    )
+
+
 def entity_trends(silver: DataFrame, target: DataFrame) -> DataFrame:
+    """``gold.entity_trends`` straight from silver (the target hours and the baseline before).
+
+    The gold job gets the same result from :func:`trends_from_hourly` with the baseline read
+    from ``gold.entity_hourly``.
+    """
+    return trends_from_hourly(entity_hourly(silver), target)
+
+
+def trends_from_hourly(
+    hourly: DataFrame, target: DataFrame, activity: DataFrame | None = None
+) -> DataFrame:
     """``gold.entity_trends``: pages and editors unusually active against their own baseline.
 
     Args:
-        silver: silver rows of the target hours and the ``BASELINE_HOURS`` before them.
+        hourly: ``entity_hourly`` rows of the target hours and, at least for the entities
+            active in them, of the ``BASELINE_HOURS`` before each.
         target: the (``event_date``, ``event_hour``) rows to score.
+        activity: (``wiki``, ``event_date``, ``event_hour``) of every wiki hour with any entity
+            in those hours (``baseline_hours`` counts them); default: the hours of ``hourly``,
+            which is right when ``hourly`` was not pruned to the active entities.
 
     Score = (events - mean) / sqrt(var + mean + 1), where mean and var are the entity's hourly
     counts over the trailing window (hours without activity count as 0). The ``+ mean`` term is
@@ -94,39 +133,28 @@ def entity_trends(silver: DataFrame, target: DataFrame) -> DataFrame:
     events scores 5. Entities with at least ``MIN_TREND_EVENTS`` events and a score of at least
     ``MIN_TREND_SCORE`` are kept, ranked per wiki, hour and entity type (top ``TOP_ENTITIES``).
     """
-    entities = (
-        silver.select(
-            "wiki",
-            _hour_index().alias("h"),
-            F.lit("page").alias("entity_type"),
-            F.col("title").alias("entity"),
-        )
-        .unionByName(
-            silver.select(
-                "wiki",
-                _hour_index().alias("h"),
-                F.lit("editor").alias("entity_type"),
-                F.col("user").alias("entity"),
-            )
-        )
-        .where(F.col("entity").isNotNull())
+    counts = hourly.select(
+        "wiki", _hour_index().alias("h"), "entity_type", "entity", F.col("events").alias("n")
     )
-    counts = entities.groupBy("wiki", "h", "entity_type", "entity").agg(
-        F.count(F.lit(1)).alias("n")
-    )
+    active = (hourly if activity is None else activity).select("wiki", _hour_index().alias("h"))
     hours = target.select(_hour_index().alias("th")).distinct()
+
+    def trailing(df: DataFrame) -> DataFrame:
+        return df.join(F.broadcast(hours), (df.h < hours.th) & (df.h >= hours.th - BASELINE_HOURS))
 
     current = counts.join(F.broadcast(hours), counts.h == hours.th).select(
         "wiki", "th", "entity_type", "entity", F.col("n").alias("events")
     )
-    window = counts.join(
-        F.broadcast(hours),
-        (counts.h < hours.th) & (counts.h >= hours.th - BASELINE_HOURS),
+    baseline = (
+        trailing(counts)
+        .groupBy("wiki", "th", "entity_type", "entity")
+        .agg(F.sum("n").alias("s"), F.sum(F.col("n") * F.col("n")).alias("s2"))
     )
-    baseline = window.groupBy("wiki", "th", "entity_type", "entity").agg(
-        F.sum("n").alias("s"), F.sum(F.col("n") * F.col("n")).alias("s2")
+    history = (
+        trailing(active.distinct())
+        .groupBy("wiki", "th")
+        .agg(F.countDistinct("h").alias("baseline_hours"))
     )
-    history = window.groupBy("wiki", "th").agg(F.countDistinct("h").alias("baseline_hours"))
 
     mean = F.coalesce(F.col("s"), F.lit(0)) / BASELINE_HOURS
     var = F.greatest(F.coalesce(F.col("s2"), F.lit(0)) / BASELINE_HOURS - mean * mean, F.lit(0.0))
