@@ -25,7 +25,7 @@ def local_resources(s: Settings) -> dict:
     spark = LocalSparkRunner.from_settings(s)
     return {
         "spark": spark,
-        "streaming": LocalStreamingRunner(spark=spark),
+        "streaming": LocalStreamingRunner(spark=spark, partition_start=str(s.partition_start)),
         "lake": LakeReader(kind="rest", uri=s.catalog_uri, warehouse=warehouse_uri(s)),
         "kafka": KafkaOffsets(bootstrap_servers=s.kafka_bootstrap),
         "alerter": LogAlerter(path=str(s.logs_dir / "alerts.jsonl")),
@@ -39,7 +39,7 @@ def aws_resources(s: Settings) -> dict:
     spark = EmrServerlessSparkRunner.from_settings(a)
     return {
         "spark": spark,
-        "streaming": EmrStreamingRunner(spark=spark),
+        "streaming": EmrStreamingRunner(spark=spark, partition_start=str(s.partition_start)),
         "lake": LakeReader(kind="s3tables", warehouse=a.table_bucket_arn, region=a.region),
         "kafka": KafkaOffsets(bootstrap_servers=a.msk_bootstrap_servers, msk_iam_region=a.region),
         "alerter": SnsAlerter(topic_arn=a.alerts_topic_arn, region=a.region),

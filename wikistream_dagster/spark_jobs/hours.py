@@ -11,6 +11,10 @@ from datetime import date, datetime, timedelta
 
 Hour = tuple[date, int]
 
+# The first hour partition (Dagster's HOURLY and bronze's lower bound on event times): the
+# bundled recordings start here. Settings may move it (WIKISTREAM_PARTITION_START).
+PARTITION_START = date(2018, 3, 7)
+
 
 def parse_hour(text: str) -> Hour:
     """``2018-03-07T16`` (or ``2018-03-07-16``, ``2018-03-07T16:00``...) -> (date, 16)."""

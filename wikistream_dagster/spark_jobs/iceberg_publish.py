@@ -17,8 +17,10 @@ snapshot that loses is never part of the table and is removed by snapshot expiry
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -49,15 +51,54 @@ def _ensure_wap(spark: SparkSession, table: str) -> None:
     _wap_ready.add(table)
 
 
+@dataclass(frozen=True)
+class Head:
+    """What the writer reads before its MERGE, from one load of the table's metadata."""
+
+    snapshot_id: int | None  # the current snapshot (None: empty table)
+    latest: dict[str, str] | None  # the chosen summary keys of the newest snapshot having ``key``
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome of :func:`merge_exclusive`: seconds per phase and the new snapshot, if any."""
+
+    merge_s: float
+    publish_s: float
+    snapshot_id: int | None = None  # None: the MERGE inserted nothing, no snapshot
+    added_records: int = 0
+
+
+def read_head(spark: SparkSession, table: str, key: str, keys: tuple[str, ...]) -> Head:
+    """The current snapshot and, walking back from it, ``keys`` of the newest snapshot whose
+    summary has ``key`` (usually the current one): one catalog load, a few JVM calls."""
+    jtable = iceberg._java_table(spark, table)
+    snap = jtable.currentSnapshot()
+    current = None if snap is None else snap.snapshotId()
+    while snap is not None:
+        summary = snap.summary()
+        if summary.get(key) is not None:
+            found = {k: summary.get(k) for k in keys}
+            return Head(current, {k: str(v) for k, v in found.items() if v is not None})
+        parent = snap.parentId()
+        snap = None if parent is None else jtable.snapshot(parent)
+    return Head(current, None)
+
+
 def merge_exclusive(
     spark: SparkSession,
     table: str,
     expected: int | None,
     merge: Callable[[], float],
-) -> float:
+) -> Published:
     """Run ``merge`` (an ``iceberg.merge_insert_new`` call) staged, then publish it only if
     no snapshot adding rows was committed after ``expected`` (the current snapshot the writer
-    checked). Raises ``CommitConflict`` otherwise; returns ``merge``'s seconds."""
+    checked). Raises ``CommitConflict`` otherwise.
+
+    One catalog load after the MERGE finds the staged snapshot; the publish commits against
+    that metadata without refreshing it again: the catalog's compare-and-set of ``main``
+    rejects it if ``main`` moved since.
+    """
     _ensure_wap(spark, table)
     wap_id = uuid.uuid4().hex
     spark.conf.set("spark.wap.id", wap_id)
@@ -65,10 +106,12 @@ def merge_exclusive(
         seconds = merge()
     finally:
         spark.conf.unset("spark.wap.id")
+    started = time.monotonic()
     jtable = iceberg._java_table(spark, table)
-    staged = _staged(jtable, wap_id)
+    base = jtable.operations().current()
+    staged = _staged(base, wap_id)
     if staged is None:
-        return seconds  # nothing committed
+        return Published(seconds, round(time.monotonic() - started, 3))  # nothing committed
     snap_id = staged.parentId()
     while snap_id is not None and snap_id != expected:
         snap = jtable.snapshot(snap_id)
@@ -80,24 +123,26 @@ def merge_exclusive(
         snap_id = snap.parentId()
     if snap_id != expected:
         raise CommitConflict(f"snapshot {expected} is no longer an ancestor of {table}'s main")
-    _publish(spark, jtable, staged)
-    return seconds
+    _publish(spark, jtable.operations(), base, staged)
+    added = staged.summary().get("added-records")
+    return Published(
+        seconds, round(time.monotonic() - started, 3), staged.snapshotId(), int(added or 0)
+    )
 
 
-def _staged(jtable: Any, wap_id: str) -> Any:
+def _staged(metadata: Any, wap_id: str) -> Any:
     """The snapshot staged under ``wap_id``: searched from the newest (usually the last)."""
-    snaps = jtable.operations().current().snapshots()
+    snaps = metadata.snapshots()
     for i in range(snaps.size() - 1, -1, -1):
         if snaps.get(i).summary().get("wap.id") == wap_id:
             return snaps.get(i)
     return None
 
 
-def _publish(spark: SparkSession, jtable: Any, staged: Any) -> None:
-    """Move ``main`` to ``staged`` only if it still points at ``staged``'s parent (CAS)."""
+def _publish(spark: SparkSession, ops: Any, base: Any, staged: Any) -> None:
+    """Move ``main`` to ``staged`` only if it still points at ``staged``'s parent (CAS: the
+    REST commit asserts ``main``'s snapshot id as of ``base``)."""
     jvm = spark.sparkContext._jvm
-    ops = jtable.operations()
-    base = ops.refresh()
     main = base.ref("main")
     current = None if main is None else main.snapshotId()
     if current != staged.parentId():
