@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
-from wikistream_dagster.defs import automation, bronze, gold, silver, sources
+from wikistream_dagster.defs import automation, bronze, gold, maintenance, silver, sources
 from wikistream_dagster.defs.common import GOLD, SILVER
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
@@ -61,6 +61,7 @@ def build_definitions(settings: Settings, resources: dict | None = None) -> dg.D
         silver.defs,
         gold.defs,
         automation.build_defs(settings.autostart and not eager),
+        maintenance.build_defs(settings.autostart),
         dg.Definitions(resources=resources),
     )
     if eager:  # silver and gold follow new bronze data instead of the 5-minute schedule

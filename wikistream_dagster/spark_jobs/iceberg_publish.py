@@ -35,6 +35,14 @@ class CommitConflict(RuntimeError):
     """Another writer added rows to the table between this writer's read and its commit."""
 
 
+class MainMoved(Exception):
+    """``main`` moved after the MERGE was staged, by commits that add no rows (maintenance)."""
+
+    def __init__(self, current: int | None):
+        super().__init__(f"main moved to snapshot {current} (no rows added)")
+        self.current = current
+
+
 def _adds_rows(snap: Any) -> bool:
     summary = snap.summary()
     return snap.operation() != "replace" and int(summary.get("added-records") or 0) > 0
@@ -90,6 +98,7 @@ def merge_exclusive(
     table: str,
     expected: int | None,
     merge: Callable[[], float],
+    retries: int = 3,
 ) -> Published:
     """Run ``merge`` (an ``iceberg.merge_insert_new`` call) staged, then publish it only if
     no snapshot adding rows was committed after ``expected`` (the current snapshot the writer
@@ -97,22 +106,47 @@ def merge_exclusive(
 
     One catalog load after the MERGE finds the staged snapshot; the publish commits against
     that metadata without refreshing it again: the catalog's compare-and-set of ``main``
-    rejects it if ``main`` moved since.
+    rejects it if ``main`` moved since. If ``main`` moved only by commits that add no rows
+    (maintenance: compaction, manifest rewrites), the MERGE runs again on top of them (up to
+    ``retries`` times); its staged snapshot is left for snapshot expiry.
     """
     _ensure_wap(spark, table)
-    wap_id = uuid.uuid4().hex
-    spark.conf.set("spark.wap.id", wap_id)
-    try:
-        seconds = merge()
-    finally:
-        spark.conf.unset("spark.wap.id")
+    merge_s = 0.0
     started = time.monotonic()
-    jtable = iceberg._java_table(spark, table)
-    base = jtable.operations().current()
-    staged = _staged(base, wap_id)
-    if staged is None:
-        return Published(seconds, round(time.monotonic() - started, 3))  # nothing committed
-    snap_id = staged.parentId()
+    for attempt in range(retries + 1):
+        wap_id = uuid.uuid4().hex
+        spark.conf.set("spark.wap.id", wap_id)
+        try:
+            seconds = merge()
+        finally:
+            spark.conf.unset("spark.wap.id")
+        merge_s += seconds
+        jtable = iceberg._java_table(spark, table)
+        base = jtable.operations().current()
+        staged = _staged(base, wap_id)
+        if staged is None:  # nothing committed
+            return Published(merge_s, round(time.monotonic() - started - merge_s, 3))
+        _check_no_rows_added(jtable, table, staged.parentId(), expected)
+        try:
+            _publish(spark, jtable, base, staged)
+        except MainMoved as moved:
+            if attempt == retries:
+                raise
+            expected = moved.current
+            continue
+        added = staged.summary().get("added-records")
+        return Published(
+            merge_s,
+            round(time.monotonic() - started - merge_s, 3),
+            staged.snapshotId(),
+            int(added or 0),
+        )
+    raise AssertionError("unreachable")
+
+
+def _check_no_rows_added(jtable: Any, table: str, newest: int | None, expected: int | None):
+    """Every snapshot from ``newest`` back to ``expected`` adds no rows, else CommitConflict."""
+    snap_id = newest
     while snap_id is not None and snap_id != expected:
         snap = jtable.snapshot(snap_id)
         if _adds_rows(snap):
@@ -123,11 +157,6 @@ def merge_exclusive(
         snap_id = snap.parentId()
     if snap_id != expected:
         raise CommitConflict(f"snapshot {expected} is no longer an ancestor of {table}'s main")
-    _publish(spark, jtable.operations(), base, staged)
-    added = staged.summary().get("added-records")
-    return Published(
-        seconds, round(time.monotonic() - started, 3), staged.snapshotId(), int(added or 0)
-    )
 
 
 def _staged(metadata: Any, wap_id: str) -> Any:
@@ -139,21 +168,23 @@ def _staged(metadata: Any, wap_id: str) -> Any:
     return None
 
 
-def _publish(spark: SparkSession, ops: Any, base: Any, staged: Any) -> None:
+def _publish(spark: SparkSession, jtable: Any, base: Any, staged: Any) -> None:
     """Move ``main`` to ``staged`` only if it still points at ``staged``'s parent (CAS: the
-    REST commit asserts ``main``'s snapshot id as of ``base``)."""
+    REST commit asserts ``main``'s snapshot id as of ``base``). ``MainMoved`` if only
+    commits adding no rows came in between (the caller stages again), else CommitConflict."""
     jvm = spark.sparkContext._jvm
     main = base.ref("main")
     current = None if main is None else main.snapshotId()
     if current != staged.parentId():
-        raise CommitConflict(f"main moved to snapshot {current} while this batch was staged")
+        _check_no_rows_added(jtable, "the table", current, staged.parentId())
+        raise MainMoved(current)
     updated = (
         jvm.org.apache.iceberg.TableMetadata.buildFrom(base)
         .setBranchSnapshot(staged.snapshotId(), "main")
         .build()
     )
     try:
-        ops.commit(base, updated)  # no retry: the catalog rejects it if main moved
+        jtable.operations().commit(base, updated)  # no retry: rejected if main moved
     except Exception as exc:
         if "CommitFailedException" in str(exc):
             raise CommitConflict(f"main moved while publishing: {str(exc)[:200]}") from exc
