@@ -148,6 +148,8 @@ def _cmd_bench(args, settings) -> int:
     kwargs = {"minutes": args.minutes} if args.what in ("e2e", "chaos") and args.minutes else {}
     if args.what == "chaos" and args.seed is not None:
         kwargs["seed"] = args.seed
+    if args.what == "bronze" and args.no_scale:
+        kwargs["scale"] = False
     figures = bench.run_bench(settings, events=args.events, **kwargs)
     if args.json:
         print(json.dumps(figures, default=str))
@@ -315,6 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
         "fewer faults and a shorter idle gap)",
     )
     s.add_argument("--seed", type=int, default=None, help="chaos: seed of the fault plan (10)")
+    s.add_argument(
+        "--no-scale",
+        action="store_true",
+        help="bronze: skip the 10 M-row MERGE and the 10,000-snapshot sensor tick",
+    )
     s.set_defaults(func=_cmd_bench)
     return p
 
