@@ -336,6 +336,7 @@ def test_maintenance_between_merge_and_publish_is_no_conflict(clean_lake, tmp_pa
     reset_lake(clean_lake)
     writer = bronze_writer.BronzeBatchWriter(None, str(tmp_path / "cp"), query_id="q")
     writer(kafka_batch(clean_lake, events("maint", 10), 0), 0)
+    writer(kafka_batch(clean_lake, events("maint", 20)[10:], 10), 1)  # two manifests
     real_merge, calls = iceberg.merge_insert_new, []
 
     def merge_then_maintain(spark, *args, **kw):
@@ -346,8 +347,8 @@ def test_maintenance_between_merge_and_publish_is_no_conflict(clean_lake, tmp_pa
         return seconds
 
     monkeypatch.setattr(iceberg, "merge_insert_new", merge_then_maintain)
-    writer(kafka_batch(clean_lake, events("maint", 30)[10:], 10), 1)
-    assert len(calls) == 2 and writer.last["inserted"] == 20
+    writer(kafka_batch(clean_lake, events("maint", 30)[20:], 20), 2)
+    assert len(calls) == 2 and writer.last["inserted"] == 10
     assert id_counts(clean_lake, "maint-") == (30, 30)
     ops = [s["operation"] for s in iceberg.snapshots(clean_lake, BRONZE)]
     assert ops.count("replace") == 1

@@ -201,6 +201,7 @@ class BronzeBatchWriter:
                 lambda: iceberg.merge_insert_new(
                     spark, rows, BRONZE, "event_id", H.predicate(partitions, "t"), props
                 ),
+                wap_enabled=head.wap_enabled,
             )
         except publish.CommitConflict as exc:
             raise WriterConflict(

@@ -28,7 +28,6 @@ from pyspark.sql import SparkSession
 from wikistream_dagster.spark_jobs import iceberg
 
 WAP_PROPERTY = "write.wap.enabled"
-_wap_ready: set[str] = set()
 
 
 class CommitConflict(RuntimeError):
@@ -48,15 +47,14 @@ def _adds_rows(snap: Any) -> bool:
     return snap.operation() != "replace" and int(summary.get("added-records") or 0) > 0
 
 
-def _ensure_wap(spark: SparkSession, table: str) -> None:
-    if table in _wap_ready:
-        return
-    props = iceberg._java_table(spark, table).properties()
-    if props.get(WAP_PROPERTY) != "true":
+def _ensure_wap(spark: SparkSession, table: str, enabled: bool) -> None:
+    """Turn staging on unless the table (as just read) has it: read from the table each time,
+    never remembered per name, since a dropped and recreated table has it off again (a MERGE
+    with ``spark.wap.id`` on such a table commits straight to ``main``)."""
+    if not enabled:
         spark.sql(
             f"ALTER TABLE {iceberg.qualified(table)} SET TBLPROPERTIES ('{WAP_PROPERTY}'='true')"
         )
-    _wap_ready.add(table)
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,7 @@ class Head:
 
     snapshot_id: int | None  # the current snapshot (None: empty table)
     latest: dict[str, str] | None  # the chosen summary keys of the newest snapshot having ``key``
+    wap_enabled: bool = False  # the table stages writes (write-audit-publish)
 
 
 @dataclass(frozen=True)
@@ -81,16 +80,17 @@ def read_head(spark: SparkSession, table: str, key: str, keys: tuple[str, ...]) 
     """The current snapshot and, walking back from it, ``keys`` of the newest snapshot whose
     summary has ``key`` (usually the current one): one catalog load, a few JVM calls."""
     jtable = iceberg._java_table(spark, table)
+    wap = jtable.properties().get(WAP_PROPERTY) == "true"
     snap = jtable.currentSnapshot()
     current = None if snap is None else snap.snapshotId()
     while snap is not None:
         summary = snap.summary()
         if summary.get(key) is not None:
             found = {k: summary.get(k) for k in keys}
-            return Head(current, {k: str(v) for k, v in found.items() if v is not None})
+            return Head(current, {k: str(v) for k, v in found.items() if v is not None}, wap)
         parent = snap.parentId()
         snap = None if parent is None else jtable.snapshot(parent)
-    return Head(current, None)
+    return Head(current, None, wap)
 
 
 def merge_exclusive(
@@ -99,6 +99,7 @@ def merge_exclusive(
     expected: int | None,
     merge: Callable[[], float],
     retries: int = 3,
+    wap_enabled: bool = False,
 ) -> Published:
     """Run ``merge`` (an ``iceberg.merge_insert_new`` call) staged, then publish it only if
     no snapshot adding rows was committed after ``expected`` (the current snapshot the writer
@@ -110,7 +111,7 @@ def merge_exclusive(
     (maintenance: compaction, manifest rewrites), the MERGE runs again on top of them (up to
     ``retries`` times); its staged snapshot is left for snapshot expiry.
     """
-    _ensure_wap(spark, table)
+    _ensure_wap(spark, table, wap_enabled)
     merge_s = 0.0
     started = time.monotonic()
     for attempt in range(retries + 1):
