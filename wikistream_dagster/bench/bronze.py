@@ -74,7 +74,10 @@ def backlog(events: int, tag: str, hour_shift: int = 0) -> list[tuple[str, bytes
 def _produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
     partitions = kafka.LOCAL_RAW_PARTITIONS  # shaped like the local raw-events
-    admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
+    dlq = f"{topic}-dlq"  # bronze's dead letters (the broker does not create topics)
+    created = admin.create_topics([NewTopic(topic, partitions, 1), NewTopic(dlq, 1, 1)])
+    for future in created.values():
+        future.result(30)
     p = Producer(
         {
             "bootstrap.servers": bootstrap,
@@ -205,10 +208,11 @@ def fill_main(argv: list[str]) -> int:
 
 
 def _backlog(bootstrap: str, topic: str, events: int, tag: str) -> int:
-    """Warm-up events a week before (outside gold's 24-hour baseline of the measured hour),
-    then ``events`` (and a few spare) in the measured hour: the batches after the warm-up ones
-    hold at least ``events``, and the last batch is a full one. Returns the total."""
-    warm = backlog(WARMUP_TRIGGERS * TRIGGER, tag + "w", -7 * 24)
+    """Warm-up events a week after (outside gold's trailing 24-hour baseline of the measured
+    hour; a week before would precede the first hour partition and be dead-lettered), then
+    ``events`` (and a few spare) in the measured hour: the batches after the warm-up ones hold
+    at least ``events``, and the last batch is a full one. Returns the total."""
+    warm = backlog(WARMUP_TRIGGERS * TRIGGER, tag + "w", 7 * 24)
     _produce(bootstrap, topic, warm + backlog(events + SPARE, tag))
     return len(warm) + events + SPARE
 
