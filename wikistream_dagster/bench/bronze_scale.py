@@ -3,7 +3,7 @@ tick with >= 10,000 bronze snapshots (issue #11). Skipped with ``--no-scale``.
 
 Both are built cheaply in a child Spark driver: the rows are synthetic (uuid-shaped ids, small
 payloads: the MERGE reads only ids and hours of the hours it touches) spread over many hour
-partitions around the measured hour; the snapshots are empty appends with bronze-shaped
+partitions from the measured hour on; the snapshots are empty appends with bronze-shaped
 summaries, committed in one Iceberg transaction (one metadata write, not 10,000). The MERGE
 batches are then real bronze runs on a Kafka backlog, and the tick is the real sensor function.
 """
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 ROWS = 10_000_000
 SNAPSHOTS = 10_000
-HOURS = 720  # synthetic rows spread over the 30 days before the measured hour (and it)
+HOURS = 720  # synthetic rows spread over 30 days from the measured hour on (inside partitions)
 
 
 def _child(settings: Settings, *args: str) -> str:
@@ -48,9 +48,9 @@ def _child(settings: Settings, *args: str) -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
-def fill_rows(settings: Settings, rows: int, last_hour: str) -> int:
+def fill_rows(settings: Settings, rows: int, hour: str) -> int:
     """Append synthetic rows until bronze holds >= ``rows``; returns bronze's row count."""
-    return int(_child(settings, "rows", str(rows), last_hour))
+    return int(_child(settings, "rows", str(rows), hour))
 
 
 def add_snapshots(settings: Settings, count: int) -> int:
@@ -83,7 +83,7 @@ def child_main(argv: list[str]) -> int:
     return 0
 
 
-def _rows(spark, target: int, last_hour: str) -> int:
+def _rows(spark, target: int, hour: str) -> int:
     from pyspark.sql import functions as F
 
     from wikistream_dagster.spark_jobs.tables import BRONZE, qualified
@@ -91,13 +91,13 @@ def _rows(spark, target: int, last_hour: str) -> int:
     table = spark.table(qualified(BRONZE))
     missing = target - table.count()
     if missing > 0:
-        end = int(datetime.strptime(last_hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).timestamp())
+        start = int(datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).timestamp())
         h = F.md5(F.concat(F.lit("bench-scale-"), F.col("id").cast("string")))
         uuid = F.concat_ws(
             "-", *(F.substring(h, a, b) for a, b in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
         )
-        # Hours cycle over HOURS before the measured one; seconds scatter within each hour.
-        seconds = F.lit(end) - (F.col("id") % HOURS) * 3600 + (F.col("id") * 7919) % 3600
+        # Hours cycle over HOURS from the measured one; seconds scatter within each hour.
+        seconds = F.lit(start) + (F.col("id") % HOURS) * 3600 + (F.col("id") * 7919) % 3600
         ts = F.timestamp_seconds(seconds)
         rows = spark.range(0, missing, 1, 8).select(
             uuid.alias("event_id"),
