@@ -166,6 +166,8 @@ def _cmd_bench(args, settings) -> int:
         kwargs["automation"] = args.automation or settings.automation
     if args.what == "chaos" and args.seed is not None:
         kwargs["seed"] = args.seed
+    if args.what == "bronze" and args.no_scale:
+        kwargs["scale"] = False
     figures = bench.run_bench(settings, events=args.events, **kwargs)
     if args.json:
         print(json.dumps(figures, default=str))
@@ -352,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(AUTOMATIONS),
         default=None,
         help="e2e: the stack's medallion trigger, schedule (default) or eager",
+    )
+    s.add_argument(
+        "--no-scale",
+        action="store_true",
+        help="bronze: skip the 10 M-row MERGE and the 10,000-snapshot sensor tick",
     )
     s.set_defaults(func=_cmd_bench)
     return p

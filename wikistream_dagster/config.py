@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+
+from wikistream_dagster.spark_jobs.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
 AUTOMATIONS = ("schedule", "eager")
@@ -76,6 +79,9 @@ class Settings:
     kafka_heap_mb: int = 512
     autostart: bool = True  # bronze supervisor and 5-minute schedule start with Dagster
     automation: str = "schedule"  # or "eager": silver/gold react to new bronze data instead
+    # First hour partition (UTC): Dagster's hourly partitions start here, and bronze sends
+    # earlier events to the DLQ (reason event_time_before_partition_start).
+    partition_start: date = PARTITION_START
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @property
@@ -140,6 +146,16 @@ def _automation(env: Mapping[str, str]) -> str:
     return value
 
 
+def _date(env: Mapping[str, str], name: str, default: date) -> date:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a date: set it like 2018-03-07") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Parse settings from environment variables (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -167,5 +183,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dagster_port=_int(env, "WIKISTREAM_DAGSTER_PORT", 3000),
         autostart=_bool(env, "WIKISTREAM_AUTOSTART", True),
         automation=_automation(env),
+        partition_start=_date(env, "WIKISTREAM_PARTITION_START", PARTITION_START),
         aws=aws,
     )

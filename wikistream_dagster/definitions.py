@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
-from wikistream_dagster.defs import automation, bronze, gold, silver, sources
+from wikistream_dagster.defs import automation, bronze, gold, maintenance, silver, sources
 from wikistream_dagster.resources import quarantine
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
@@ -25,7 +25,7 @@ def local_resources(s: Settings) -> dict:
     spark = LocalSparkRunner.from_settings(s)
     return {
         "spark": spark,
-        "streaming": LocalStreamingRunner(spark=spark),
+        "streaming": LocalStreamingRunner(spark=spark, partition_start=str(s.partition_start)),
         "lake": LakeReader(kind="rest", uri=s.catalog_uri, warehouse=warehouse_uri(s)),
         "kafka": KafkaOffsets(bootstrap_servers=s.kafka_bootstrap),
         "alerter": LogAlerter(path=str(s.logs_dir / "alerts.jsonl")),
@@ -39,7 +39,7 @@ def aws_resources(s: Settings) -> dict:
     spark = EmrServerlessSparkRunner.from_settings(a)
     return {
         "spark": spark,
-        "streaming": EmrStreamingRunner(spark=spark),
+        "streaming": EmrStreamingRunner(spark=spark, partition_start=str(s.partition_start)),
         "lake": LakeReader(kind="s3tables", warehouse=a.table_bucket_arn, region=a.region),
         "kafka": KafkaOffsets(bootstrap_servers=a.msk_bootstrap_servers, msk_iam_region=a.region),
         "alerter": SnsAlerter(topic_arn=a.alerts_topic_arn, region=a.region),
@@ -73,6 +73,7 @@ def build_definitions(
         automation.build_defs(
             settings.autostart, eager=settings.automation == "eager", held_hours=held_hours
         ),
+        maintenance.build_defs(settings.autostart),
         dg.Definitions(resources=resources),
     )
 

@@ -116,6 +116,10 @@ class FakeLake:
         ids = [s["snapshot_id"] for s in snaps]
         return snaps[ids.index(after_id) + 1 :] if after_id in ids else list(snaps)
 
+    def snapshots_since(self, table, after_id):
+        ids = [s["snapshot_id"] for s in self.tables.get(table, [])]
+        return self.snapshots(table, after_id), after_id is None or after_id in ids
+
     def current_property(self, table, key):
         for s in reversed(self.tables.get(table, [])):
             if "wikistream." + key in s["summary"]:

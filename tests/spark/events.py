@@ -12,12 +12,21 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wikistream_dagster.spark_jobs.hours import PARTITION_START
+
 ROOT = Path(__file__).resolve().parents[2]
 RECORDINGS = ROOT / "wikistream_dagster" / "local" / "recordings"
 
 
 def recorded_lines() -> list[str]:
-    """Every recorded event payload: the 2018 NDJSON files and the 2022 SSE capture."""
+    """Every recorded event payload bronze keeps: the 2018 NDJSON files and the 2022 SSE
+    capture, without the one event before the first hour partition (hijack.ndjson has one
+    on 2018-03-06, which bronze dead-letters: ``event_time_before_partition_start``)."""
+    start = datetime.combine(PARTITION_START, datetime.min.time(), UTC)
+    return [x for x in _all_recorded_lines() if event_time(json.loads(x)) >= start]
+
+
+def _all_recorded_lines() -> list[str]:
     lines: list[str] = []
     for path in sorted(RECORDINGS.glob("*.ndjson")):
         lines += [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]

@@ -325,3 +325,30 @@ def test_dlq_only_batches_are_reconciled_and_real_gaps_found(clean_lake, tmp_pat
     r = reconcile(bronze_snapshots(clean_lake))
     assert r["offset_gaps"] == {"raw-events/0": 3}
     assert (r["records_read"], r["dead_lettered"], r["rows_inserted"]) == (32, 7, 25)
+
+
+def test_maintenance_between_merge_and_publish_is_no_conflict(clean_lake, tmp_path, monkeypatch):
+    """A compaction or manifest rewrite (no rows added) moves main while a batch is staged:
+    the writer stages its MERGE again on top instead of stopping the stream."""
+    from wikistream_dagster.spark_jobs import bronze_writer, iceberg
+    from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
+
+    reset_lake(clean_lake)
+    writer = bronze_writer.BronzeBatchWriter(None, str(tmp_path / "cp"), query_id="q")
+    writer(kafka_batch(clean_lake, events("maint", 10), 0), 0)
+    writer(kafka_batch(clean_lake, events("maint", 20)[10:], 10), 1)  # two manifests
+    real_merge, calls = iceberg.merge_insert_new, []
+
+    def merge_then_maintain(spark, *args, **kw):
+        seconds = real_merge(spark, *args, **kw)
+        if not calls:
+            spark.sql(f"CALL {CATALOG}.system.rewrite_manifests(table => '{BRONZE}')")
+        calls.append(seconds)
+        return seconds
+
+    monkeypatch.setattr(iceberg, "merge_insert_new", merge_then_maintain)
+    writer(kafka_batch(clean_lake, events("maint", 30)[20:], 20), 2)
+    assert len(calls) == 2 and writer.last["inserted"] == 10
+    assert id_counts(clean_lake, "maint-") == (30, 30)
+    ops = [s["operation"] for s in iceberg.snapshots(clean_lake, BRONZE)]
+    assert ops.count("replace") == 1

@@ -195,3 +195,35 @@ def test_a_record_without_a_value_is_a_dead_letter(ansi):
     envelope = json.loads(letter["value"])
     assert letter["key"] == "raw-events-0-0" and envelope["reason"] == "invalid_json"
     assert envelope.get("raw") is None and envelope["source"] == "kafka://raw-events/0/0"
+
+
+def test_events_before_the_partition_start_are_dead_lettered_with_a_reason(spark):
+    """Issue #11: bronze took event times from 2001 on while Dagster's hourly partitions start
+    at 2018-03-07, so an old event made an hour key outside the partition set."""
+    good = json.loads(LEGACY)
+    start = int(datetime(2018, 3, 7).timestamp() - datetime(1970, 1, 1).timestamp())
+    no_ts = {k: v for k, v in good.items() if k != "timestamp"}
+    cases = [
+        dict(good, timestamp=1_104_537_600),  # 2005-01-01: a valid time, before the partitions
+        dict(good, timestamp=start - 1),
+        dict(no_ts, meta=dict(good["meta"], dt="2010-06-01T12:00:00Z")),
+        dict(good, timestamp=start),  # the first second of the first partition
+        good,
+    ]
+    payloads = [json.dumps(e).encode() for e in cases]
+    got = B.parse_kafka(kafka(spark, payloads)).orderBy("kafka_offset").collect()
+    assert [r["dlq_reason"] for r in got] == ["event_time_before_partition_start"] * 3 + [None] * 2
+    assert got[0]["dlq_detail"] == (
+        "timestamp=1104537600 is before the first hour partition 2018-03-07 "
+        "(WIKISTREAM_PARTITION_START)"
+    )
+    assert got[2]["dlq_detail"].startswith("meta.dt=2010-06-01T12:00:00Z is before")
+    letters = B.dead_letters(B.parse_kafka(kafka(spark, payloads)), 0).collect()
+    assert [json.loads(x["value"])["reason"] for x in letters] == [
+        "event_time_before_partition_start"
+    ] * 3
+    from wikistream_dagster.spark_jobs.hours import PARTITION_START
+
+    assert PARTITION_START.isoformat() == "2018-03-07"
+    later = B.parse_kafka(kafka(spark, payloads), partition_start=date(2019, 1, 1)).collect()
+    assert {r["dlq_reason"] for r in later} == {"event_time_before_partition_start"}

@@ -33,6 +33,7 @@ import orjson
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from wikistream_dagster.bench import bronze_scale
 from wikistream_dagster.config import Settings
 from wikistream_dagster.local import catalog, kafka, spark_submit
 from wikistream_dagster.local.replay import default_recording
@@ -73,7 +74,10 @@ def backlog(events: int, tag: str, hour_shift: int = 0) -> list[tuple[str, bytes
 def _produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
     partitions = kafka.LOCAL_RAW_PARTITIONS  # shaped like the local raw-events
-    admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
+    dlq = f"{topic}-dlq"  # bronze's dead letters (the broker does not create topics)
+    created = admin.create_topics([NewTopic(topic, partitions, 1), NewTopic(dlq, 1, 1)])
+    for future in created.values():
+        future.result(30)
     p = Producer(
         {
             "bootstrap.servers": bootstrap,
@@ -204,10 +208,11 @@ def fill_main(argv: list[str]) -> int:
 
 
 def _backlog(bootstrap: str, topic: str, events: int, tag: str) -> int:
-    """Warm-up events a week before (outside gold's 24-hour baseline of the measured hour),
-    then ``events`` (and a few spare) in the measured hour: the batches after the warm-up ones
-    hold at least ``events``, and the last batch is a full one. Returns the total."""
-    warm = backlog(WARMUP_TRIGGERS * TRIGGER, tag + "w", -7 * 24)
+    """Warm-up events a week after (outside gold's trailing 24-hour baseline of the measured
+    hour; a week before would precede the first hour partition and be dead-lettered), then
+    ``events`` (and a few spare) in the measured hour: the batches after the warm-up ones hold
+    at least ``events``, and the last batch is a full one. Returns the total."""
+    warm = backlog(WARMUP_TRIGGERS * TRIGGER, tag + "w", 7 * 24)
     _produce(bootstrap, topic, warm + backlog(events + SPARE, tag))
     return len(warm) + events + SPARE
 
@@ -219,8 +224,13 @@ def _measured_hour() -> str:
     )
 
 
-def run_bench(settings: Settings, events: int | None = None, json_out: bool = False) -> dict:
-    """Run the whole benchmark; print and return the figures (JSON fields of issue 4)."""
+def run_bench(
+    settings: Settings, events: int | None = None, json_out: bool = False, scale: bool = True
+) -> dict:
+    """Run the whole benchmark; print and return the figures (JSON fields of issues 4 and 11).
+
+    ``scale``: also MERGE with >= 10 M rows in bronze and time the supervisor's tick with
+    >= 10,000 snapshots (``bench_scale``; the slow part, skipped by ``--no-scale``)."""
     events = events or DEFAULT_EVENTS
     tag = uuid.uuid4().hex[:6]
     bench = dataclasses.replace(
@@ -228,7 +238,8 @@ def run_bench(settings: Settings, events: int | None = None, json_out: bool = Fa
     )
     kafka.start(settings)
     bootstrap = settings.kafka_bootstrap
-    topics = [f"bench-bronze-{tag}-a", f"bench-bronze-{tag}-b"]
+    topics = [f"bench-bronze-{tag}-{x}" for x in "abc"]
+    scaled: dict = {}
     hour = ["--hours", _measured_hour()]
     try:
         catalog.start(bench)
@@ -244,6 +255,12 @@ def run_bench(settings: Settings, events: int | None = None, json_out: bool = Fa
         rows = _fill(bench, -(-FILL_ROWS // total) - 1)
         _backlog(bootstrap, topics[1], events, tag + "b")
         at_1m = _bronze(bench, bootstrap, topics[1], "merge")
+        if scale:
+            scaled["rows"] = bronze_scale.fill_rows(bench, bronze_scale.ROWS, _measured_hour())
+            _backlog(bootstrap, topics[2], events, tag + "c")
+            scaled["merge"] = _bronze(bench, bootstrap, topics[2], "merge")
+            bronze_scale.add_snapshots(bench, bronze_scale.SNAPSHOTS)
+            scaled["tick"] = bronze_scale.sensor_tick_s(bench)
     finally:
         catalog.stop(bench)
         shutil.rmtree(bench.state_dir, ignore_errors=True)
@@ -273,7 +290,18 @@ def run_bench(settings: Settings, events: int | None = None, json_out: bool = Fa
         "merge_run_events_per_s_at_1m": at_1m["events_per_s"],
         "merge_statement_events_per_s": _per_s(merge["inserted"], merge["merge_s"]),
         "merge_statement_events_per_s_at_1m": _per_s(at_1m["inserted"], at_1m["merge_s"]),
+        "merge_phases_s": merge.get("phases_s", {}),
     }
+    if scaled:
+        figures |= {
+            "merge_events_per_s_at_10m": scaled["merge"]["steady_events_per_s"],
+            "bronze_rows_at_10m": scaled["rows"],
+            "merge_batches_s_at_10m": scaled["merge"]["batches_s"],
+            "merge_phases_s_at_10m": scaled["merge"].get("phases_s", {}),
+            "sensor_tick_s_at_10k_snapshots": scaled["tick"]["steady_s"],
+            "sensor_first_tick_s_at_10k_snapshots": scaled["tick"]["first_s"],
+            "bronze_snapshots_at_10k": scaled["tick"]["snapshots"],
+        }
     f = figures
     print(
         f"bronze MERGE sink:  {f['merge_events_per_s']:,.0f} events/s over {f['events']:,} "
@@ -300,6 +328,17 @@ def run_bench(settings: Settings, events: int | None = None, json_out: bool = Fa
         f"{f['merge_statement_events_per_s']:,.0f} rows/s into an empty table, "
         f"{f['merge_statement_events_per_s_at_1m']:,.0f} rows/s with {rows:,} rows"
     )
+    if scaled:
+        print(
+            f"bronze MERGE with {f['bronze_rows_at_10m']:,} rows in bronze: "
+            f"{f['merge_events_per_s_at_10m']:,.0f} events/s after the warm-up "
+            "(target >= 10,000)"
+        )
+        print(
+            f"supervisor tick with {f['bronze_snapshots_at_10k']:,} bronze snapshots: "
+            f"{f['sensor_tick_s_at_10k_snapshots']} s with a cursor (target <= 2 s), "
+            f"{f['sensor_first_tick_s_at_10k_snapshots']} s for a first tick"
+        )
     if json_out:
         print(json.dumps(figures))
     return figures

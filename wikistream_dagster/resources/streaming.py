@@ -19,6 +19,7 @@ import dagster as dg
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner, bronze_checkpoint
 from wikistream_dagster.resources.spark_runner import LocalSparkRunner
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
+from wikistream_dagster.spark_jobs.hours import PARTITION_START
 
 BRONZE_JOB_NAME = "wikistream-bronze"
 # Every non-terminal EMR Serverless job run state (botocore's emr-serverless service model,
@@ -37,6 +38,9 @@ class StreamStatus:
 
 class StreamingRunner(dg.ConfigurableResource):
     """Interface of the bronze streaming job's lifecycle."""
+
+    # First hour partition (Settings.partition_start): bronze dead-letters earlier events.
+    partition_start: str = PARTITION_START.isoformat()
 
     def status(self) -> StreamStatus:
         raise NotImplementedError
@@ -74,6 +78,8 @@ class LocalStreamingRunner(StreamingRunner):
 
     def _job_args(self) -> list[str]:
         return [
+            "--partition-start",
+            self.partition_start,
             "--trigger-seconds",
             str(self.trigger_seconds),
             "--max-offsets-per-trigger",
@@ -168,7 +174,7 @@ class EmrStreamingRunner(StreamingRunner):
             return f"not started: job run {active[0]['id']} is {active[0].get('state')}"
         params = start_job_run_params(
             "bronze",
-            [],
+            ["--partition-start", self.partition_start],
             aws=self.spark.aws(),
             client_token=f"bronze-{int(time.time())}",
             mode="STREAMING",

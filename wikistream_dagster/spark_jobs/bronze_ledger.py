@@ -27,6 +27,9 @@ class Ledger:
 
     def __init__(self, spark: SparkSession, checkpoint: str):
         self.spark, self.root = spark, checkpoint.rstrip("/")
+        # The one writer of the checkpoint keeps its pending spans in memory once read, so a
+        # batch costs no file reads, and no delete when nothing was pending.
+        self._pending: dict[str, Any] | None = None
 
     def _path(self, rel: str) -> tuple[Any, Any]:
         jvm = self.spark.sparkContext._jvm
@@ -61,13 +64,14 @@ class Ledger:
     def pending(self) -> dict[str, Any]:
         """``{"spans": Spans, "batches": {batch id: [records, dlq, canary]}}`` not yet carried
         by a snapshot (per batch id, so a replayed batch is not counted twice)."""
-        empty: dict[str, Any] = {"spans": {}, "batches": {}}
-        if not self.root:
-            return empty
-        try:
-            return empty | json.loads(self.read(PENDING_FILE))
-        except FileNotFoundError:
-            return empty
+        if self._pending is None:
+            self._pending = {"spans": {}, "batches": {}}
+            if self.root:
+                try:
+                    self._pending |= json.loads(self.read(PENDING_FILE))
+                except FileNotFoundError:
+                    pass
+        return json.loads(json.dumps(self._pending))  # a copy: callers may change it
 
     def add_pending(self, batch_id: int, facts: dict[str, Any]) -> dict[str, Any]:
         """Remember a batch that committed no snapshot (its spans and counts)."""
@@ -76,6 +80,7 @@ class Ledger:
         pending["batches"][str(batch_id)] = [facts["records"], facts["dlq"], facts["canary"]]
         if self.root:
             self.write(PENDING_FILE, json.dumps(pending, sort_keys=True))
+        self._pending = pending
         return pending
 
     @staticmethod
@@ -92,9 +97,10 @@ class Ledger:
         }
 
     def clear_pending(self) -> None:
-        if self.root:
+        if self.root and (self._pending is None or self._pending["batches"]):
             fs, path = self._path(PENDING_FILE)
             fs.delete(path, False)
+        self._pending = {"spans": {}, "batches": {}}
 
     def record_failure(self, batch_id: int, exc: BaseException) -> None:
         """Best effort: a failure to write the record must not hide the batch's own error."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from datetime import date
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -19,6 +20,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from wikistream_dagster.spark_jobs import kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
+from wikistream_dagster.spark_jobs.hours import PARTITION_START
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_like, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms import bronze as T
@@ -39,7 +41,12 @@ def start_merge(
         kafka_io.dlq_sink(args.bootstrap_servers, args.dlq_topic, options), args.checkpoint
     )
     stream = kafka_io.kafka_stream(
-        spark, args.bootstrap_servers, args.topic, args.max_offsets_per_trigger, options
+        spark,
+        args.bootstrap_servers,
+        args.topic,
+        args.max_offsets_per_trigger,
+        options,
+        partition_start=args.partition_start,
     )
     query = (
         stream.writeStream.queryName("bronze")
@@ -107,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         help="append: Spark's native Iceberg sink, for benchmarks only",
     )
     parser.add_argument("--table", default=BRONZE, help="target of --sink append")
+    parser.add_argument(
+        "--partition-start",
+        type=date.fromisoformat,
+        default=PARTITION_START,
+        help="first hour partition (UTC date); earlier events go to the DLQ "
+        f"(default {PARTITION_START}, WIKISTREAM_PARTITION_START)",
+    )
     args = runtime.parse_args(parser, argv)
     options = kafka_io.parse_options(args.kafka_option)
     if args.msk_iam:
@@ -123,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         busy = stream_progress.busy_seconds(progress)
         records = sum(p["numInputRows"] for p in progress)
         result = dict(writer.totals) if writer is not None else {"records": records}
+        if writer is not None:
+            result["phases_s"] = dict(writer.phases)  # where the batches' time went
         result |= {
             "seconds": round(elapsed, 3),
             "batch_seconds": round(busy, 3),

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 P = iceberg.PREFIX
 
 
+# What ``checkpoint.writer_conflict`` reads of the table's newest bronze batch snapshot.
+_CONFLICT_KEYS = (P + "checkpoint", P + "query-id", P + "batch-id")
+
+
 class WriterConflict(RuntimeError):
     """Another bronze writer on the same checkpoint committed: this one must stop."""
 
@@ -61,8 +65,15 @@ class BronzeBatchWriter:
             "duplicates": 0,
             "merge_s": 0.0,
         }
+        self.phases: dict[str, float] = {}  # seconds per phase, summed over batches
         self.last: dict[str, Any] = {}
         self._table_ready = False
+        self._ledger: Ledger | None = None
+
+    def _ledger_for(self, spark: SparkSession) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(spark, self.checkpoint)
+        return self._ledger
 
     def __call__(self, parsed: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
@@ -74,6 +85,7 @@ class BronzeBatchWriter:
         try:
             stats = self._write(spark, parsed, batch_id)
         except Exception as exc:
+            self._ledger = None  # re-read from the checkpoint if this writer goes on
             Ledger(spark, self.checkpoint).record_failure(batch_id, exc)
             raise
         finally:
@@ -84,6 +96,9 @@ class BronzeBatchWriter:
             self.totals[key] += stats[key]
         self.totals["batches"] += 1
         self.totals["merge_s"] = round(self.totals["merge_s"] + stats.get("merge_s", 0.0), 3)
+        for key, value in stats.items():
+            if key.endswith("_s"):
+                self.phases[key] = round(self.phases.get(key, 0.0) + value, 3)
         log.info("bronze batch %s", json.dumps(stats, default=str))
 
     @staticmethod
@@ -139,8 +154,10 @@ class BronzeBatchWriter:
             "facts_s": facts_s,
         }
         if facts["dlq"] and self.dlq_sink is not None:
+            t0 = time.monotonic()
             self.dlq_sink(T.dead_letters(parsed, batch_id))
-        ledger = Ledger(spark, self.checkpoint)
+            stats["dlq_s"] = round(time.monotonic() - t0, 3)
+        ledger = self._ledger_for(spark)
         if not valid:  # no snapshot: the next one's summary carries these spans
             ledger.add_pending(batch_id, facts)
             return stats
@@ -168,24 +185,23 @@ class BronzeBatchWriter:
             props[P + "query-id"] = query_id
         # Batches without a snapshot since the last one (DLQ or canary only) ride along.
         props |= ledger.summary_properties(ledger.pending(), P)
-        before = iceberg.current_snapshot_id(spark, BRONZE)
-        latest = iceberg.latest_snapshot_with(spark, BRONZE, P + "batch-id")
+        t0 = time.monotonic()
+        head = publish.read_head(spark, BRONZE, P + "batch-id", _CONFLICT_KEYS)
+        stats["head_s"] = round(time.monotonic() - t0, 3)
         conflict = ckpt.writer_conflict(
-            latest and latest["summary"], self.checkpoint, query_id, batch_id, self.last_committed
+            head.latest, self.checkpoint, query_id, batch_id, self.last_committed
         )
         if conflict:
             raise WriterConflict(conflict)
         try:
-            stats["merge_s"] = round(
-                publish.merge_exclusive(
-                    spark,
-                    BRONZE,
-                    before,
-                    lambda: iceberg.merge_insert_new(
-                        spark, rows, BRONZE, "event_id", H.predicate(partitions, "t"), props
-                    ),
+            done = publish.merge_exclusive(
+                spark,
+                BRONZE,
+                head.snapshot_id,
+                lambda: iceberg.merge_insert_new(
+                    spark, rows, BRONZE, "event_id", H.predicate(partitions, "t"), props
                 ),
-                3,
+                wap_enabled=head.wap_enabled,
             )
         except publish.CommitConflict as exc:
             raise WriterConflict(
@@ -194,12 +210,14 @@ class BronzeBatchWriter:
                 "job per checkpoint, then restart bronze (Spark replays the batch, the MERGE "
                 "skips what the other writer inserted)."
             ) from exc
-        after = iceberg.current_snapshot(spark, BRONZE)
-        if after and after["snapshot_id"] != before:
-            stats["inserted"] = int(after["summary"].get("added-records", 0))
-            stats["snapshot_id"] = after["snapshot_id"]
+        stats["merge_s"], stats["publish_s"] = round(done.merge_s, 3), done.publish_s
+        t0 = time.monotonic()
+        if done.snapshot_id is not None:
+            stats["inserted"] = done.added_records
+            stats["snapshot_id"] = done.snapshot_id
             self.last_committed = batch_id
             ledger.clear_pending()
         else:
             ledger.add_pending(batch_id, facts)
+        stats["ledger_s"] = round(time.monotonic() - t0, 3)
         return stats

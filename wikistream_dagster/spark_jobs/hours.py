@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 
 Hour = tuple[date, int]
 
-# The first hour partition (Dagster's hourly partitions and bronze's accepted event times).
+# The first hour partition (Dagster's HOURLY and bronze's lower bound on event times): the
+# bundled recordings start here. Settings may move it (WIKISTREAM_PARTITION_START).
 PARTITION_START = date(2018, 3, 7)
 
 

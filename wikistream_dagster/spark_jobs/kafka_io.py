@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
 
+from wikistream_dagster.spark_jobs.hours import PARTITION_START
 from wikistream_dagster.spark_jobs.transforms import bronze as T
 
 WATERMARK = "5 minutes"
@@ -43,6 +45,7 @@ def kafka_stream(
     max_offsets: int,
     options: dict[str, str],
     starting: str = "earliest",
+    partition_start: date = PARTITION_START,
 ) -> DataFrame:
     """The parsed Kafka stream with a 5-minute event-time watermark.
 
@@ -59,7 +62,7 @@ def kafka_stream(
         .options(**options)
         .load()
     )
-    return T.parse_kafka(raw).withWatermark("event_time", WATERMARK)
+    return T.parse_kafka(raw, partition_start).withWatermark("event_time", WATERMARK)
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, str]:

@@ -7,13 +7,20 @@ The explicit schema covers both recentchange envelopes seen in the wild: 2018 ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 import producer_service.event_limits as L
-from wikistream_dagster.spark_jobs.transforms.bronze_checks import CORRUPT, EventTime, verdict
+from wikistream_dagster.spark_jobs.hours import PARTITION_START
+from wikistream_dagster.spark_jobs.transforms.bronze_checks import (
+    CORRUPT,
+    EventTime,
+    corrupt_verdict,
+    verdict,
+)
 
 DLQ_RAW_LIMIT = 64 * 1024  # bytes of the raw payload kept in a dead letter, like the producer
 
@@ -100,8 +107,11 @@ EVENT_FIELDS = list(_EVENT_FIELDS)
 KAFKA_FIELDS = ["kafka_topic", "kafka_partition", "kafka_offset", "kafka_timestamp"]
 
 
-def parse_kafka(records: DataFrame) -> DataFrame:
+def parse_kafka(records: DataFrame, partition_start: date = PARTITION_START) -> DataFrame:
     """Parse Kafka records (value, topic, partition, offset, timestamp) into bronze columns.
+
+    Events before ``partition_start`` (the first hour partition) are dead letters: their hour
+    would have no partition downstream.
 
     Returns every input record once, flat (no nested struct: the bronze job caches this
     batch), with ``dlq_reason``/``dlq_detail`` set when it must go to the dead-letter topic
@@ -120,7 +130,10 @@ def parse_kafka(records: DataFrame) -> DataFrame:
     )
     e = F.col("e")
     t = EventTime(e)
-    parsed = parsed.withColumn("_v", verdict(F.col("raw_json"), F.col("raw_value"), e, t))
+    parsed = parsed.withColumn("_c", corrupt_verdict(F.col("raw_json"), e))
+    parsed = parsed.withColumn(
+        "_v", verdict(F.col("raw_value"), e, t, F.col("_c"), partition_start)
+    )
     reason = F.col("_v")["reason"]
     return parsed.select(
         # The raw bytes matter only for dead letters (invalid UTF-8 is kept as base64); valid

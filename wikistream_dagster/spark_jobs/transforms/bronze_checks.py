@@ -8,6 +8,8 @@ which the producer checks too.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
@@ -65,34 +67,64 @@ def _long_out_of_range(text: Column) -> Column:
     return found
 
 
-def verdict(text: Column, raw: Column, e: Column, t: EventTime) -> Column:
+BEFORE_PARTITION_START = "event_time_before_partition_start"
+PARTITION_ENV = "WIKISTREAM_PARTITION_START"
+
+
+def _v(reason: str, detail: Column | str | None = None) -> Column:
+    if detail is None or isinstance(detail, str):
+        detail = F.lit(detail).cast("string")
+    return F.struct(F.lit(reason).alias("reason"), detail.alias("detail"))
+
+
+def corrupt_verdict(text: Column, e: Column) -> Column:
+    """Why a record Spark's JSON reader could not type is bad (null for every other record).
+
+    Kept in its own column, computed before :func:`verdict`: ``json_object_keys`` has no
+    generated code, and a projection holding it (or the 64-bit checks, a large expression)
+    runs interpreted. Referenced twice by ``verdict`` so Spark keeps it apart, and the rest
+    of the per-record checks get whole-stage code generation.
+    """
+    long_field = _long_out_of_range(text)
+    return F.when(
+        e[CORRUPT].isNotNull(),
+        F.when(
+            long_field.isNotNull(),
+            _v(
+                "invalid_value",
+                F.concat(long_field, F.lit(" is outside the 64-bit integer range")),
+            ),
+        )
+        .when(
+            F.json_object_keys(text).isNotNull(),
+            _v("wrong_type", "does not match the recentchange schema"),
+        )
+        .when(F.get_json_object(text, "$").isNotNull(), _v("not_an_object"))
+        .otherwise(_v("invalid_json")),
+    )
+
+
+def verdict(
+    raw: Column,
+    e: Column,
+    t: EventTime,
+    corrupt: Column,
+    partition_start: date | None = None,
+) -> Column:
     """Why a record cannot go to bronze, as struct(reason, detail), or null when it can.
 
-    Reason names match the producer's DLQ; a detail names the field.
+    ``corrupt`` is the column of :func:`corrupt_verdict`. Reason names match the producer's
+    DLQ; a detail names the field. A plausible event time before ``partition_start`` (UTC
+    midnight) is refused too: downstream has no hour for it.
     """
     utf8_ok = F.encode(F.decode(raw, "UTF-8"), "UTF-8") == raw
-    corrupt = e[CORRUPT].isNotNull()
     no_id = F.coalesce(e["meta"]["id"], F.lit("")) == ""
     window = F.lit(L.WINDOW_TEXT)
-    long_field = _long_out_of_range(text)
-
-    def v(reason: str, detail: Column | str | None = None) -> Column:
-        if detail is None or isinstance(detail, str):
-            detail = F.lit(detail).cast("string")
-        return F.struct(F.lit(reason).alias("reason"), detail.alias("detail"))
-
-    return (
+    v = _v
+    out = (
         F.when(~utf8_ok, v("invalid_utf8"))
-        .when(
-            corrupt & long_field.isNotNull(),
-            v("invalid_value", F.concat(long_field, F.lit(" is outside the 64-bit integer range"))),
-        )
-        .when(
-            corrupt & F.json_object_keys(text).isNotNull(),
-            v("wrong_type", "does not match the recentchange schema"),
-        )
-        .when(corrupt & F.get_json_object(text, "$").isNotNull(), v("not_an_object"))
-        .when(corrupt | e.isNull(), v("invalid_json"))
+        .when(corrupt.isNotNull(), corrupt)
+        .when(e.isNull(), v("invalid_json"))
         .when(no_id, v("missing_field", "meta.id"))
         .when(
             t.ts.isNotNull() & t.ts_time.isNull(),
@@ -115,4 +147,21 @@ def verdict(text: Column, raw: Column, e: Column, t: EventTime) -> Column:
                 F.format_string("meta.dt=%s is outside %s", F.substring(t.dt_text, 1, 40), window),
             ),
         )
+    )
+    if partition_start is None:
+        return out
+    first = datetime(partition_start.year, partition_start.month, partition_start.day, tzinfo=UTC)
+    seconds = int(first.timestamp())
+    before = F.lit(f" is before the first hour partition {partition_start} ({PARTITION_ENV})")
+    # On the raw fields, not on the derived event time: a smaller expression keeps the
+    # generated method under the JIT's 8,000-byte limit (a larger one runs interpreted).
+    return out.when(
+        t.ts.isNotNull() & (t.ts < seconds),
+        v(BEFORE_PARTITION_START, F.concat(F.lit("timestamp="), t.ts.cast("string"), before)),
+    ).when(
+        t.ts.isNull() & (t.dt_time < _lit_ts(seconds)),
+        v(
+            BEFORE_PARTITION_START,
+            F.concat(F.lit("meta.dt="), F.substring(t.dt_text, 1, 40), before),
+        ),
     )
