@@ -13,6 +13,7 @@ from pathlib import Path
 from producer_service.jsonlog import setup_logging
 from wikistream_dagster.aws import cli as aws_cli
 from wikistream_dagster.config import AUTOMATIONS, SettingsError, load_settings
+from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.dlq import cli as dlq_cli
 from wikistream_dagster.quarantine import cli as quarantine_cli
 
@@ -245,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         "2018-03-07T16`, `./wikistream spark bronze --available-now`. "
         "Arguments after the job name go to the job (see its --help).",
     )
-    s.add_argument("job", choices=["bronze", "silver", "quality", "gold", "maintenance"])
+    s.add_argument("job", choices=list(JOBS))
     s.set_defaults(func=_cmd_spark)
 
     s = sub.add_parser(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
-from wikistream_dagster.defs import automation, bronze, gold, maintenance, silver, sources
+from wikistream_dagster.defs import automation, bronze, maintenance, medallion, silver, sources
 from wikistream_dagster.resources import quarantine
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
@@ -69,7 +69,7 @@ def build_definitions(
         sources.defs,
         bronze.build_defs(settings.autostart),
         silver.defs,
-        gold.defs,
+        medallion.defs,
         automation.build_defs(
             settings.autostart, eager=settings.automation == "eager", held_hours=held_hours
         ),

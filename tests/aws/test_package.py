@@ -29,7 +29,8 @@ from wikistream_dagster.aws.artifacts import (
 from wikistream_dagster.aws.env import pip_command
 from wikistream_dagster.cli import main
 from wikistream_dagster.config import AwsSettings
-from wikistream_dagster.resources.emr import ENTRY_POINTS, bronze_checkpoint, start_job_run_params
+from wikistream_dagster.contracts.jobs import JOBS
+from wikistream_dagster.resources.emr import bronze_checkpoint, start_job_run_params
 
 REGION = "eu-west-1"
 BUCKET = "wikistream-artifacts-test"
@@ -49,7 +50,7 @@ OUTPUTS = {bronze_checkpoint(AWS), f"s3://{BUCKET}/logs/emr/"}
 def request_uris() -> set[str]:
     """Every s3:// URI in every job's StartJobRun request."""
     found = set()
-    for job in ENTRY_POINTS:
+    for job in JOBS:
         for mode in ("BATCH", "STREAMING"):
             params = start_job_run_params(job, [], aws=AWS, client_token="t", mode=mode)
             found |= set(re.findall(r"s3://[^\s,#\"']+", repr(params)))
@@ -137,7 +138,7 @@ def test_upload_puts_code_and_jars_where_requests_point(moto_s3, tmp_path, monke
     env_uri = f"s3://{BUCKET}/code/current/{ENV_ARCHIVE}"
     wanted = request_uris()
     assert env_uri in wanted, "the requests' spark.archives must be the archive package builds"
-    assert len(wanted) == len(ENTRY_POINTS) + 8 + 1  # scripts, jars, environment
+    assert len(wanted) == len(JOBS) + 8 + 1  # scripts, jars, environment
     missing = wanted - {env_uri} - _existing(s3, wanted)
     assert not missing, f"not uploaded: {sorted(missing)}"
 
@@ -195,7 +196,7 @@ def test_environment_runs_the_jobs_imports(moto_s3, tmp_path, monkeypatch):
     spark_python.mkdir()
     for package in (pyspark, py4j):
         (spark_python / package.__name__).symlink_to(Path(package.__file__).parent)
-    modules = [f"wikistream_dagster.spark_jobs.{Path(s).stem}" for s in ENTRY_POINTS.values()]
+    modules = [f"wikistream_dagster.spark_jobs.{Path(s).stem}" for s in JOBS.values()]
     code = (
         "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)\n"
         "import dagster_pipes, pydeequ, wikistream_dagster\n"

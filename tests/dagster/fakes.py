@@ -15,12 +15,13 @@ class _Invocation:
     def __init__(self, results):
         self._results = results
 
-    def get_results(self):
+    def get_results(self, **kwargs):
         return self._results
 
 
 class FakeSparkRunner(SparkJobRunner):
-    """Writes one JSON line per call to ``log_path``; ``failing_checks`` fail in quality runs."""
+    """Writes one JSON line per call to ``log_path``; ``failing_checks`` fail in the quality
+    stage and, like the real medallion job, a failing blocking check leaves gold unwritten."""
 
     log_path: str
     failing_checks: list[str] = []
@@ -32,25 +33,29 @@ class FakeSparkRunner(SparkJobRunner):
     def run(self, context, job, args, extras=None):
         with open(self.log_path, "a") as f:
             f.write(json.dumps({"job": job, "args": list(args)}) + "\n")
-        if job == "quality":
-            return _Invocation(
-                [
-                    dg.AssetCheckResult(
-                        asset_key=dg.AssetKey(["silver", "wiki_events_cleaned"]),
-                        check_name=c.name,
-                        passed=c.name not in self.failing_checks,
-                        severity=dg.AssetCheckSeverity.ERROR
-                        if c.blocking
-                        else dg.AssetCheckSeverity.WARN,
-                        metadata={"value": 1.0},
-                    )
-                    for c in CONSTRAINTS
-                ]
-            )
+        stages = args[args.index("--stages") + 1].split(",") if "--stages" in args else []
+        results = []
+        if "quality" in stages:
+            results += [
+                dg.AssetCheckResult(
+                    asset_key=dg.AssetKey(["silver", "wiki_events_cleaned"]),
+                    check_name=c.name,
+                    passed=c.name not in self.failing_checks,
+                    severity=dg.AssetCheckSeverity.ERROR
+                    if c.blocking
+                    else dg.AssetCheckSeverity.WARN,
+                    metadata={"value": 1.0},
+                )
+                for c in CONSTRAINTS
+            ]
+        blocked = any(c.blocking and c.name in self.failing_checks for c in CONSTRAINTS)
         keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
-        return _Invocation(
-            [dg.MaterializeResult(asset_key=k, metadata={"rows_written": 7}) for k in keys]
-        )
+        results += [
+            dg.MaterializeResult(asset_key=k, metadata={"rows_written": 7})
+            for k in keys
+            if not (blocked and k.path[0] == "gold")
+        ]
+        return _Invocation(results)
 
 
 class FakeStreaming:

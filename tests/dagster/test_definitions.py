@@ -8,7 +8,7 @@ import pytest
 from tests.dagster.fakes import FakeSparkRunner
 from wikistream_dagster.config import SettingsError, load_settings
 from wikistream_dagster.definitions import build_definitions
-from wikistream_dagster.defs import gold, silver
+from wikistream_dagster.defs import medallion
 from wikistream_dagster.defs.common import GOLD, SILVER
 
 AWS_ENV = {
@@ -60,10 +60,11 @@ def test_aws_deployment_names_missing_settings():
         load_settings({"WIKISTREAM_DEPLOYMENT": "aws", "WIKISTREAM_AWS_REGION": "eu-west-1"})
 
 
-def _materialize(tmp_path, failing=(), tags=None, partition="2018-03-07-16:00"):
+def _materialize(tmp_path, failing=(), tags=None, partition="2018-03-07-16:00", selection=None):
     runner = FakeSparkRunner(log_path=str(tmp_path / "calls.jsonl"), failing_checks=list(failing))
     result = dg.materialize(
-        [silver.wiki_events_cleaned, silver.silver_quality, gold.gold_tables],
+        [medallion.medallion],
+        selection=selection,
         resources={"spark": runner},
         partition_key=partition,
         tags=tags or {},
@@ -73,12 +74,20 @@ def _materialize(tmp_path, failing=(), tags=None, partition="2018-03-07-16:00"):
     return result, runner.calls()
 
 
-def test_silver_checks_and_gold_materialize_with_the_hours_of_the_partition(tmp_path):
+def _arg(call, name):
+    return call["args"][call["args"].index(name) + 1] if name in call["args"] else None
+
+
+def test_silver_checks_and_gold_run_as_one_spark_job_with_the_hours_of_the_partition(tmp_path):
+    """One spark-submit for the three stages (one JVM start-up per run, not three); a manual
+    partition run rebuilds the partition's silver from bronze."""
     result, calls = _materialize(tmp_path)
     assert result.success
-    assert [c["job"] for c in calls] == ["silver", "quality", "gold"]
-    assert calls[0]["args"] == ["--hours", "2018-03-07T16"]
-    assert calls[2]["args"] == ["--hours", "2018-03-07T16"]
+    [call] = calls
+    assert call["job"] == "medallion"
+    assert _arg(call, "--stages") == "silver,quality,gold"
+    assert _arg(call, "--hours") == "2018-03-07T16"
+    assert "--rebuild-silver" in call["args"]
     done = {
         e.event_specific_data.materialization.asset_key
         for e in result.get_asset_materialization_events()
@@ -87,23 +96,47 @@ def test_silver_checks_and_gold_materialize_with_the_hours_of_the_partition(tmp_
     assert all(e.passed for e in result.get_asset_check_evaluations())
 
 
-def test_scheduled_run_processes_new_bronze_rows_up_to_the_pinned_snapshot(tmp_path):
-    _, calls = _materialize(tmp_path, tags={"wikistream/bronze_snapshot_end": "42"})
-    assert calls[0] == {"job": "silver", "args": ["--bronze-snapshot-end", "42"]}
+def test_scheduled_run_reads_new_bronze_rows_and_rebuilds_gold_for_its_hours(tmp_path):
+    """The automation's run: silver incremental up to bronze's newest snapshot when it starts
+    (not pinned to the tick's: the run's start-up is then off the latency path)."""
+    tags = {
+        "wikistream/bronze_snapshot_end": "42",
+        "wikistream/hours": "2018-03-07T16,2018-03-07T18",
+        "wikistream/silver_settled": "7",
+    }
+    _, [call] = _materialize(tmp_path, tags=tags)
+    assert _arg(call, "--hours") == "2018-03-07T16,2018-03-07T18"
+    assert _arg(call, "--silver-settled") == "7"
+    assert "--rebuild-silver" not in call["args"] and "--bronze-snapshot-end" not in call["args"]
+
+
+def test_gold_alone_is_one_stage_and_gold_tables_only_together(tmp_path):
+    result, [call] = _materialize(tmp_path, selection=list(GOLD))
+    assert result.success and _arg(call, "--stages") == "gold"
+    result, calls = _materialize(tmp_path / "x", selection=[GOLD[0]])
+    assert not result.success and calls == []
 
 
 def test_failing_blocking_check_stops_gold(tmp_path):
-    result, calls = _materialize(tmp_path, failing=["event_id_unique"])
+    result, _ = _materialize(tmp_path, failing=["event_id_unique"])
     assert not result.success
-    assert [c["job"] for c in calls] == ["silver", "quality"]  # gold never ran
+    done = {
+        e.event_specific_data.materialization.asset_key
+        for e in result.get_asset_materialization_events()
+    }
+    assert done == {SILVER}  # gold never written
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert failed == ["event_id_unique"]
 
 
 def test_failing_warning_check_does_not_stop_gold(tmp_path):
-    result, calls = _materialize(tmp_path, failing=["title_length"])
+    result, _ = _materialize(tmp_path, failing=["title_length"])
     assert result.success
-    assert [c["job"] for c in calls] == ["silver", "quality", "gold"]
+    done = {
+        e.event_specific_data.materialization.asset_key
+        for e in result.get_asset_materialization_events()
+    }
+    assert done == {SILVER, *GOLD}
 
 
 def test_eager_automation_runs_out_of_the_box(tmp_path):

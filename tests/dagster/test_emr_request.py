@@ -3,6 +3,7 @@
 import pytest
 
 from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.resources.emr import LOG_GROUP, start_job_run_params
 
 AWS = AwsSettings(
@@ -78,7 +79,7 @@ SIZE_KEYS = (
 )
 
 
-@pytest.mark.parametrize("job", ["bronze", "silver", "quality", "gold", "maintenance"])
+@pytest.mark.parametrize("job", sorted(JOBS))
 def test_every_job_run_carries_its_sizes(job):
     """Without them EMR's defaults (4 vCPU / 16 GB workers, unbounded executors) apply and bronze
     alone takes the application's capacity (issue #13, item 3)."""
@@ -90,3 +91,13 @@ def test_every_job_run_carries_its_sizes(job):
         conf["spark.dynamicAllocation.initialExecutors"]
     )
     assert conf["spark.dynamicAllocation.enabled"] == "true"
+
+
+def test_every_job_has_an_emr_size_and_nothing_else_does():
+    """The sizes file and the job registry name the same jobs (a job without a size would fail
+    only when EMR first runs it; a size without a job is a leftover)."""
+    from wikistream_dagster.deployment import spark_sizing
+
+    sizing = spark_sizing()
+    assert set(sizing.jobs) == set(JOBS)
+    assert {job for group in sizing.concurrency for job in group} == set(JOBS)

@@ -91,20 +91,26 @@ def test_a_late_event_costs_only_its_own_hour(instance, tmp_path):
     assert req.tags["wikistream/hours"] == "2026-11-25T08,2026-11-26T10"
     assert req.tags["wikistream/bronze_snapshot_end"] == "3"
     runner = FakeSparkRunner(log_path=str(tmp_path / "calls.jsonl"))
-    from wikistream_dagster.defs import gold, silver
+    from wikistream_dagster.defs import medallion
 
     result = dg.materialize(
-        [silver.wiki_events_cleaned, silver.silver_quality, gold.gold_tables],
+        [medallion.medallion],
         resources={"spark": runner},
         tags=req.tags,
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
-    calls = {c["job"]: c["args"] for c in runner.calls()}
-    assert calls["silver"] == ["--bronze-snapshot-end", "3"]
-    assert calls["quality"] == ["--no-fail", "--hours", "2026-11-25T08,2026-11-26T10"]
-    assert calls["gold"][:2] == ["--hours", "2026-11-25T08,2026-11-26T10"]
-    assert calls["gold"][2:] == ["--silver-settled", "8"]
+    [call] = runner.calls()
+    assert call["job"] == "medallion"
+    assert call["args"] == [
+        "--stages",
+        "silver,quality,gold",
+        "--no-fail",
+        "--hours",
+        "2026-11-25T08,2026-11-26T10",
+        "--silver-settled",
+        "8",
+    ]
 
 
 def test_hours_outside_the_partitions_are_skipped_with_a_reason(instance):
@@ -166,8 +172,8 @@ def test_no_request_while_a_medallion_run_is_queued_or_running():
 
 
 def test_eager_sensor_runs_silver_and_gold_when_bronze_commits(tmp_path):
-    """Eager mode: running from the start; a new bronze snapshot -> one medallion run pinned to
-    it, which materializes silver, the checks and every gold table."""
+    """Eager mode: running from the start; a new bronze snapshot -> one medallion run for the
+    hours it touched, which materializes silver, the checks and every gold table."""
     from wikistream_dagster.config import load_settings
     from wikistream_dagster.definitions import build_definitions, local_resources
 
@@ -200,7 +206,7 @@ def test_eager_sensor_runs_silver_and_gold_when_bronze_commits(tmp_path):
     assert result.success
     done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"silver/wiki_events_cleaned", *(t.replace(".", "/") for t in GOLD)} <= done
-    assert [c["job"] for c in runner.calls()] == ["silver", "quality", "gold"]
+    assert [c["job"] for c in runner.calls()] == ["medallion"]
 
 
 def test_up_automation_eager_reaches_the_dagster_process(monkeypatch, tmp_path):

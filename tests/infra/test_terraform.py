@@ -71,10 +71,11 @@ def _worker_gb(memory: str, overhead: str) -> float:
 def _request_peaks() -> dict[str, dict]:
     """What each job's StartJobRun request asks for at its ceiling, from the request itself."""
     from tests.dagster.test_emr_request import AWS, _conf
-    from wikistream_dagster.resources.emr import ENTRY_POINTS, start_job_run_params
+    from wikistream_dagster.contracts.jobs import JOBS
+    from wikistream_dagster.resources.emr import start_job_run_params
 
     peaks = {}
-    for job in ENTRY_POINTS:
+    for job in JOBS:
         mode = "STREAMING" if job == "bronze" else "BATCH"
         conf = _conf(start_job_run_params(job, [], aws=AWS, client_token="t", mode=mode))
         roles = {}
@@ -130,7 +131,7 @@ def test_every_job_run_fits_the_capacity_terraform_creates(scratch):
     capacity = json.loads(json.loads(result.stdout.strip()))
 
     peaks = _request_peaks()
-    for medallion in ("silver", "quality", "gold"):
+    for medallion in ("medallion", "silver", "quality", "gold", "quarantine"):
         together = ("bronze", medallion, "maintenance")
         for dim in ("cpu", "memory_gb", "disk_gb"):
             need = sum(peaks[job][dim] for job in together)

@@ -17,7 +17,7 @@ import pytest
 from tests.spark import events as ref
 from tests.spark.conftest import reset_lake
 from wikistream_dagster.local import spark_submit
-from wikistream_dagster.spark_jobs import gold_batch, quality_check, silver_batch
+from wikistream_dagster.spark_jobs import medallion_batch, quality_check, runtime, silver_batch
 from wikistream_dagster.spark_jobs.bronze_stream import BronzeBatchWriter
 from wikistream_dagster.spark_jobs.tables import (
     BRONZE,
@@ -62,12 +62,15 @@ def run(lake, lines):
     writer(parse_kafka(kafka_rows(lake, lines + ["not json", '{"meta": {}}'])), 0)
     first_batch = dict(writer.last)
     writer(parse_kafka(kafka_rows(lake, lines)), 1)  # the same batch replayed
+    # silver -> checks -> gold as the automation runs them: one job, one session
+    out = medallion_batch.run(lake, runtime.Reporter(None))
     return {
         "bronze": [first_batch, dict(writer.last)],
-        "silver": silver_batch.run(lake),
+        "silver": out["silver"],
         "silver_again": silver_batch.run(lake),
-        "quality": quality_check.run(lake),
-        "gold": gold_batch.run(lake),
+        "quality": out["quality"],
+        "gold": out["gold"],
+        "blocked": out["blocked"],
     }
 
 
@@ -234,6 +237,19 @@ def test_quality_job_exits_non_zero_on_blocking_failure(lake, run, catalog):
     """Through spark-submit, as the CLI and Dagster run it (after the injection above)."""
     rc = spark_submit.run_job(catalog, "quality", ["--hours", "2018-03-08T00"], timeout=300)
     assert rc == 1
+
+
+def test_medallion_job_writes_no_gold_when_a_blocking_check_fails(lake, run, catalog):
+    """Through spark-submit, as Dagster runs it: the injected hour fails its blocking checks,
+    so the job exits 1 and gold gains nothing for it; the good hours went through (fixture)."""
+    assert run["blocked"] == [] and run["gold"]["tables"][HOURLY_STATS] > 0
+    bad = "event_date = DATE '2018-03-08' AND event_hour = 0"
+    before = lake.table(qualified(HOURLY_STATS)).where(bad).count()
+    rc = spark_submit.run_job(
+        catalog, "medallion", ["--stages", "quality,gold", "--hours", "2018-03-08T00"], timeout=300
+    )
+    assert rc == 1
+    assert lake.table(qualified(HOURLY_STATS)).where(bad).count() == before == 0
 
 
 def test_gold_is_readable_from_another_process(lake, run, catalog):

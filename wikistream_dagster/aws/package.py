@@ -19,8 +19,9 @@ from wikistream_dagster.aws.artifacts import (
     PYTHON_VERSION,
 )
 from wikistream_dagster.aws.env import PackageError, build_env
+from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.local.maven import ensure_bundle
-from wikistream_dagster.resources.emr import ENTRY_POINTS, JARS
+from wikistream_dagster.resources.emr import JARS
 
 log = logging.getLogger(__name__)
 SPARK_JOBS = Path(__file__).resolve().parents[1] / "spark_jobs"
@@ -48,7 +49,7 @@ def _sha256(path: Path) -> str:
 def _jobs(out: Path) -> None:
     # Only the entry points: the rest of spark_jobs ships inside the environment's packages,
     # and a script's directory goes first on sys.path, where stray modules could shadow others.
-    for script in sorted(set(ENTRY_POINTS.values())):
+    for script in sorted(set(JOBS.values())):
         shutil.copy(SPARK_JOBS / script, out / JOBS_DIR / script)
 
 

@@ -2,8 +2,9 @@
 
 Two triggers share one request: the 5-minute schedule (default) and, with ``--automation
 eager``, a sensor that follows bronze's commits. Either asks for the hours not yet in gold
-(``defs/pending.py``), pinned to the bronze snapshot it saw, and never while a medallion run is
-queued or running (the ``medallion`` pool keeps the writer single anyway). Failed runs alert.
+(``defs/pending.py``) with the bronze snapshot it saw (silver reads at least that far), and
+never while a medallion run is queued or running (the ``medallion`` pool keeps the writer
+single anyway). Failed runs alert.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def medallion_request(
         "dagster/asset_partition_range_end": hour_to_key(hours[-1]),
     }
     if done is not None:
-        tags[SILVER_FROM_TAG] = str(done)  # == end: silver has nothing to read (no Spark)
+        tags[SILVER_FROM_TAG] = str(done)  # == end: no new bronze rows when requested
     settled = state.settle_upto(held_now)
     if settled is not None:
         tags[SETTLED_TAG] = str(settled)

@@ -29,9 +29,11 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 # (granularity: run), and silver and gold are the only assets in this pool.
 MEDALLION_POOL = "medallion"
 
-# Set by the schedule / eager sensor: process new bronze rows up to this snapshot.
+# Set by the schedule / eager sensor: bronze's newest snapshot when the run was requested (the
+# hours were chosen from it). Silver reads at least that far: up to bronze's newest snapshot
+# when its stage starts, and records where it stopped (its pointer, gold's bronze-snapshot-id).
 BRONZE_SNAPSHOT_TAG = "wikistream/bronze_snapshot_end"
-# ... silver's bronze pointer when the run was requested (equal to the above: nothing to read).
+# ... silver's bronze pointer when the run was requested (equal to the above: no new rows then).
 SILVER_FROM_TAG = "wikistream/bronze_snapshot_start"
 # The exact hours the run rebuilds (``2018-03-07T16,2018-03-08T09``, spark_jobs/hours.py form);
 # the partition range tags span them, the hours in between are left alone.

@@ -1,4 +1,7 @@
-"""Gold: hourly statistics, unusual entities and risk scores, recomputed for affected hours."""
+"""Gold: hourly statistics, unusual entities and risk scores, recomputed for affected hours.
+
+Specs only: the medallion op (``defs/medallion.py``) writes every gold table in one step.
+"""
 
 from datetime import timedelta
 
@@ -10,17 +13,12 @@ from wikistream_dagster.defs.common import (
     ENTITY_TRENDS,
     HOURLY,
     HOURLY_STATS,
-    MEDALLION_POOL,
     OWNERS,
     RISK_SCORES,
-    SETTLED_TAG,
     SILVER,
-    SINGLE_RUN,
-    hours_args,
     table_name,
 )
 from wikistream_dagster.defs.schemas import table_metadata
-from wikistream_dagster.resources.spark_runner import SparkJobRunner
 
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(minutes=20), warn_window=timedelta(minutes=10)
@@ -38,32 +36,19 @@ DESCRIPTIONS = {
 }
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            key,
-            deps=[SILVER],
-            group_name="gold",
-            kinds={"spark", "iceberg"},
-            owners=OWNERS,
-            description=desc,
-            partitions_def=HOURLY,
-            freshness_policy=FRESHNESS,
-            metadata=table_metadata(table_name(key)),
-        )
-        for key, desc in DESCRIPTIONS.items()
-    ],
-    partitions_def=HOURLY,
-    backfill_policy=SINGLE_RUN,
-    can_subset=False,
-    name="gold_tables",
-    pool=MEDALLION_POOL,
-)
-def gold_tables(context: dg.AssetExecutionContext, spark: SparkJobRunner):
-    """One Spark job computes all gold tables for the run's hours (the affected ones)."""
-    settled = context.run.tags.get(SETTLED_TAG)
-    args = [*hours_args(context), *(["--silver-settled", settled] if settled else [])]
-    yield from spark.run(context, "gold", args).get_results()
-
-
-defs = dg.Definitions(assets=[gold_tables])
+gold_specs = [
+    dg.AssetSpec(
+        key,
+        deps=[SILVER],
+        group_name="gold",
+        kinds={"spark", "iceberg"},
+        owners=OWNERS,
+        description=desc,
+        partitions_def=HOURLY,
+        freshness_policy=FRESHNESS,
+        metadata=table_metadata(table_name(key)),
+        # not written when a blocking check on silver fails in the same run
+        skippable=True,
+    )
+    for key, desc in DESCRIPTIONS.items()
+]

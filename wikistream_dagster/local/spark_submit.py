@@ -16,6 +16,7 @@ from pathlib import Path
 import pyspark
 
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.local import catalog, cds
 from wikistream_dagster.local.maven import ensure_bundle
 from wikistream_dagster.local.spark_jars import SPARK
@@ -24,14 +25,6 @@ from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
 log = logging.getLogger(__name__)
 
 JOBS_DIR = Path(__file__).resolve().parent.parent / "spark_jobs"
-JOBS = {
-    "bronze": "bronze_stream.py",
-    "silver": "silver_batch.py",
-    "quality": "quality_check.py",
-    "gold": "gold_batch.py",
-    "maintenance": "maintenance.py",
-    "quarantine": "quarantine_job.py",
-}
 LOG4J2 = """\
 rootLogger.level = warn
 rootLogger.appenderRef.stdout.ref = console

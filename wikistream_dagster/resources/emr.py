@@ -15,17 +15,11 @@ from typing import Any
 import dagster as dg
 
 from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.deployment import spark_sizing
 from wikistream_dagster.resources.spark_runner import SparkJobRunner, pipes_context
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
 
-ENTRY_POINTS = {
-    "bronze": "bronze_stream.py",
-    "silver": "silver_batch.py",
-    "quality": "quality_check.py",
-    "gold": "gold_batch.py",
-    "maintenance": "maintenance.py",
-}
 # Maven coordinates of the jars EMR needs beyond its own Spark; staged under <code>/jars/.
 JARS = (
     "iceberg-spark-runtime-3.5_2.12-1.10.0.jar",
@@ -99,8 +93,8 @@ def start_job_run_params(
         version: which staged code version to run.
         tags: extra tags for the job run.
     """
-    if job not in ENTRY_POINTS:
-        raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(ENTRY_POINTS)}")
+    if job not in JOBS:
+        raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(JOBS)}")
     if mode not in ("BATCH", "STREAMING"):
         raise ValueError(f"mode {mode!r}: use BATCH or STREAMING")
     prefix = code_prefix(aws, version)
@@ -129,7 +123,7 @@ def start_job_run_params(
         "mode": mode,
         "jobDriver": {
             "sparkSubmit": {
-                "entryPoint": f"{prefix}/spark_jobs/{ENTRY_POINTS[job]}",
+                "entryPoint": f"{prefix}/spark_jobs/{JOBS[job]}",
                 "entryPointArguments": job_args(job, args, aws),
                 "sparkSubmitParameters": submit,
             }

@@ -162,6 +162,20 @@ def _markdown(top: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
+    """One materialization per gold table (to Dagster through Pipes, or the log)."""
+    for table, n in result["tables"].items():
+        meta: dict[str, Any] = {"rows": n, "hours": result["hours"]}
+        if table == HOURLY_STATS:
+            meta |= result["summary"]
+        if table == RISK_SCORES:
+            meta["top_risky_edits"] = {
+                "raw_value": _markdown(result["top_risky_edits"]),
+                "type": "md",
+            }
+        report.materialized(table, meta)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
     parser.add_argument(
@@ -180,16 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     spark = build_session("wikistream-gold", runtime.catalog_config(args))
     with runtime.reporter() as report:
         result = run(spark, H.parse_hours(args.hours) or None, silver_settled=args.silver_settled)
-        for table, n in result["tables"].items():
-            meta: dict[str, Any] = {"rows": n, "hours": result["hours"]}
-            if table == HOURLY_STATS:
-                meta |= result["summary"]
-            if table == RISK_SCORES:
-                meta["top_risky_edits"] = {
-                    "raw_value": _markdown(result["top_risky_edits"]),
-                    "type": "md",
-                }
-            report.materialized(table, meta)
+        report_result(report, result)
         runtime.write_result(args, result)
     spark.stop()
     return 0

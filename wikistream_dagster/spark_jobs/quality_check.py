@@ -139,32 +139,46 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with runtime.reporter() as report:
             outcome = run(spark, H.parse_hours(args.hours) or None)
-            for r in outcome["results"]:
-                report.check(
-                    SILVER,
-                    r["check_name"],
-                    r["passed"],
-                    r["severity"],
-                    {
-                        "description": r["description"],
-                        "metric": r["metric"],
-                        "value": r["value"],
-                        "message": r["message"],
-                        "rows": outcome["rows"],
-                        "hours": outcome["hours"],
-                        **_quarantine_meta(r, outcome),
-                    },
-                )
+            report_outcome(report, outcome)
             runtime.write_result(args, outcome)
     finally:
-        # pydeequ's py4j callback server keeps the driver alive: close it or spark-submit hangs.
-        spark.sparkContext._gateway.shutdown_callback_server()
-        spark.stop()
-    failed = outcome["status"] == "failed"
-    if failed:
-        names = [r["check_name"] for r in outcome["results"] if r["blocking"] and not r["passed"]]
-        log.error("blocking data-quality constraints failed: %s", names)
+        stop_session(spark)
+    failed = blocked(outcome)
     return 1 if failed and not args.no_fail else 0
+
+
+def report_outcome(report: runtime.Reporter, outcome: dict[str, Any]) -> None:
+    """One check result per constraint (to Dagster through Pipes, or the log)."""
+    for r in outcome["results"]:
+        report.check(
+            SILVER,
+            r["check_name"],
+            r["passed"],
+            r["severity"],
+            {
+                "description": r["description"],
+                "metric": r["metric"],
+                "value": r["value"],
+                "message": r["message"],
+                "rows": outcome["rows"],
+                "hours": outcome["hours"],
+                **_quarantine_meta(r, outcome),
+            },
+        )
+
+
+def blocked(outcome: dict[str, Any]) -> list[str]:
+    """The blocking constraints that failed (logged: they stop gold)."""
+    names = [r["check_name"] for r in outcome["results"] if r["blocking"] and not r["passed"]]
+    if outcome["status"] == "failed" and names:
+        log.error("blocking data-quality constraints failed: %s", names)
+    return names if outcome["status"] == "failed" else []
+
+
+def stop_session(spark: SparkSession) -> None:
+    """pydeequ's py4j callback server keeps the driver alive: close it or spark-submit hangs."""
+    spark.sparkContext._gateway.shutdown_callback_server()
+    spark.stop()
 
 
 def _quarantine_meta(result: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:

@@ -162,6 +162,21 @@ def _merge_exclusive(
         ) from exc
 
 
+def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
+    """Silver's materialization (to Dagster through Pipes, or the log)."""
+    report.materialized(
+        SILVER,
+        {
+            "rows_read": result["rows_read"],
+            "rows_written": result["rows_written"],
+            "hours": result["hours"],
+            "snapshot_id": str(result.get("silver_snapshot_id")),
+            "bronze_snapshot_start": str(result["bronze_snapshot_start"]),
+            "bronze_snapshot_end": str(result["bronze_snapshot_end"]),
+        },
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
     parser.add_argument(
@@ -180,16 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     spark = build_session("wikistream-silver", runtime.catalog_config(args))
     with runtime.reporter() as report:
         result = run(spark, H.parse_hours(args.hours) or None, bronze_end=args.bronze_snapshot_end)
-        report.materialized(
-            SILVER,
-            {
-                "rows_read": result["rows_read"],
-                "rows_written": result["rows_written"],
-                "hours": result["hours"],
-                "snapshot_id": str(result.get("silver_snapshot_id")),
-                "bronze_snapshot_end": str(result["bronze_snapshot_end"]),
-            },
-        )
+        report_result(report, result)
         runtime.write_result(args, result)
     spark.stop()
     return 0
