@@ -79,15 +79,17 @@ def run(
     hours: list[H.Hour] | None = None,
     run_id: str | None = None,
     silver_settled: int | None = None,
+    ensure: bool = True,
 ) -> dict[str, Any]:
     """Rebuild every gold table's partitions for ``hours`` (default: latest silver run's).
 
     Silver is read once, for the target hours and the hour before each (the risk windows look
     back one hour); the trends' 24-hour baseline comes from ``gold.entity_hourly``
-    (see :mod:`gold_trends`).
+    (see :mod:`gold_trends`). ``ensure=False``: the caller has created the tables already.
     """
     started = time.monotonic()
-    ensure_tables(spark, SILVER, *GOLD_TABLES)
+    if ensure:
+        ensure_tables(spark, SILVER, *GOLD_TABLES)
     run_id = run_id or uuid.uuid4().hex
     hours = hours or latest_silver_hours(spark)
     if not hours:

@@ -39,12 +39,15 @@ def run(
     hours: list[H.Hour] | None = None,
     run_id: str | None = None,
     constraints: tuple[quality.Constraint, ...] = quality.CONSTRAINTS,
+    ensure: bool = True,
 ) -> dict[str, Any]:
     """Check the silver rows of ``hours`` (default: the latest silver run's); append history.
 
     Released rows are skipped; on a blocking failure the violating rows are quarantined.
+    ``ensure=False``: the caller has created the tables already.
     """
-    ensure_tables(spark, SILVER, QUALITY_HISTORY, QUARANTINE)
+    if ensure:
+        ensure_tables(spark, SILVER, QUALITY_HISTORY, QUARANTINE)
     run_id = run_id or uuid.uuid4().hex
     hours = hours or latest_silver_hours(spark)
     scope = ",".join(H.format_hour(h) for h in hours)
