@@ -13,6 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 MODULES = INFRA / "modules"
 ENV_ROOT = INFRA / "envs" / "prod"
+# Internal modules: building blocks the other modules call (the env root does not).
+INTERNAL_MODULES = {"kms_key"}
 
 
 def _unquote(value: str) -> str:
@@ -92,6 +94,7 @@ class Module:
     data: dict = field(default_factory=dict)  # (type, name) -> body
     modules: dict = field(default_factory=dict)  # name -> body
     terraform: list = field(default_factory=list)
+    moved: list = field(default_factory=list)  # {"from": address, "to": address}
 
     @property
     def name(self) -> str:
@@ -102,6 +105,10 @@ class Module:
 
     def policy(self, name: str) -> dict:
         return self.data[("aws_iam_policy_document", name)]
+
+    def calls(self, module_name: str) -> dict:
+        """The calls of an internal module (e.g. ``kms_key``), by call name."""
+        return {n: b for n, b in self.modules.items() if b["source"] == f"../{module_name}"}
 
 
 def load_module(path: Path) -> Module:
@@ -123,4 +130,5 @@ def load_module(path: Path) -> Module:
                     for name, body in named.items():
                         target[(rtype, name)] = body
         module.terraform.extend(doc.get("terraform", []))
+        module.moved.extend(doc.get("moved", []))
     return module

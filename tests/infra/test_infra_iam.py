@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.infra.infra_hcl import has
+
 # Actions that accept no resource ARN (documented in the module READMEs).
 STAR_OK = {"ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "cloudwatch:PutMetricData"}
 POLICY_ATTRIBUTES = {
@@ -117,14 +119,31 @@ def test_resource_policies_grant_nobody_everything(modules):
 
 
 def test_key_policies_give_services_only_what_they_need(modules):
+    """Every key comes from the kms_key module: kms:* for the account root only; each service
+    gets its own statement; CloudWatch Logs only for the log groups named (encryption context)."""
+    kms_key = modules["kms_key"]
+    (key,) = documents(kms_key, "aws_kms_key").values()
+    for statement in key["statement"]:
+        (principal,) = statement["principals"]
+        assert "kms:*" in statement["actions"]
+        assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(":root")
+    (grants,) = key["dynamic"]
+    (content,) = grants["statement"]["content"]
+    assert grants["statement"]["for_each"] == "${local.grants}"
+    (principal,) = content["principals"]
+    assert principal == {"type": "Service", "identifiers": ["${statement.value.service}"]}
+    assert "kms:*" not in content["actions"]
+    logs = kms_key.locals["logs_grant"]
+    assert has(logs, 'service = "logs.${local.region}.amazonaws.com"')
+    assert has(logs, 'variable = "kms:EncryptionContext:aws:logs:arn"')
+    assert kms_key.locals["grants"] == "${concat(local.logs_grant, var.grants)}"
     for module in modules.values():
-        (key,) = documents(module, "aws_kms_key").values()
-        for statement in key["statement"]:
-            (principal,) = statement["principals"]
-            if "kms:*" in statement["actions"]:
-                assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(":root")
-            elif principal["identifiers"][0].startswith("logs."):
-                assert statement["condition"], f"{module.name}: logs may use the key for any group"
+        for call in module.calls("kms_key").values():
+            for grant in call.get("grants", []):
+                assert not grant["service"].startswith("logs."), f"{module.name}: use log_groups"
+                assert "kms:*" not in grant["actions"], module.name
+            if "log_groups" in call:
+                assert call["log_groups"]["names"], f"{module.name}: logs for no group"
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_msk_requires_iam_auth_tls_and_encryption_at_rest(modules):
     assert auth["sasl"][0] == {"iam": True, "scram": False}
     (encryption,) = cluster["encryption_info"]
     assert encryption["encryption_in_transit"][0] == {"client_broker": "TLS", "in_cluster": True}
-    assert encryption["encryption_at_rest_kms_key_arn"] == "${aws_kms_key.this.arn}"
+    assert encryption["encryption_at_rest_kms_key_arn"] == "${module.kms.arn}"
     broker = cluster["broker_node_group_info"][0]
     assert broker["connectivity_info"][0]["public_access"][0]["type"] == "DISABLED"
     logs = cluster["logging_info"][0]["broker_logs"][0]["cloudwatch_logs"][0]
@@ -78,9 +78,9 @@ def test_table_bucket_uses_kms_and_maintenance(modules):
     assert bucket["maintenance_configuration"]["iceberg_unreferenced_file_removal"]["status"] == (
         "enabled"
     )
-    kms = lakehouse.policy("kms")
-    principals = {p for s in kms["statement"] for pr in s["principals"] for p in pr["identifiers"]}
-    assert "maintenance.s3tables.amazonaws.com" in principals
+    (grant,) = lakehouse.calls("kms_key")["kms"]["grants"]
+    assert grant["service"] == "maintenance.s3tables.amazonaws.com"
+    assert grant["condition"]["values"] == ["${local.table_bucket_arn}/*"]
 
 
 def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
@@ -93,8 +93,12 @@ def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
     assert topics and all(body.get("kms_master_key_id") for _, _, body in topics)
     for _, _, efs in every(modules, root, "aws_efs_file_system"):
         assert efs["encrypted"] is True and efs["kms_key_id"]
-    keys = every(modules, root, "aws_kms_key")
-    assert len(keys) == 7 and all(body["enable_key_rotation"] is True for _, _, body in keys)
+    # One key per module, each from the kms_key module (rotation on); no module makes its own.
+    (key,) = modules["kms_key"].of_type("aws_kms_key").values()
+    assert key["enable_key_rotation"] is True
+    assert [m for m, _, _ in every(modules, root, "aws_kms_key")] == ["kms_key"]
+    calls = {module.name: module.calls("kms_key") for module in [*modules.values(), root]}
+    assert sum(len(c) for c in calls.values()) == 7 and all(len(c) <= 1 for c in calls.values())
     for _, name, repo in every(modules, root, "aws_ecr_repository"):
         assert repo["encryption_configuration"][0]["encryption_type"] == "KMS", name
         assert repo["image_tag_mutability"] == "IMMUTABLE", name
@@ -115,7 +119,7 @@ def test_database_is_encrypted_private_tls_only_and_password_in_secrets_manager(
     assert db["storage_encrypted"] is True and db["kms_key_id"]
     assert db["publicly_accessible"] is False
     assert db["manage_master_user_password"] is True
-    assert db["master_user_secret_kms_key_id"] == "${aws_kms_key.this.arn}"
+    assert db["master_user_secret_kms_key_id"] == "${module.kms.arn}"
     (params,) = orchestration.of_type("aws_db_parameter_group").values()
     assert {"name": "rds.force_ssl", "value": "1"} in params["parameter"]
     secret = orchestration.locals["secrets"][0]

@@ -43,57 +43,19 @@ locals {
 # Logs (Dagster Pipes reads the driver's stdout from this log group)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "JobLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: EMR Serverless job logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
-
-  tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-emr"
-  target_key_id = aws_kms_key.this.key_id
+  description = "${var.name}: EMR Serverless job logs"
+  alias       = "${var.name}-emr"
+  log_groups  = { sid = "JobLogs", names = [local.log_group_name] }
+  tags        = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
@@ -316,7 +278,7 @@ data "aws_iam_policy_document" "job" {
   statement {
     sid       = "JobLogsKey"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.kms.arn]
   }
 }
 

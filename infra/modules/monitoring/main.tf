@@ -28,50 +28,23 @@ locals {
 # Alerts topic (the Dagster run-failure sensor and the alarms publish here)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchAlarmsPublishEncrypted"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: alerts topic"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
+  description = "${var.name}: alerts topic"
+  alias       = "${var.name}-alerts"
+  grants = [{
+    sid     = "CloudWatchAlarmsPublishEncrypted"
+    service = "cloudwatch.amazonaws.com"
+    actions = ["kms:Decrypt", "kms:GenerateDataKey*"]
+  }]
 
   tags = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-alerts"
-  target_key_id = aws_kms_key.this.key_id
-}
-
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
-  kms_master_key_id = aws_kms_key.this.arn
+  kms_master_key_id = module.kms.arn
 
   tags = local.tags
 }

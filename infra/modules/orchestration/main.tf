@@ -75,60 +75,23 @@ locals {
 # Encryption key: logs, database, secret, images
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
+  description = "${local.cluster_name}: logs, run storage, secrets, images"
+  alias       = local.cluster_name
+  log_groups = {
+    sid   = "DagsterAndDatabaseLogs"
+    names = [local.log_group_name, "/aws/rds/instance/${local.db_identifier}/*"]
   }
-
-  statement {
-    sid       = "DagsterAndDatabaseLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values = [
-        "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}",
-        "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/rds/instance/${local.db_identifier}/*",
-      ]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${local.cluster_name}: logs, run storage, secrets, images"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
 
   tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${local.cluster_name}"
-  target_key_id = aws_kms_key.this.key_id
 }
 
 resource "aws_cloudwatch_log_group" "dagster" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
@@ -147,7 +110,7 @@ resource "aws_ecr_repository" "this" {
 
   encryption_configuration {
     encryption_type = "KMS"
-    kms_key         = aws_kms_key.this.arn
+    kms_key         = module.kms.arn
   }
 
   tags = local.tags
@@ -310,7 +273,7 @@ resource "aws_cloudwatch_log_group" "db" {
 
   name              = "/aws/rds/instance/${local.db_identifier}/${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
@@ -354,14 +317,14 @@ resource "aws_db_instance" "this" {
 
   # RDS generates the password and keeps it in Secrets Manager under this module's key.
   manage_master_user_password   = true
-  master_user_secret_kms_key_id = aws_kms_key.this.arn
+  master_user_secret_kms_key_id = module.kms.arn
   port                          = 5432
 
   allocated_storage     = var.db_allocated_storage
   max_allocated_storage = var.db_allocated_storage * 5
   storage_type          = "gp3"
   storage_encrypted     = true
-  kms_key_id            = aws_kms_key.this.arn
+  kms_key_id            = module.kms.arn
 
   db_subnet_group_name                = aws_db_subnet_group.this.name
   vpc_security_group_ids              = [aws_security_group.db.id]
@@ -379,7 +342,7 @@ resource "aws_db_instance" "this" {
   auto_minor_version_upgrade      = true
   enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
   performance_insights_enabled    = true
-  performance_insights_kms_key_id = aws_kms_key.this.arn
+  performance_insights_kms_key_id = module.kms.arn
   monitoring_interval             = 60
   monitoring_role_arn             = aws_iam_role.rds_monitoring.arn
 
@@ -569,7 +532,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "DecryptSecretAndImage"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.kms.arn]
   }
 }
 

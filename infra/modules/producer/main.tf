@@ -2,12 +2,9 @@ data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {}
-
 locals {
   region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
 
   service_name   = "${var.name}-producer"
   log_group_name = "/${var.name}/producer"
@@ -32,57 +29,19 @@ locals {
 # Encryption key: logs, the EFS state volume, the image repository
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "ProducerLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${local.service_name}: logs, resume state, images"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
-
-  tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${local.service_name}"
-  target_key_id = aws_kms_key.this.key_id
+  description = "${local.service_name}: logs, resume state, images"
+  alias       = local.service_name
+  log_groups  = { sid = "ProducerLogs", names = [local.log_group_name] }
+  tags        = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
@@ -101,7 +60,7 @@ resource "aws_ecr_repository" "this" {
 
   encryption_configuration {
     encryption_type = "KMS"
-    kms_key         = aws_kms_key.this.arn
+    kms_key         = module.kms.arn
   }
 
   tags = local.tags
@@ -194,7 +153,7 @@ resource "aws_vpc_security_group_ingress_rule" "efs_from_task" {
 
 resource "aws_efs_file_system" "state" {
   encrypted        = true
-  kms_key_id       = aws_kms_key.this.arn
+  kms_key_id       = module.kms.arn
   performance_mode = "generalPurpose"
   throughput_mode  = "elastic"
 
@@ -330,7 +289,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "DecryptImageLayers"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.kms.arn]
   }
 }
 
