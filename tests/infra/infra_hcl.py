@@ -82,6 +82,25 @@ def has(expression: str, snippet: str) -> bool:
     return squash(snippet) in squash(expression)
 
 
+EACH_VALUE = re.compile(r"\$\{(?:try\()?each\.value\.(\w+)(?:, null\))?\}")
+
+
+def _each_value(value, entry: dict, where: str):
+    """A for_each body's value for one map entry: ``${each.value.x}`` is the entry's x,
+    ``${try(each.value.x, null)}`` its x or None; any other use of each.value is refused."""
+    if isinstance(value, dict):
+        return {k: _each_value(v, entry, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_each_value(v, entry, where) for v in value]
+    if not isinstance(value, str) or "each.value" not in value:
+        return value
+    match = EACH_VALUE.fullmatch(value)
+    assert match, f"{where}: cannot expand {value}"
+    if value.startswith("${try("):
+        return entry.get(match.group(1))
+    return entry[match.group(1)]
+
+
 @dataclass
 class Module:
     """One Terraform module directory, parsed."""
@@ -105,6 +124,27 @@ class Module:
 
     def policy(self, name: str) -> dict:
         return self.data[("aws_iam_policy_document", name)]
+
+    def expanded(self, rtype: str) -> dict:
+        """Resources of a type, those with ``for_each`` over a map in ``locals`` expanded to one
+        body per key (``name["key"]``) with each ``each.value.x`` replaced by the entry's value:
+        the rules and alarms written as maps read as the resources Terraform makes of them."""
+        out = {}
+        for name, body in self.of_type(rtype).items():
+            source = re.fullmatch(r"\$\{local\.(\w+)\}", str(body.get("for_each", "")))
+            if not source:
+                out[name] = body
+                continue
+            for key, entry in self.locals[source.group(1)].items():
+                instance = {}
+                for attr, value in body.items():
+                    if attr == "for_each":
+                        continue
+                    value = _each_value(value, entry, f"{self.name}: {rtype}.{name}.{attr}")
+                    if value is not None:
+                        instance[attr] = value
+                out[f'{name}["{key}"]'] = instance
+        return out
 
     def calls(self, module_name: str) -> dict:
         """The calls of an internal module (e.g. ``kms_key``), by call name."""

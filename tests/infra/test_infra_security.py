@@ -14,11 +14,12 @@ BLOCK_PUBLIC = (
 
 
 def every(modules, root, rtype):
-    """(module name, resource name, body) of every resource of a type, in all modules."""
+    """(module name, resource name, body) of every resource of a type, in all modules; resources
+    made from a map with for_each count once per entry (``name["key"]``)."""
     return [
         (module.name, name, body)
         for module in [*modules.values(), root]
-        for name, body in module.of_type(rtype).items()
+        for name, body in module.expanded(rtype).items()
     ]
 
 
@@ -172,9 +173,9 @@ def test_egress_to_anywhere_is_https_only(modules, root):
         if rule.get("cidr_ipv4") == OPEN
     ]
     assert {(m, n) for m, n, _ in open_egress} == {
-        ("producer", "https"),
-        ("orchestration", "tasks_https"),
-        ("orchestration", "alb_to_idp"),
+        ("producer", 'this["https"]'),
+        ("orchestration", 'this["tasks_https"]'),
+        ("orchestration", 'this["alb_to_idp"]'),
     }
     assert all(
         (r["from_port"], r["to_port"], r["ip_protocol"]) == (443, 443, "tcp")
@@ -184,8 +185,11 @@ def test_egress_to_anywhere_is_https_only(modules, root):
 
 def test_emr_workers_have_no_internet_path(modules):
     emr = modules["emr_serverless"]
-    egress = emr.of_type("aws_vpc_security_group_egress_rule").values()
+    egress = emr.expanded("aws_vpc_security_group_egress_rule").values()
+    assert len(egress) == 3
     assert {r.get("cidr_ipv4") for r in egress} <= {"${var.vpc_cidr}", None}
+    s3 = "${var.s3_prefix_list_id}"
+    assert all("cidr_ipv4" in r or r["prefix_list_id"] == s3 for r in egress)
     assert not emr.of_type("aws_vpc_security_group_ingress_rule")
 
 

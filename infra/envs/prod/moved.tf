@@ -72,3 +72,75 @@ moved {
   from = module.monitoring.aws_kms_alias.this
   to   = module.monitoring.module.kms.aws_kms_alias.this
 }
+
+# Security-group rules made from maps with for_each (one resource per module and direction).
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_ingress_rule.webserver_from_alb
+  to   = module.orchestration.aws_vpc_security_group_ingress_rule.this["webserver_from_alb"]
+}
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_ingress_rule.db_from_tasks
+  to   = module.orchestration.aws_vpc_security_group_ingress_rule.this["db_from_tasks"]
+}
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_egress_rule.alb_to_idp
+  to   = module.orchestration.aws_vpc_security_group_egress_rule.this["alb_to_idp"]
+}
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_egress_rule.alb_to_webserver
+  to   = module.orchestration.aws_vpc_security_group_egress_rule.this["alb_to_webserver"]
+}
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_egress_rule.tasks_https
+  to   = module.orchestration.aws_vpc_security_group_egress_rule.this["tasks_https"]
+}
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_egress_rule.tasks_postgres
+  to   = module.orchestration.aws_vpc_security_group_egress_rule.this["tasks_postgres"]
+}
+
+moved {
+  from = module.orchestration.aws_vpc_security_group_egress_rule.tasks_kafka
+  to   = module.orchestration.aws_vpc_security_group_egress_rule.this["tasks_kafka"]
+}
+
+moved {
+  from = module.producer.aws_vpc_security_group_ingress_rule.efs_from_task
+  to   = module.producer.aws_vpc_security_group_ingress_rule.this["efs_from_task"]
+}
+
+moved {
+  from = module.producer.aws_vpc_security_group_egress_rule.https
+  to   = module.producer.aws_vpc_security_group_egress_rule.this["https"]
+}
+
+moved {
+  from = module.producer.aws_vpc_security_group_egress_rule.kafka
+  to   = module.producer.aws_vpc_security_group_egress_rule.this["kafka"]
+}
+
+moved {
+  from = module.producer.aws_vpc_security_group_egress_rule.nfs
+  to   = module.producer.aws_vpc_security_group_egress_rule.this["nfs"]
+}
+
+moved {
+  from = module.emr_serverless.aws_vpc_security_group_egress_rule.https_vpc
+  to   = module.emr_serverless.aws_vpc_security_group_egress_rule.this["https_vpc"]
+}
+
+moved {
+  from = module.emr_serverless.aws_vpc_security_group_egress_rule.https_s3
+  to   = module.emr_serverless.aws_vpc_security_group_egress_rule.this["https_s3"]
+}
+
+moved {
+  from = module.emr_serverless.aws_vpc_security_group_egress_rule.kafka
+  to   = module.emr_serverless.aws_vpc_security_group_egress_rule.this["kafka"]
+}

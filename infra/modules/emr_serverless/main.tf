@@ -36,6 +36,25 @@ locals {
     Executor = merge(local.sizing.executor, { count = var.prewarm ? local.prewarmed.initial_executors : 0 })
   }
 
+  # Worker egress (TCP, one port): the VPC (interface endpoints, MSK) and S3's prefix list only.
+  egress_rules = {
+    https_vpc = {
+      description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)"
+      port        = 443
+      cidr        = var.vpc_cidr
+    }
+    https_s3 = {
+      description = "HTTPS to S3 through the gateway endpoint"
+      port        = 443
+      prefix_list = var.s3_prefix_list_id
+    }
+    kafka = {
+      description = "Kafka SASL/IAM over TLS to MSK"
+      port        = 9098
+      cidr        = var.vpc_cidr
+    }
+  }
+
   tags = merge(var.tags, { "wikistream:module" = "emr_serverless" })
 }
 
@@ -73,31 +92,16 @@ resource "aws_security_group" "this" {
   tags = merge(local.tags, { Name = "${var.name}-emr-serverless" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "https_vpc" {
-  security_group_id = aws_security_group.this.id
-  description       = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = var.vpc_cidr
-}
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each = local.egress_rules
 
-resource "aws_vpc_security_group_egress_rule" "https_s3" {
   security_group_id = aws_security_group.this.id
-  description       = "HTTPS to S3 through the gateway endpoint"
+  description       = each.value.description
   ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  prefix_list_id    = var.s3_prefix_list_id
-}
-
-resource "aws_vpc_security_group_egress_rule" "kafka" {
-  security_group_id = aws_security_group.this.id
-  description       = "Kafka SASL/IAM over TLS to MSK"
-  ip_protocol       = "tcp"
-  from_port         = 9098
-  to_port           = 9098
-  cidr_ipv4         = var.vpc_cidr
+  from_port         = each.value.port
+  to_port           = each.value.port
+  cidr_ipv4         = try(each.value.cidr, null)
+  prefix_list_id    = try(each.value.prefix_list, null)
 }
 
 ################################################################################

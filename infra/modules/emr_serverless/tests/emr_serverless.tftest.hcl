@@ -83,8 +83,10 @@ run "job_role_network_and_capacity" {
   }
   assert {
     condition = (
-      aws_vpc_security_group_egress_rule.https_vpc.from_port == 443 && aws_vpc_security_group_egress_rule.https_s3.to_port == 443
-      && aws_vpc_security_group_egress_rule.kafka.from_port == 9098 && aws_vpc_security_group_egress_rule.kafka.cidr_ipv4 == var.vpc_cidr
+      aws_vpc_security_group_egress_rule.this["https_vpc"].from_port == 443 && aws_vpc_security_group_egress_rule.this["https_s3"].to_port == 443
+      && aws_vpc_security_group_egress_rule.this["https_s3"].prefix_list_id == var.s3_prefix_list_id
+      && aws_vpc_security_group_egress_rule.this["kafka"].from_port == 9098 && aws_vpc_security_group_egress_rule.this["kafka"].cidr_ipv4 == var.vpc_cidr
+      && length(aws_vpc_security_group_egress_rule.this) == 3
     )
     error_message = "Worker egress is 443 and 9098 inside the VPC (plus S3's prefix list)."
   }
