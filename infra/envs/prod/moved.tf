@@ -144,3 +144,40 @@ moved {
   from = module.emr_serverless.aws_vpc_security_group_egress_rule.kafka
   to   = module.emr_serverless.aws_vpc_security_group_egress_rule.this["kafka"]
 }
+
+# CloudWatch alarms made from maps with for_each (query alarms, single-metric alarms).
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.producer_rate_low
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.query["producer_rate_low"]
+}
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.dlq_rate_high
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.query["dlq_rate_high"]
+}
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.kafka_disk
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.query["kafka_disk"]
+}
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.job_failures
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.query["job_failures"]
+}
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.bronze_lag
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.metric["bronze_lag"]
+}
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.db_cpu
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.metric["db_cpu"]
+}
+
+moved {
+  from = module.monitoring.aws_cloudwatch_metric_alarm.db_storage
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.metric["db_storage"]
+}
