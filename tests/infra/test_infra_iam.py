@@ -134,7 +134,7 @@ def test_key_policies_give_services_only_what_they_need(modules):
     assert principal == {"type": "Service", "identifiers": ["${statement.value.service}"]}
     assert "kms:*" not in content["actions"]
     logs = kms_key.locals["logs_grant"]
-    assert has(logs, 'service = "logs.${local.region}.amazonaws.com"')
+    assert has(logs, 'service = "logs.${data.aws_region.current.id}.amazonaws.com"')
     assert has(logs, 'variable = "kms:EncryptionContext:aws:logs:arn"')
     assert kms_key.locals["grants"] == "${concat(local.logs_grant, var.grants)}"
     for module in modules.values():

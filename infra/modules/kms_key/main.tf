@@ -5,18 +5,15 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   # CloudWatch Logs may use the key only for the log groups named (encryption context).
   logs_grant = var.log_groups == null ? [] : [{
     sid       = var.log_groups.sid
-    service   = "logs.${local.region}.amazonaws.com"
+    service   = "logs.${data.aws_region.current.id}.amazonaws.com"
     actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    condition = { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = [for name in var.log_groups.names : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"] }
+    condition = { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = [for name in var.log_groups.names : "${local.log_group_arn}:${name}"] }
   }]
-  grants = concat(local.logs_grant, var.grants)
+  grants        = concat(local.logs_grant, var.grants)
+  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:log-group"
 }
 
 # The account administers the key (the AWS default, which delegates access to IAM policies); each
@@ -32,7 +29,7 @@ data "aws_iam_policy_document" "this" {
 
     principals {
       type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
     }
   }
 
