@@ -107,7 +107,7 @@ def test_module_outputs_are_declared_and_resolve(modules, root):
 
 def test_module_inputs_are_declared_variables_and_required_ones_are_set(modules, root):
     found = calls(modules, root)
-    assert len(found) == len(root.modules) + 7  # the env's modules, and the 7 keys
+    assert len(found) == len(root.modules) + 7 + 9  # the env's modules, 7 keys, 9 roles
     for caller, name, call, target in found:
         name = f"{caller.name}.{name}"
         inputs = set(call) - META_ARGUMENTS
@@ -151,15 +151,19 @@ def test_providers_and_terraform_version_are_pinned(modules, root):
 def _resolve(root, address: str):
     """(module, resource type, name, for_each key or None) of a state address, or None when the
     address names nothing in the configuration."""
-    parts = re.findall(r'module\.(\w+)\.|(\w+)\.(\w+)(?:\["([^"]+)"\])?$', address)
+    parts = re.findall(r'module\.(\w+)\.|(\w+)\.(\w+)(?:\["([^"]+)"\]|\[(\d+)\])?$', address)
     module = root
-    for call, rtype, name, key in parts:
+    for call, rtype, name, key, index in parts:
         if call:
             if call not in module.modules:
                 return None
             module = load_module((module.path / module.modules[call]["source"]).resolve())
         else:
-            return (module, rtype, name, key or None) if (rtype, name) in module.resources else None
+            if (rtype, name) not in module.resources:
+                return None
+            if index and "count" not in module.resources[(rtype, name)]:
+                return None  # [n] addresses an instance of a resource with count
+            return module, rtype, name, key or None
     return None
 
 
@@ -168,7 +172,7 @@ def test_moved_blocks_lead_from_old_addresses_to_declared_resources(root):
     are moved, not destroyed and re-created: every `to` is declared (with its for_each key),
     no `from` is still declared, and no address is moved twice."""
     moved = [{k: v.removeprefix("${").removesuffix("}") for k, v in m.items()} for m in root.moved]
-    assert len(moved) >= 14  # 7 keys and their aliases at least
+    assert len(moved) >= 14 + 18  # 7 keys and their aliases, 9 roles and their policies at least
     assert len({m["from"] for m in moved}) == len(moved)
     for block in moved:
         target = _resolve(root, block["to"])

@@ -181,3 +181,95 @@ moved {
   from = module.monitoring.aws_cloudwatch_metric_alarm.db_storage
   to   = module.monitoring.aws_cloudwatch_metric_alarm.metric["db_storage"]
 }
+
+# IAM roles from the internal iam_role module (trust policy, role, inline policy).
+
+moved {
+  from = module.network.aws_iam_role.flow_logs
+  to   = module.network.module.flow_logs_role.aws_iam_role.this
+}
+
+moved {
+  from = module.network.aws_iam_role_policy.flow_logs
+  to   = module.network.module.flow_logs_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.emr_serverless.aws_iam_role.job
+  to   = module.emr_serverless.module.job_role.aws_iam_role.this
+}
+
+moved {
+  from = module.emr_serverless.aws_iam_role_policy.job
+  to   = module.emr_serverless.module.job_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.producer.aws_iam_role.execution
+  to   = module.producer.module.execution_role.aws_iam_role.this
+}
+
+moved {
+  from = module.producer.aws_iam_role_policy.execution
+  to   = module.producer.module.execution_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.producer.aws_iam_role.task
+  to   = module.producer.module.task_role.aws_iam_role.this
+}
+
+moved {
+  from = module.producer.aws_iam_role_policy.task
+  to   = module.producer.module.task_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.orchestration.aws_iam_role.execution
+  to   = module.orchestration.module.execution_role.aws_iam_role.this
+}
+
+moved {
+  from = module.orchestration.aws_iam_role_policy.execution
+  to   = module.orchestration.module.execution_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.orchestration.aws_iam_role.webserver
+  to   = module.orchestration.module.webserver_role.aws_iam_role.this
+}
+
+moved {
+  from = module.orchestration.aws_iam_role_policy.webserver
+  to   = module.orchestration.module.webserver_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.orchestration.aws_iam_role.worker
+  to   = module.orchestration.module.worker_role.aws_iam_role.this
+}
+
+moved {
+  from = module.orchestration.aws_iam_role_policy.worker
+  to   = module.orchestration.module.worker_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.orchestration.aws_iam_role.kafka_admin
+  to   = module.orchestration.module.kafka_admin_role.aws_iam_role.this
+}
+
+moved {
+  from = module.orchestration.aws_iam_role_policy.kafka_admin
+  to   = module.orchestration.module.kafka_admin_role.aws_iam_role_policy.this[0]
+}
+
+moved {
+  from = module.orchestration.aws_iam_role.rds_monitoring
+  to   = module.orchestration.module.rds_monitoring_role.aws_iam_role.this
+}
+
+moved {
+  from = module.orchestration.aws_iam_role_policy_attachment.rds_monitoring
+  to   = module.orchestration.module.rds_monitoring_role.aws_iam_role_policy_attachment.this[0]
+}

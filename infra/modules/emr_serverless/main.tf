@@ -164,33 +164,14 @@ resource "aws_emrserverless_application" "this" {
 # Job execution role: the table bucket, the artifacts bucket, the topics, the logs
 ################################################################################
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "job_role" {
+  source = "../iam_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["emr-serverless.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [aws_emrserverless_application.this.arn]
-    }
-  }
-}
-
-resource "aws_iam_role" "job" {
-  name               = "${var.name}-emr-job"
-  description        = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name        = "${var.name}-emr-job"
+  service     = "emr-serverless.amazonaws.com"
+  description = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
+  source_arns = [aws_emrserverless_application.this.arn]
+  policy      = { name = "wikistream-spark-jobs", json = data.aws_iam_policy_document.job.json }
 
   tags = local.tags
 }
@@ -286,8 +267,3 @@ data "aws_iam_policy_document" "job" {
   }
 }
 
-resource "aws_iam_role_policy" "job" {
-  name   = "wikistream-spark-jobs"
-  role   = aws_iam_role.job.id
-  policy = data.aws_iam_policy_document.job.json
-}

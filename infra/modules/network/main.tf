@@ -18,11 +18,8 @@ data "aws_availability_zones" "available" {
 
 data "aws_region" "current" {}
 
-data "aws_caller_identity" "current" {}
-
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
+  region = data.aws_region.current.id
 
   azs           = slice(data.aws_availability_zones.available.names, 0, var.az_count)
   public_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.cidr, 8, i)]
@@ -211,26 +208,12 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   tags = local.tags
 }
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "flow_logs_role" {
+  source = "../iam_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "flow_logs" {
-  name               = "${var.name}-vpc-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  name    = "${var.name}-vpc-flow-logs"
+  service = "vpc-flow-logs.amazonaws.com"
+  policy  = { name = "write-flow-logs", json = data.aws_iam_policy_document.flow_logs.json }
 
   tags = local.tags
 }
@@ -243,18 +226,12 @@ data "aws_iam_policy_document" "flow_logs" {
   }
 }
 
-resource "aws_iam_role_policy" "flow_logs" {
-  name   = "write-flow-logs"
-  role   = aws_iam_role.flow_logs.id
-  policy = data.aws_iam_policy_document.flow_logs.json
-}
-
 resource "aws_flow_log" "this" {
   vpc_id                   = aws_vpc.this.id
   traffic_type             = "ALL"
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.flow_logs.arn
-  iam_role_arn             = aws_iam_role.flow_logs.arn
+  iam_role_arn             = module.flow_logs_role.arn
   max_aggregation_interval = 600
 
   tags = local.tags

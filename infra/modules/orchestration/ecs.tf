@@ -69,8 +69,8 @@ resource "aws_ecs_task_definition" "webserver" {
   network_mode             = "awsvpc"
   cpu                      = var.webserver.cpu
   memory                   = var.webserver.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.webserver.arn
+  execution_role_arn       = module.execution_role.arn
+  task_role_arn            = module.webserver_role.arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -110,8 +110,8 @@ resource "aws_ecs_task_definition" "daemon" {
   network_mode             = "awsvpc"
   cpu                      = var.daemon.cpu
   memory                   = var.daemon.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.worker.arn
+  execution_role_arn       = module.execution_role.arn
+  task_role_arn            = module.worker_role.arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -142,8 +142,8 @@ resource "aws_ecs_task_definition" "run" {
   network_mode             = "awsvpc"
   cpu                      = var.run.cpu
   memory                   = var.run.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.worker.arn
+  execution_role_arn       = module.execution_role.arn
+  task_role_arn            = module.worker_role.arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -172,8 +172,8 @@ resource "aws_ecs_task_definition" "kafka_admin" {
   network_mode             = "awsvpc"
   cpu                      = 256
   memory                   = 512
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.kafka_admin.arn
+  execution_role_arn       = module.execution_role.arn
+  task_role_arn            = module.kafka_admin_role.arn
 
   runtime_platform {
     operating_system_family = "LINUX"

@@ -2,27 +2,13 @@
 # IAM
 ################################################################################
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
 # Execution role (ECS agent): pull the image, write logs, read the database secret.
-resource "aws_iam_role" "execution" {
-  name               = "${local.cluster_name}-execution"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+module "execution_role" {
+  source = "../iam_role"
+
+  name    = "${local.cluster_name}-execution"
+  service = "ecs-tasks.amazonaws.com"
+  policy  = { name = "pull-image-read-secret", json = data.aws_iam_policy_document.execution.json }
 
   tags = local.tags
 }
@@ -59,16 +45,13 @@ data "aws_iam_policy_document" "execution" {
   }
 }
 
-resource "aws_iam_role_policy" "execution" {
-  name   = "pull-image-read-secret"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution.json
-}
-
 # Webserver: shows runs and their compute logs, terminates runs; launching is the daemon's job.
-resource "aws_iam_role" "webserver" {
-  name               = "${local.cluster_name}-webserver"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+module "webserver_role" {
+  source = "../iam_role"
+
+  name    = "${local.cluster_name}-webserver"
+  service = "ecs-tasks.amazonaws.com"
+  policy  = { name = "dagster-webserver", json = data.aws_iam_policy_document.webserver.json }
 
   tags = local.tags
 }
@@ -111,16 +94,13 @@ data "aws_iam_policy_document" "webserver" {
   }
 }
 
-resource "aws_iam_role_policy" "webserver" {
-  name   = "dagster-webserver"
-  role   = aws_iam_role.webserver.id
-  policy = data.aws_iam_policy_document.webserver.json
-}
-
 # Worker: the daemon (run queue, sensors, schedules) and the run tasks it launches.
-resource "aws_iam_role" "worker" {
-  name               = "${local.cluster_name}-worker"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+module "worker_role" {
+  source = "../iam_role"
+
+  name    = "${local.cluster_name}-worker"
+  service = "ecs-tasks.amazonaws.com"
+  policy  = { name = "dagster-worker", json = data.aws_iam_policy_document.worker.json }
 
   tags = local.tags
 }
@@ -165,7 +145,7 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid       = "PassRunTaskRoles"
     actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.worker.arn, aws_iam_role.execution.arn]
+    resources = [module.worker_role.arn, module.execution_role.arn]
 
     condition {
       test     = "StringEquals"
@@ -283,16 +263,13 @@ data "aws_iam_policy_document" "worker" {
   }
 }
 
-resource "aws_iam_role_policy" "worker" {
-  name   = "dagster-worker"
-  role   = aws_iam_role.worker.id
-  policy = data.aws_iam_policy_document.worker.json
-}
-
 # One-off admin task: create the Kafka topics (idempotent).
-resource "aws_iam_role" "kafka_admin" {
-  name               = "${local.cluster_name}-kafka-admin"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+module "kafka_admin_role" {
+  source = "../iam_role"
+
+  name    = "${local.cluster_name}-kafka-admin"
+  service = "ecs-tasks.amazonaws.com"
+  policy  = { name = "create-project-topics", json = data.aws_iam_policy_document.kafka_admin.json }
 
   tags = local.tags
 }
@@ -317,8 +294,3 @@ data "aws_iam_policy_document" "kafka_admin" {
   }
 }
 
-resource "aws_iam_role_policy" "kafka_admin" {
-  name   = "create-project-topics"
-  role   = aws_iam_role.kafka_admin.id
-  policy = data.aws_iam_policy_document.kafka_admin.json
-}

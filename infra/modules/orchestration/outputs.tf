@@ -50,7 +50,7 @@ output "db_secret_arn" {
 
 output "worker_role_arn" {
   description = "Role of the daemon and run tasks."
-  value       = aws_iam_role.worker.arn
+  value       = module.worker_role.arn
 }
 
 output "kafka_admin_task_definition_arn" {

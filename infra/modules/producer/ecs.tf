@@ -19,8 +19,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = module.execution_role.arn
+  task_role_arn            = module.task_role.arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -116,5 +116,5 @@ resource "aws_ecs_service" "this" {
 
   tags = local.tags
 
-  depends_on = [aws_efs_mount_target.state, aws_iam_role_policy.task]
+  depends_on = [aws_efs_mount_target.state, module.task_role]
 }

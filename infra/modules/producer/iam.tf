@@ -2,26 +2,12 @@
 # IAM: execution role (pull image, write logs) and task role (MSK write, EFS)
 ################################################################################
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "execution_role" {
+  source = "../iam_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "execution" {
-  name               = "${local.service_name}-execution"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name    = "${local.service_name}-execution"
+  service = "ecs-tasks.amazonaws.com"
+  policy  = { name = "pull-image-write-logs", json = data.aws_iam_policy_document.execution.json }
 
   tags = local.tags
 }
@@ -52,15 +38,12 @@ data "aws_iam_policy_document" "execution" {
   }
 }
 
-resource "aws_iam_role_policy" "execution" {
-  name   = "pull-image-write-logs"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution.json
-}
+module "task_role" {
+  source = "../iam_role"
 
-resource "aws_iam_role" "task" {
-  name               = "${local.service_name}-task"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name    = "${local.service_name}-task"
+  service = "ecs-tasks.amazonaws.com"
+  policy  = { name = "produce-to-msk", json = data.aws_iam_policy_document.task.json }
 
   tags = local.tags
 }
@@ -91,8 +74,3 @@ data "aws_iam_policy_document" "task" {
   }
 }
 
-resource "aws_iam_role_policy" "task" {
-  name   = "produce-to-msk"
-  role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.task.json
-}

@@ -1,10 +1,7 @@
 data "aws_region" "current" {}
 
-data "aws_caller_identity" "current" {}
-
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
+  region = data.aws_region.current.id
 
   service_name   = "${var.name}-producer"
   log_group_name = "/${var.name}/producer"

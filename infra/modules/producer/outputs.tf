@@ -15,7 +15,7 @@ output "ecr_repository_url" {
 
 output "task_role_arn" {
   description = "Role of the producer task (MSK write, EFS)."
-  value       = aws_iam_role.task.arn
+  value       = module.task_role.arn
 }
 
 output "log_group_name" {

@@ -56,7 +56,7 @@ data "aws_iam_policy_document" "efs" {
 
     principals {
       type        = "AWS"
-      identifiers = [aws_iam_role.task.arn]
+      identifiers = [module.task_role.arn]
     }
 
     condition {
