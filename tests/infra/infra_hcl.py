@@ -14,7 +14,7 @@ INFRA = REPO / "infra"
 MODULES = INFRA / "modules"
 ENV_ROOT = INFRA / "envs" / "prod"
 # Internal modules: building blocks the other modules call (the env root does not).
-INTERNAL_MODULES = {"kms_key", "iam_role"}
+INTERNAL_MODULES = {"kms_key", "iam_role", "ecr_repository"}
 
 
 def _unquote(value: str) -> str:

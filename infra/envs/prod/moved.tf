@@ -273,3 +273,25 @@ moved {
   from = module.orchestration.aws_iam_role_policy_attachment.rds_monitoring
   to   = module.orchestration.module.rds_monitoring_role.aws_iam_role_policy_attachment.this[0]
 }
+
+# Image repositories from the internal ecr_repository module.
+
+moved {
+  from = module.producer.aws_ecr_repository.this
+  to   = module.producer.module.ecr.aws_ecr_repository.this
+}
+
+moved {
+  from = module.producer.aws_ecr_lifecycle_policy.this
+  to   = module.producer.module.ecr.aws_ecr_lifecycle_policy.this
+}
+
+moved {
+  from = module.orchestration.aws_ecr_repository.this
+  to   = module.orchestration.module.ecr.aws_ecr_repository.this
+}
+
+moved {
+  from = module.orchestration.aws_ecr_lifecycle_policy.this
+  to   = module.orchestration.module.ecr.aws_ecr_lifecycle_policy.this
+}

@@ -32,7 +32,7 @@ locals {
   with_instance = "mkdir -p \"$DAGSTER_HOME\" && printf '%s\\n' \"$DAGSTER_INSTANCE_YAML\" > \"$DAGSTER_HOME/dagster.yaml\" && exec"
 
   container = {
-    image                  = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+    image                  = "${module.ecr.repository_url}:${var.image_tag}"
     essential              = true
     readonlyRootFilesystem = true
     environment            = [for key, value in local.environment : { name = key, value = value }]

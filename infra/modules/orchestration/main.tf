@@ -47,3 +47,12 @@ resource "aws_cloudwatch_log_group" "dagster" {
 
   tags = local.tags
 }
+
+# Image repository
+module "ecr" {
+  source = "../ecr_repository"
+
+  name        = local.cluster_name
+  kms_key_arn = module.kms.arn
+  tags        = local.tags
+}

@@ -35,7 +35,7 @@ output "ui_user_pool_id" {
 
 output "ecr_repository_url" {
   description = "Push the Dagster image here (tag = image_tag)."
-  value       = aws_ecr_repository.this.repository_url
+  value       = module.ecr.repository_url
 }
 
 output "db_instance_id" {

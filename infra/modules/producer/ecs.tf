@@ -49,7 +49,7 @@ resource "aws_ecs_task_definition" "this" {
   # and settings come from the environment (tests/containers check the argv ECS builds).
   container_definitions = jsonencode([{
     name                   = "producer"
-    image                  = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+    image                  = "${module.ecr.repository_url}:${var.image_tag}"
     essential              = true
     readonlyRootFilesystem = true
     stopTimeout            = 60

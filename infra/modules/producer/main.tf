@@ -42,3 +42,12 @@ resource "aws_cloudwatch_log_group" "this" {
 
   tags = local.tags
 }
+
+# Image repository
+module "ecr" {
+  source = "../ecr_repository"
+
+  name        = local.service_name
+  kms_key_arn = module.kms.arn
+  tags        = local.tags
+}

@@ -10,7 +10,7 @@ output "service_name" {
 
 output "ecr_repository_url" {
   description = "Push the producer image here (tag = image_tag)."
-  value       = aws_ecr_repository.this.repository_url
+  value       = module.ecr.repository_url
 }
 
 output "task_role_arn" {

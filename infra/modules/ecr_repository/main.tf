@@ -1,9 +1,7 @@
-################################################################################
-# Image repository
-################################################################################
-
+# Immutable tags (a deployment names exactly one build), scanned on push, encrypted with the
+# caller's key; the 20 most recent images are kept.
 resource "aws_ecr_repository" "this" {
-  name                 = local.cluster_name
+  name                 = var.name
   image_tag_mutability = "IMMUTABLE"
 
   image_scanning_configuration {
@@ -12,10 +10,10 @@ resource "aws_ecr_repository" "this" {
 
   encryption_configuration {
     encryption_type = "KMS"
-    kms_key         = module.kms.arn
+    kms_key         = var.kms_key_arn
   }
 
-  tags = local.tags
+  tags = var.tags
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {
