@@ -107,7 +107,8 @@ def test_module_outputs_are_declared_and_resolve(modules, root):
 
 def test_module_inputs_are_declared_variables_and_required_ones_are_set(modules, root):
     found = calls(modules, root)
-    assert len(found) == len(root.modules) + 7 + 9 + 2  # the env's modules, 7 keys, 9 roles, 2 repos
+    # the env's modules; internal ones: 7 keys, 9 roles, 2 image repositories
+    assert len(found) == len(root.modules) + 7 + 9 + 2
     for caller, name, call, target in found:
         name = f"{caller.name}.{name}"
         inputs = set(call) - META_ARGUMENTS
