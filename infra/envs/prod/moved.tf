@@ -1,7 +1,9 @@
 # State addresses that changed when repeated blocks became one definition (issue #12): Terraform
 # moves the existing objects to their new addresses instead of destroying and re-creating them.
-# Every module's KMS key and alias now come from the internal kms_key module.
 # Drop these blocks once every deployment has applied them (moved blocks are safe to keep).
+# tests/infra/test_infra_references.py checks that every target is declared.
+
+# Every module's KMS key and alias from the internal kms_key module.
 
 moved {
   from = module.network.aws_kms_key.this
