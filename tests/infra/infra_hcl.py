@@ -13,6 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 MODULES = INFRA / "modules"
 ENV_ROOT = INFRA / "envs" / "prod"
+# Internal modules: building blocks the other modules call (the env root does not).
+INTERNAL_MODULES = {"kms_key", "iam_role", "ecr_repository"}
 
 
 def _unquote(value: str) -> str:
@@ -80,6 +82,25 @@ def has(expression: str, snippet: str) -> bool:
     return squash(snippet) in squash(expression)
 
 
+EACH_VALUE = re.compile(r"\$\{(?:try\()?each\.value\.(\w+)(?:, null\))?\}")
+
+
+def _each_value(value, entry: dict, where: str):
+    """A for_each body's value for one map entry: ``${each.value.x}`` is the entry's x,
+    ``${try(each.value.x, null)}`` its x or None; any other use of each.value is refused."""
+    if isinstance(value, dict):
+        return {k: _each_value(v, entry, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_each_value(v, entry, where) for v in value]
+    if not isinstance(value, str) or "each.value" not in value:
+        return value
+    match = EACH_VALUE.fullmatch(value)
+    assert match, f"{where}: cannot expand {value}"
+    if value.startswith("${try("):
+        return entry.get(match.group(1))
+    return entry[match.group(1)]
+
+
 @dataclass
 class Module:
     """One Terraform module directory, parsed."""
@@ -92,6 +113,7 @@ class Module:
     data: dict = field(default_factory=dict)  # (type, name) -> body
     modules: dict = field(default_factory=dict)  # name -> body
     terraform: list = field(default_factory=list)
+    moved: list = field(default_factory=list)  # {"from": address, "to": address}
 
     @property
     def name(self) -> str:
@@ -102,6 +124,31 @@ class Module:
 
     def policy(self, name: str) -> dict:
         return self.data[("aws_iam_policy_document", name)]
+
+    def expanded(self, rtype: str) -> dict:
+        """Resources of a type, those with ``for_each`` over a map in ``locals`` expanded to one
+        body per key (``name["key"]``) with each ``each.value.x`` replaced by the entry's value:
+        the rules and alarms written as maps read as the resources Terraform makes of them."""
+        out = {}
+        for name, body in self.of_type(rtype).items():
+            source = re.fullmatch(r"\$\{local\.(\w+)\}", str(body.get("for_each", "")))
+            if not source:
+                out[name] = body
+                continue
+            for key, entry in self.locals[source.group(1)].items():
+                instance = {}
+                for attr, value in body.items():
+                    if attr == "for_each":
+                        continue
+                    value = _each_value(value, entry, f"{self.name}: {rtype}.{name}.{attr}")
+                    if value is not None:
+                        instance[attr] = value
+                out[f'{name}["{key}"]'] = instance
+        return out
+
+    def calls(self, module_name: str) -> dict:
+        """The calls of an internal module (e.g. ``kms_key``), by call name."""
+        return {n: b for n, b in self.modules.items() if b["source"] == f"../{module_name}"}
 
 
 def load_module(path: Path) -> Module:
@@ -123,4 +170,5 @@ def load_module(path: Path) -> Module:
                     for name, body in named.items():
                         target[(rtype, name)] = body
         module.terraform.extend(doc.get("terraform", []))
+        module.moved.extend(doc.get("moved", []))
     return module

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.infra.infra_hcl import has
+
 # Actions that accept no resource ARN (documented in the module READMEs).
 STAR_OK = {"ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "cloudwatch:PutMetricData"}
 POLICY_ATTRIBUTES = {
@@ -16,14 +18,29 @@ POLICY_ATTRIBUTES = {
     "aws_sns_topic_policy": "policy",
 }
 DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.(\w+)\.json\}$")
+# The iam_role module makes every role: its inline policy is the caller's document (`policy`).
+PASSED_IN = {("iam_role", "aws_iam_role_policy"): "${var.policy.json}"}
+RDS_MONITORING = "service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def policy_sources(module, rtype) -> dict:
+    """Where each policy of a resource type comes from in the module (resource or iam_role call
+    -> the expression), the inline role policies the module hands to iam_role included."""
+    sources = {
+        f"{rtype}.{name}": body[POLICY_ATTRIBUTES[rtype]]
+        for name, body in module.of_type(rtype).items()
+        if (module.name, rtype) not in PASSED_IN
+    }
+    if rtype == "aws_iam_role_policy":
+        for name, call in module.calls("iam_role").items():
+            if "policy" in call:
+                sources[f"module.{name}"] = call["policy"]["json"]
+    return sources
 
 
 def documents(module, rtype):
     """Policy documents a resource type of the module uses, by document name."""
-    names = {
-        DOCUMENT.match(body[POLICY_ATTRIBUTES[rtype]]).group(1)
-        for body in module.of_type(rtype).values()
-    }
+    names = {DOCUMENT.match(expr).group(1) for expr in policy_sources(module, rtype).values()}
     return {name: module.policy(name) for name in names}
 
 
@@ -46,13 +63,19 @@ def allows(modules, rtype):
 
 def test_every_policy_is_a_policy_document(modules, root):
     for module in [*modules.values(), root]:
-        for rtype, attribute in POLICY_ATTRIBUTES.items():
-            for name, body in module.of_type(rtype).items():
-                assert DOCUMENT.match(body[attribute]), f"{module.name}: {rtype}.{name} inline JSON"
+        for rtype in POLICY_ATTRIBUTES:
+            for where, expression in policy_sources(module, rtype).items():
+                assert DOCUMENT.match(expression), f"{module.name}: {where} inline JSON"
+        for (module_name, rtype), expression in PASSED_IN.items():
+            if module.name == module_name:
+                (body,) = module.of_type(rtype).values()
+                assert body[POLICY_ATTRIBUTES[rtype]] == expression
         for banned in ("aws_iam_policy", "aws_iam_user", "aws_iam_access_key"):
             assert not module.of_type(banned), f"{module.name} declares {banned}"
         for attachment in module.of_type("aws_iam_role_policy_attachment").values():
-            assert attachment["policy_arn"].endswith("service-role/AmazonRDSEnhancedMonitoringRole")
+            assert attachment["policy_arn"] == "${var.managed_policy_arn}", module.name
+        for name, call in module.calls("iam_role").items():
+            assert call.get("managed_policy_arn", RDS_MONITORING).endswith(RDS_MONITORING), name
 
 
 def test_identity_policies_name_no_wildcard_actions(modules):
@@ -100,11 +123,18 @@ def test_pass_role_is_limited_to_one_service(modules):
 
 
 def test_trust_policies_are_limited_to_this_account(modules):
-    trusts = [t for module in modules.values() for t in statements(module, "aws_iam_role")]
-    assert len(trusts) >= 5  # one document per service principal, shared by its roles
-    for where, statement in trusts:
-        variables = {c["variable"] for c in statement["condition"]}
-        assert "aws:SourceAccount" in variables, where
+    """Every role is made by the iam_role module, whose one trust statement names one service
+    and always limits it to this account."""
+    roles = [(m.name, r) for m in modules.values() for r in m.of_type("aws_iam_role")]
+    assert roles == [("iam_role", "this")]
+    (trust,) = [s for _, s in statements(modules["iam_role"], "aws_iam_role")]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["${var.service}"]}]
+    (condition,) = trust["condition"]
+    assert condition["variable"] == "aws:SourceAccount"
+    assert condition["values"] == ["${data.aws_caller_identity.current.account_id}"]
+    calls = [c for m in modules.values() for c in m.calls("iam_role").values()]
+    assert len(calls) == 9  # flow logs, EMR jobs, producer x2, Dagster x4, RDS monitoring
+    assert all(re.fullmatch(r"[a-z.-]+\.amazonaws\.com", c["service"]) for c in calls)
 
 
 def test_resource_policies_grant_nobody_everything(modules):
@@ -117,14 +147,31 @@ def test_resource_policies_grant_nobody_everything(modules):
 
 
 def test_key_policies_give_services_only_what_they_need(modules):
+    """Every key comes from the kms_key module: kms:* for the account root only; each service
+    gets its own statement; CloudWatch Logs only for the log groups named (encryption context)."""
+    kms_key = modules["kms_key"]
+    (key,) = documents(kms_key, "aws_kms_key").values()
+    for statement in key["statement"]:
+        (principal,) = statement["principals"]
+        assert "kms:*" in statement["actions"]
+        assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(":root")
+    (grants,) = key["dynamic"]
+    (content,) = grants["statement"]["content"]
+    assert grants["statement"]["for_each"] == "${local.grants}"
+    (principal,) = content["principals"]
+    assert principal == {"type": "Service", "identifiers": ["${statement.value.service}"]}
+    assert content["actions"] == "${statement.value.actions}"  # the callers' grants, below
+    logs = kms_key.locals["logs_grant"]
+    assert has(logs, 'service = "logs.${data.aws_region.current.id}.amazonaws.com"')
+    assert has(logs, 'variable = "kms:EncryptionContext:aws:logs:arn"')
+    assert kms_key.locals["grants"] == "${concat(local.logs_grant, var.grants)}"
     for module in modules.values():
-        (key,) = documents(module, "aws_kms_key").values()
-        for statement in key["statement"]:
-            (principal,) = statement["principals"]
-            if "kms:*" in statement["actions"]:
-                assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(":root")
-            elif principal["identifiers"][0].startswith("logs."):
-                assert statement["condition"], f"{module.name}: logs may use the key for any group"
+        for call in module.calls("kms_key").values():
+            for grant in call.get("grants", []):
+                assert not grant["service"].startswith("logs."), f"{module.name}: use log_groups"
+                assert "kms:*" not in grant["actions"], module.name
+            if "log_groups" in call:
+                assert call["log_groups"]["names"], f"{module.name}: logs for no group"
 
 
 @pytest.mark.parametrize(

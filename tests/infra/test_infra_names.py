@@ -20,7 +20,7 @@ SOURCES = {
     "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": (
         "emr_serverless",
         "execution_role_arn",
-        "aws_iam_role.job.arn",
+        "module.job_role.arn",
     ),
     "WIKISTREAM_ARTIFACTS_BUCKET": (
         "lakehouse",

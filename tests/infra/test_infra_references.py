@@ -9,7 +9,13 @@ import re
 
 import pytest
 
-from tests.infra.infra_hcl import interpolations, load_module, squash, strings
+from tests.infra.infra_hcl import (
+    INTERNAL_MODULES,
+    interpolations,
+    load_module,
+    squash,
+    strings,
+)
 
 REFERENCE = {
     "var": re.compile(r"(?<![\w.])var\.([A-Za-z_][\w-]*)"),
@@ -40,8 +46,8 @@ def all_modules(modules, root):
 
 def test_the_env_root_composes_every_module(modules, root):
     sources = {body["source"] for body in root.modules.values()}
-    assert sources == {f"../../modules/{name}" for name in modules}
-    assert set(modules) == {
+    assert sources == {f"../../modules/{name}" for name in set(modules) - INTERNAL_MODULES}
+    assert set(modules) - INTERNAL_MODULES == {
         "network",
         "msk",
         "lakehouse",
@@ -50,6 +56,18 @@ def test_the_env_root_composes_every_module(modules, root):
         "orchestration",
         "monitoring",
     }
+    # Internal modules serve the others: each is called by at least one module, never by the root.
+    for internal in INTERNAL_MODULES:
+        assert any(module.calls(internal) for module in modules.values()), internal
+
+
+def calls(modules, root):
+    """(caller, call name, body, called module) of every module call in infra/."""
+    return [
+        (caller, name, call, load_module((caller.path / call["source"]).resolve()))
+        for caller in all_modules(modules, root)
+        for name, call in caller.modules.items()
+    ]
 
 
 @pytest.mark.parametrize("kind", ["var", "local"])
@@ -74,17 +92,25 @@ def test_resources_and_data_sources_exist(modules, root):
 
 
 def test_module_outputs_are_declared_and_resolve(modules, root):
-    for module_name, output_name in references(root, "module"):
-        assert module_name in root.modules, f"module.{module_name} is not declared"
-        assert output_name in modules[module_name].outputs, f"module.{module_name}.{output_name}"
+    called = {(caller.name, name): target for caller, name, _, target in calls(modules, root)}
+    for caller in all_modules(modules, root):
+        for module_name, output_name in references(caller, "module"):
+            where = f"{caller.name}: module.{module_name}"
+            assert (caller.name, module_name) in called, f"{where} is not declared"
+            assert output_name in called[(caller.name, module_name)].outputs, (
+                f"{where}.{output_name}"
+            )
     for module in modules.values():
         for name, output in module.outputs.items():
             assert output.get("description"), f"{module.name}: output {name} has no description"
 
 
 def test_module_inputs_are_declared_variables_and_required_ones_are_set(modules, root):
-    for name, call in root.modules.items():
-        target = load_module((root.path / call["source"]).resolve())
+    found = calls(modules, root)
+    # the env's modules; internal ones: 7 keys, 9 roles, 2 image repositories
+    assert len(found) == len(root.modules) + 7 + 9 + 2
+    for caller, name, call, target in found:
+        name = f"{caller.name}.{name}"
         inputs = set(call) - META_ARGUMENTS
         unknown = inputs - set(target.variables)
         assert not unknown, f"module {name}: no such variables {sorted(unknown)}"
@@ -121,3 +147,39 @@ def test_providers_and_terraform_version_are_pinned(modules, root):
         assert squash(settings["required_version"]) == ">=1.6", module.name
         aws = settings["required_providers"][0]["aws"]
         assert aws["source"] == "hashicorp/aws" and aws["version"], module.name
+
+
+def _resolve(root, address: str):
+    """(module, resource type, name, for_each key or None) of a state address, or None when the
+    address names nothing in the configuration."""
+    parts = re.findall(r'module\.(\w+)\.|(\w+)\.(\w+)(?:\["([^"]+)"\]|\[(\d+)\])?$', address)
+    module = root
+    for call, rtype, name, key, index in parts:
+        if call:
+            if call not in module.modules:
+                return None
+            module = load_module((module.path / module.modules[call]["source"]).resolve())
+        else:
+            if (rtype, name) not in module.resources:
+                return None
+            if index and "count" not in module.resources[(rtype, name)]:
+                return None  # [n] addresses an instance of a resource with count
+            return module, rtype, name, key or None
+    return None
+
+
+def test_moved_blocks_lead_from_old_addresses_to_declared_resources(root):
+    """Resources that changed address (issue #12: one kms_key module, rules and alarms from maps)
+    are moved, not destroyed and re-created: every `to` is declared (with its for_each key),
+    no `from` is still declared, and no address is moved twice."""
+    moved = [{k: v.removeprefix("${").removesuffix("}") for k, v in m.items()} for m in root.moved]
+    assert len(moved) >= 14 + 18  # 7 keys and their aliases, 9 roles and their policies at least
+    assert len({m["from"] for m in moved}) == len(moved)
+    for block in moved:
+        target = _resolve(root, block["to"])
+        assert target, f"moved to {block['to']}, which is not declared"
+        module, rtype, name, key = target
+        if key is not None:
+            keys = module.locals[module.resources[(rtype, name)]["for_each"][len("${local.") : -1]]
+            assert key in keys, f"{block['to']}: no {key} in the for_each map"
+        assert _resolve(root, re.sub(r"\[[^\]]*\]$", "", block["from"])) is None, block["from"]

@@ -14,11 +14,12 @@ BLOCK_PUBLIC = (
 
 
 def every(modules, root, rtype):
-    """(module name, resource name, body) of every resource of a type, in all modules."""
+    """(module name, resource name, body) of every resource of a type, in all modules; resources
+    made from a map with for_each count once per entry (``name["key"]``)."""
     return [
         (module.name, name, body)
         for module in [*modules.values(), root]
-        for name, body in module.of_type(rtype).items()
+        for name, body in module.expanded(rtype).items()
     ]
 
 
@@ -30,7 +31,7 @@ def test_msk_requires_iam_auth_tls_and_encryption_at_rest(modules):
     assert auth["sasl"][0] == {"iam": True, "scram": False}
     (encryption,) = cluster["encryption_info"]
     assert encryption["encryption_in_transit"][0] == {"client_broker": "TLS", "in_cluster": True}
-    assert encryption["encryption_at_rest_kms_key_arn"] == "${aws_kms_key.this.arn}"
+    assert encryption["encryption_at_rest_kms_key_arn"] == "${module.kms.arn}"
     broker = cluster["broker_node_group_info"][0]
     assert broker["connectivity_info"][0]["public_access"][0]["type"] == "DISABLED"
     logs = cluster["logging_info"][0]["broker_logs"][0]["cloudwatch_logs"][0]
@@ -78,9 +79,9 @@ def test_table_bucket_uses_kms_and_maintenance(modules):
     assert bucket["maintenance_configuration"]["iceberg_unreferenced_file_removal"]["status"] == (
         "enabled"
     )
-    kms = lakehouse.policy("kms")
-    principals = {p for s in kms["statement"] for pr in s["principals"] for p in pr["identifiers"]}
-    assert "maintenance.s3tables.amazonaws.com" in principals
+    (grant,) = lakehouse.calls("kms_key")["kms"]["grants"]
+    assert grant["service"] == "maintenance.s3tables.amazonaws.com"
+    assert grant["condition"]["values"] == ["${local.table_bucket_arn}/*"]
 
 
 def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
@@ -93,8 +94,12 @@ def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
     assert topics and all(body.get("kms_master_key_id") for _, _, body in topics)
     for _, _, efs in every(modules, root, "aws_efs_file_system"):
         assert efs["encrypted"] is True and efs["kms_key_id"]
-    keys = every(modules, root, "aws_kms_key")
-    assert len(keys) == 7 and all(body["enable_key_rotation"] is True for _, _, body in keys)
+    # One key per module, each from the kms_key module (rotation on); no module makes its own.
+    (key,) = modules["kms_key"].of_type("aws_kms_key").values()
+    assert key["enable_key_rotation"] is True
+    assert [m for m, _, _ in every(modules, root, "aws_kms_key")] == ["kms_key"]
+    calls = {module.name: module.calls("kms_key") for module in [*modules.values(), root]}
+    assert sum(len(c) for c in calls.values()) == 7 and all(len(c) <= 1 for c in calls.values())
     for _, name, repo in every(modules, root, "aws_ecr_repository"):
         assert repo["encryption_configuration"][0]["encryption_type"] == "KMS", name
         assert repo["image_tag_mutability"] == "IMMUTABLE", name
@@ -115,7 +120,7 @@ def test_database_is_encrypted_private_tls_only_and_password_in_secrets_manager(
     assert db["storage_encrypted"] is True and db["kms_key_id"]
     assert db["publicly_accessible"] is False
     assert db["manage_master_user_password"] is True
-    assert db["master_user_secret_kms_key_id"] == "${aws_kms_key.this.arn}"
+    assert db["master_user_secret_kms_key_id"] == "${module.kms.arn}"
     (params,) = orchestration.of_type("aws_db_parameter_group").values()
     assert {"name": "rds.force_ssl", "value": "1"} in params["parameter"]
     secret = orchestration.locals["secrets"][0]
@@ -168,9 +173,9 @@ def test_egress_to_anywhere_is_https_only(modules, root):
         if rule.get("cidr_ipv4") == OPEN
     ]
     assert {(m, n) for m, n, _ in open_egress} == {
-        ("producer", "https"),
-        ("orchestration", "tasks_https"),
-        ("orchestration", "alb_to_idp"),
+        ("producer", 'this["https"]'),
+        ("orchestration", 'this["tasks_https"]'),
+        ("orchestration", 'this["alb_to_idp"]'),
     }
     assert all(
         (r["from_port"], r["to_port"], r["ip_protocol"]) == (443, 443, "tcp")
@@ -180,8 +185,11 @@ def test_egress_to_anywhere_is_https_only(modules, root):
 
 def test_emr_workers_have_no_internet_path(modules):
     emr = modules["emr_serverless"]
-    egress = emr.of_type("aws_vpc_security_group_egress_rule").values()
+    egress = emr.expanded("aws_vpc_security_group_egress_rule").values()
+    assert len(egress) == 3
     assert {r.get("cidr_ipv4") for r in egress} <= {"${var.vpc_cidr}", None}
+    s3 = "${var.s3_prefix_list_id}"
+    assert all("cidr_ipv4" in r or r["prefix_list_id"] == s3 for r in egress)
     assert not emr.of_type("aws_vpc_security_group_ingress_rule")
 
 

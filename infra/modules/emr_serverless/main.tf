@@ -36,6 +36,25 @@ locals {
     Executor = merge(local.sizing.executor, { count = var.prewarm ? local.prewarmed.initial_executors : 0 })
   }
 
+  # Worker egress (TCP, one port): the VPC (interface endpoints, MSK) and S3's prefix list only.
+  egress_rules = {
+    https_vpc = {
+      description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)"
+      port        = 443
+      cidr        = var.vpc_cidr
+    }
+    https_s3 = {
+      description = "HTTPS to S3 through the gateway endpoint"
+      port        = 443
+      prefix_list = var.s3_prefix_list_id
+    }
+    kafka = {
+      description = "Kafka SASL/IAM over TLS to MSK"
+      port        = 9098
+      cidr        = var.vpc_cidr
+    }
+  }
+
   tags = merge(var.tags, { "wikistream:module" = "emr_serverless" })
 }
 
@@ -43,57 +62,19 @@ locals {
 # Logs (Dagster Pipes reads the driver's stdout from this log group)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "JobLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: EMR Serverless job logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
-
-  tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-emr"
-  target_key_id = aws_kms_key.this.key_id
+  description = "${var.name}: EMR Serverless job logs"
+  alias       = "${var.name}-emr"
+  log_groups  = { sid = "JobLogs", names = [local.log_group_name] }
+  tags        = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
@@ -111,31 +92,16 @@ resource "aws_security_group" "this" {
   tags = merge(local.tags, { Name = "${var.name}-emr-serverless" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "https_vpc" {
-  security_group_id = aws_security_group.this.id
-  description       = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = var.vpc_cidr
-}
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each = local.egress_rules
 
-resource "aws_vpc_security_group_egress_rule" "https_s3" {
   security_group_id = aws_security_group.this.id
-  description       = "HTTPS to S3 through the gateway endpoint"
+  description       = each.value.description
   ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  prefix_list_id    = var.s3_prefix_list_id
-}
-
-resource "aws_vpc_security_group_egress_rule" "kafka" {
-  security_group_id = aws_security_group.this.id
-  description       = "Kafka SASL/IAM over TLS to MSK"
-  ip_protocol       = "tcp"
-  from_port         = 9098
-  to_port           = 9098
-  cidr_ipv4         = var.vpc_cidr
+  from_port         = each.value.port
+  to_port           = each.value.port
+  cidr_ipv4         = try(each.value.cidr, null)
+  prefix_list_id    = try(each.value.prefix_list, null)
 }
 
 ################################################################################
@@ -198,33 +164,14 @@ resource "aws_emrserverless_application" "this" {
 # Job execution role: the table bucket, the artifacts bucket, the topics, the logs
 ################################################################################
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "job_role" {
+  source = "../iam_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["emr-serverless.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [aws_emrserverless_application.this.arn]
-    }
-  }
-}
-
-resource "aws_iam_role" "job" {
-  name               = "${var.name}-emr-job"
-  description        = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name        = "${var.name}-emr-job"
+  service     = "emr-serverless.amazonaws.com"
+  description = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
+  source_arns = [aws_emrserverless_application.this.arn]
+  policy      = { name = "wikistream-spark-jobs", json = data.aws_iam_policy_document.job.json }
 
   tags = local.tags
 }
@@ -316,12 +263,7 @@ data "aws_iam_policy_document" "job" {
   statement {
     sid       = "JobLogsKey"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.kms.arn]
   }
 }
 
-resource "aws_iam_role_policy" "job" {
-  name   = "wikistream-spark-jobs"
-  role   = aws_iam_role.job.id
-  policy = data.aws_iam_policy_document.job.json
-}

@@ -15,7 +15,7 @@ output "application_name" {
 
 output "execution_role_arn" {
   description = "Job runtime role passed on every StartJobRun (WIKISTREAM_EMR_EXECUTION_ROLE_ARN)."
-  value       = aws_iam_role.job.arn
+  value       = module.job_role.arn
 }
 
 output "log_group_name" {

@@ -31,51 +31,19 @@ locals {
 # Encryption key: artifacts bucket, table bucket (with S3 Tables maintenance)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
+  description = "${var.name} lakehouse: Iceberg tables and job artifacts"
+  alias       = "${var.name}-lakehouse"
+  grants = [{
     sid       = "S3TablesMaintenance"
+    service   = "maintenance.s3tables.amazonaws.com"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["maintenance.s3tables.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringLike"
-      variable = "kms:EncryptionContext:aws:s3:arn"
-      values   = ["${local.table_bucket_arn}/*"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name} lakehouse: Iceberg tables and job artifacts"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
+    condition = { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["${local.table_bucket_arn}/*"] }
+  }]
 
   tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-lakehouse"
-  target_key_id = aws_kms_key.this.key_id
 }
 
 ################################################################################
@@ -87,7 +55,7 @@ resource "aws_s3tables_table_bucket" "this" {
 
   encryption_configuration = {
     sse_algorithm = "aws:kms"
-    kms_key_arn   = aws_kms_key.this.arn
+    kms_key_arn   = module.kms.arn
   }
 
   maintenance_configuration = {
@@ -156,7 +124,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
+      kms_master_key_id = module.kms.arn
     }
   }
 }

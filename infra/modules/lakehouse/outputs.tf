@@ -35,5 +35,5 @@ output "artifacts_bucket_arn" {
 
 output "kms_key_arn" {
   description = "KMS key encrypting the tables and the artifacts; readers and writers need kms:Decrypt/GenerateDataKey on it."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.arn
 }

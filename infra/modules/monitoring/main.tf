@@ -28,50 +28,23 @@ locals {
 # Alerts topic (the Dagster run-failure sensor and the alarms publish here)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchAlarmsPublishEncrypted"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: alerts topic"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
+  description = "${var.name}: alerts topic"
+  alias       = "${var.name}-alerts"
+  grants = [{
+    sid     = "CloudWatchAlarmsPublishEncrypted"
+    service = "cloudwatch.amazonaws.com"
+    actions = ["kms:Decrypt", "kms:GenerateDataKey*"]
+  }]
 
   tags = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-alerts"
-  target_key_id = aws_kms_key.this.key_id
-}
-
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
-  kms_master_key_id = aws_kms_key.this.arn
+  kms_master_key_id = module.kms.arn
 
   tags = local.tags
 }
@@ -160,19 +133,104 @@ resource "aws_cloudwatch_metric_alarm" "service_down" {
   tags = local.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "producer_rate_low" {
-  alarm_name          = "${local.alarm_prefix}producer-rate-low"
-  alarm_description   = "Fewer than ${var.min_events_per_second} events/s reach ${var.raw_topic}: the producer is stalled or Wikimedia is unreachable."
-  evaluation_periods  = 3
-  comparison_operator = "LessThanThreshold"
-  threshold           = var.min_events_per_second
-  treat_missing_data  = "breaching"
+locals {
+  # Alarms on a Metrics Insights query (local.queries), by name. `ok` also notifies on recovery.
+  query_alarms = {
+    producer_rate_low = {
+      name        = "producer-rate-low"
+      description = "Fewer than ${var.min_events_per_second} events/s reach ${var.raw_topic}: the producer is stalled or Wikimedia is unreachable."
+      query       = { id = "rate", expression = local.queries.raw_rate }
+      periods     = 3
+      comparison  = "LessThanThreshold"
+      threshold   = var.min_events_per_second
+      missing     = "breaching"
+      ok          = true
+    }
+    dlq_rate_high = {
+      name        = "dlq-rate-high"
+      description = "More than ${var.max_dlq_events_per_second} events/s are dead-lettered to ${var.dlq_topic}."
+      query       = { id = "dlq", expression = local.queries.dlq_rate }
+      periods     = 3
+      comparison  = "GreaterThanThreshold"
+      threshold   = var.max_dlq_events_per_second
+      missing     = "notBreaching"
+      ok          = false
+    }
+    kafka_disk = {
+      name        = "kafka-disk-used"
+      description = "An MSK broker's data volume is more than 80% full."
+      query       = { id = "disk", expression = local.queries.disk_used }
+      periods     = 2
+      comparison  = "GreaterThanThreshold"
+      threshold   = 80
+      missing     = "missing"
+      ok          = false
+    }
+    job_failures = {
+      name        = "spark-job-failures"
+      description = "An EMR Serverless job run of ${var.emr_application_name} failed."
+      query       = { id = "failed", expression = local.queries.emr_fail }
+      periods     = 1
+      comparison  = "GreaterThanThreshold"
+      threshold   = 0
+      missing     = "notBreaching"
+      ok          = false
+    }
+  }
+
+  # Alarms on one metric (period 300 s), by name. `missing` unset: CloudWatch's default (missing).
+  metric_alarms = {
+    bronze_lag = {
+      name        = "bronze-lag"
+      description = "bronze.wiki_events is more than ${var.max_bronze_lag} events behind ${var.raw_topic} (metric published by the Dagster bronze sensor)."
+      metric      = { namespace = var.metrics_namespace, name = "BronzeKafkaLag", statistic = "Minimum" }
+      dimensions  = null
+      periods     = 3
+      comparison  = "GreaterThanThreshold"
+      threshold   = var.max_bronze_lag
+      missing     = "notBreaching"
+      ok          = true
+    }
+    db_cpu = {
+      name        = "dagster-db-cpu"
+      description = "Dagster's PostgreSQL is CPU-bound."
+      metric      = { namespace = "AWS/RDS", name = "CPUUtilization", statistic = "Average" }
+      dimensions  = { DBInstanceIdentifier = var.db_instance_id }
+      periods     = 3
+      comparison  = "GreaterThanThreshold"
+      threshold   = 80
+      missing     = null
+      ok          = false
+    }
+    db_storage = {
+      name        = "dagster-db-storage"
+      description = "Dagster's PostgreSQL has less than 2 GiB of free storage."
+      metric      = { namespace = "AWS/RDS", name = "FreeStorageSpace", statistic = "Minimum" }
+      dimensions  = { DBInstanceIdentifier = var.db_instance_id }
+      periods     = 1
+      comparison  = "LessThanThreshold"
+      threshold   = 2147483648
+      missing     = null
+      ok          = false
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "query" {
+  for_each = local.query_alarms
+
+  alarm_name          = "${local.alarm_prefix}${each.value.name}"
+  alarm_description   = each.value.description
+  evaluation_periods  = each.value.periods
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.missing
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
+  ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
 
   metric_query {
-    id          = "rate"
-    expression  = local.queries.raw_rate
+    id          = each.value.query.id
+    expression  = each.value.query.expression
     period      = 300
     return_data = true
   }
@@ -180,114 +238,22 @@ resource "aws_cloudwatch_metric_alarm" "producer_rate_low" {
   tags = local.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "dlq_rate_high" {
-  alarm_name          = "${local.alarm_prefix}dlq-rate-high"
-  alarm_description   = "More than ${var.max_dlq_events_per_second} events/s are dead-lettered to ${var.dlq_topic}."
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.max_dlq_events_per_second
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+resource "aws_cloudwatch_metric_alarm" "metric" {
+  for_each = local.metric_alarms
 
-  metric_query {
-    id          = "dlq"
-    expression  = local.queries.dlq_rate
-    period      = 300
-    return_data = true
-  }
-
-  tags = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "kafka_disk" {
-  alarm_name          = "${local.alarm_prefix}kafka-disk-used"
-  alarm_description   = "An MSK broker's data volume is more than 80% full."
-  evaluation_periods  = 2
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 80
-  treat_missing_data  = "missing"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-
-  metric_query {
-    id          = "disk"
-    expression  = local.queries.disk_used
-    period      = 300
-    return_data = true
-  }
-
-  tags = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "job_failures" {
-  alarm_name          = "${local.alarm_prefix}spark-job-failures"
-  alarm_description   = "An EMR Serverless job run of ${var.emr_application_name} failed."
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-
-  metric_query {
-    id          = "failed"
-    expression  = local.queries.emr_fail
-    period      = 300
-    return_data = true
-  }
-
-  tags = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "bronze_lag" {
-  alarm_name          = "${local.alarm_prefix}bronze-lag"
-  alarm_description   = "bronze.wiki_events is more than ${var.max_bronze_lag} events behind ${var.raw_topic} (metric published by the Dagster bronze sensor)."
-  namespace           = var.metrics_namespace
-  metric_name         = "BronzeKafkaLag"
-  statistic           = "Minimum"
+  alarm_name          = "${local.alarm_prefix}${each.value.name}"
+  alarm_description   = each.value.description
+  namespace           = each.value.metric.namespace
+  metric_name         = each.value.metric.name
+  statistic           = each.value.metric.statistic
   period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.max_bronze_lag
-  treat_missing_data  = "notBreaching"
+  evaluation_periods  = each.value.periods
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.missing
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
-
-  tags = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "db_cpu" {
-  alarm_name          = "${local.alarm_prefix}dagster-db-cpu"
-  alarm_description   = "Dagster's PostgreSQL is CPU-bound."
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 80
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-
-  dimensions = {
-    DBInstanceIdentifier = var.db_instance_id
-  }
-
-  tags = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "db_storage" {
-  alarm_name          = "${local.alarm_prefix}dagster-db-storage"
-  alarm_description   = "Dagster's PostgreSQL has less than 2 GiB of free storage."
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  statistic           = "Minimum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "LessThanThreshold"
-  threshold           = 2147483648
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-
-  dimensions = {
-    DBInstanceIdentifier = var.db_instance_id
-  }
+  ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
+  dimensions          = each.value.dimensions
 
   tags = local.tags
 }
@@ -368,7 +334,7 @@ resource "aws_cloudwatch_dashboard" "this" {
         type = "alarm", x = 0, y = 18, width = 24, height = 4
         properties = {
           title  = "Alarms"
-          alarms = concat([for alarm in aws_cloudwatch_metric_alarm.service_down : alarm.arn], [aws_cloudwatch_metric_alarm.producer_rate_low.arn, aws_cloudwatch_metric_alarm.dlq_rate_high.arn, aws_cloudwatch_metric_alarm.kafka_disk.arn, aws_cloudwatch_metric_alarm.job_failures.arn, aws_cloudwatch_metric_alarm.bronze_lag.arn])
+          alarms = concat([for alarm in aws_cloudwatch_metric_alarm.service_down : alarm.arn], [for name in ["producer_rate_low", "dlq_rate_high", "kafka_disk", "job_failures"] : aws_cloudwatch_metric_alarm.query[name].arn], [aws_cloudwatch_metric_alarm.metric["bronze_lag"].arn])
         }
       },
     ]

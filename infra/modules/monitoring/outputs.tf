@@ -5,7 +5,7 @@ output "alerts_topic_arn" {
 
 output "kms_key_arn" {
   description = "KMS key encrypting the alerts topic."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.arn
 }
 
 output "dashboard_name" {

@@ -1,14 +1,4 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   # 3 replicas, 2 in sync: acks=all still means two copies while one broker is down (with 2
   # brokers and min.insync.replicas=1 it silently meant one).
   replication_factor = min(3, var.broker_count)
@@ -37,57 +27,19 @@ locals {
 # Encryption key (data at rest and broker logs)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "BrokerLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.broker_log_group}"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: MSK data at rest and broker logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
-
-  tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this.key_id
+  description = "${var.name}: MSK data at rest and broker logs"
+  alias       = var.name
+  log_groups  = { sid = "BrokerLogs", names = [local.broker_log_group] }
+  tags        = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "broker" {
   name              = local.broker_log_group
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
@@ -160,7 +112,7 @@ resource "aws_msk_cluster" "this" {
   }
 
   encryption_info {
-    encryption_at_rest_kms_key_arn = aws_kms_key.this.arn
+    encryption_at_rest_kms_key_arn = module.kms.arn
 
     encryption_in_transit {
       client_broker = "TLS"

@@ -43,5 +43,5 @@ output "group_arn_prefix" {
 
 output "kms_key_arn" {
   description = "KMS key encrypting the brokers' data at rest and their logs."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.arn
 }

@@ -18,14 +18,8 @@ data "aws_availability_zones" "available" {
 
 data "aws_region" "current" {}
 
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
+  region = data.aws_region.current.id
 
   azs           = slice(data.aws_availability_zones.available.names, 0, var.az_count)
   public_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.cidr, 8, i)]
@@ -197,81 +191,29 @@ resource "aws_vpc_endpoint" "interface" {
 # Flow logs, encrypted with a key of this module
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key itself, and kms:* for the account root is the AWS default that delegates access to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key itself; writes are limited to the account root and the one service principal named, under an encryption-context condition where the service supports it.
-  #checkov:skip=CKV_AWS_356:Key policy: a key policy can only name its own key as "*".
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "kms" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogsOfThisProject"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.flow_log_group}"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name} network: VPC flow logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
-
-  tags = local.tags
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-network"
-  target_key_id = aws_kms_key.this.key_id
+  description = "${var.name} network: VPC flow logs"
+  alias       = "${var.name}-network"
+  log_groups  = { sid = "CloudWatchLogsOfThisProject", names = [local.flow_log_group] }
+  tags        = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = local.flow_log_group
   retention_in_days = var.flow_log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms.arn
 
   tags = local.tags
 }
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "flow_logs_role" {
+  source = "../iam_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "flow_logs" {
-  name               = "${var.name}-vpc-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  name    = "${var.name}-vpc-flow-logs"
+  service = "vpc-flow-logs.amazonaws.com"
+  policy  = { name = "write-flow-logs", json = data.aws_iam_policy_document.flow_logs.json }
 
   tags = local.tags
 }
@@ -284,18 +226,12 @@ data "aws_iam_policy_document" "flow_logs" {
   }
 }
 
-resource "aws_iam_role_policy" "flow_logs" {
-  name   = "write-flow-logs"
-  role   = aws_iam_role.flow_logs.id
-  policy = data.aws_iam_policy_document.flow_logs.json
-}
-
 resource "aws_flow_log" "this" {
   vpc_id                   = aws_vpc.this.id
   traffic_type             = "ALL"
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.flow_logs.arn
-  iam_role_arn             = aws_iam_role.flow_logs.arn
+  iam_role_arn             = module.flow_logs_role.arn
   max_aggregation_interval = 600
 
   tags = local.tags

@@ -35,7 +35,7 @@ output "ui_user_pool_id" {
 
 output "ecr_repository_url" {
   description = "Push the Dagster image here (tag = image_tag)."
-  value       = aws_ecr_repository.this.repository_url
+  value       = module.ecr.repository_url
 }
 
 output "db_instance_id" {
@@ -50,7 +50,7 @@ output "db_secret_arn" {
 
 output "worker_role_arn" {
   description = "Role of the daemon and run tasks."
-  value       = aws_iam_role.worker.arn
+  value       = module.worker_role.arn
 }
 
 output "kafka_admin_task_definition_arn" {

@@ -10,12 +10,12 @@ output "service_name" {
 
 output "ecr_repository_url" {
   description = "Push the producer image here (tag = image_tag)."
-  value       = aws_ecr_repository.this.repository_url
+  value       = module.ecr.repository_url
 }
 
 output "task_role_arn" {
   description = "Role of the producer task (MSK write, EFS)."
-  value       = aws_iam_role.task.arn
+  value       = module.task_role.arn
 }
 
 output "log_group_name" {

@@ -2,30 +2,7 @@
 # and the capacity derived from spark_sizing.json. Run by tests/infra/test_terraform.py.
 
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { id = "eu-west-1", name = "eu-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/emr-serverless/wikistream" }
-  }
-  mock_resource "aws_emrserverless_application" {
-    defaults = { arn = "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00mock" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
+  source = "../../testing/aws"
 }
 
 variables {
@@ -83,8 +60,10 @@ run "job_role_network_and_capacity" {
   }
   assert {
     condition = (
-      aws_vpc_security_group_egress_rule.https_vpc.from_port == 443 && aws_vpc_security_group_egress_rule.https_s3.to_port == 443
-      && aws_vpc_security_group_egress_rule.kafka.from_port == 9098 && aws_vpc_security_group_egress_rule.kafka.cidr_ipv4 == var.vpc_cidr
+      aws_vpc_security_group_egress_rule.this["https_vpc"].from_port == 443 && aws_vpc_security_group_egress_rule.this["https_s3"].to_port == 443
+      && aws_vpc_security_group_egress_rule.this["https_s3"].prefix_list_id == var.s3_prefix_list_id
+      && aws_vpc_security_group_egress_rule.this["kafka"].from_port == 9098 && aws_vpc_security_group_egress_rule.this["kafka"].cidr_ipv4 == var.vpc_cidr
+      && length(aws_vpc_security_group_egress_rule.this) == 3
     )
     error_message = "Worker egress is 443 and 9098 inside the VPC (plus S3's prefix list)."
   }

@@ -1,0 +1,14 @@
+output "arn" {
+  description = "ARN of the key (what resources name as their KMS key)."
+  value       = aws_kms_key.this.arn
+}
+
+output "key_id" {
+  description = "ID of the key."
+  value       = aws_kms_key.this.key_id
+}
+
+output "alias" {
+  description = "Alias of the key (alias/...)."
+  value       = aws_kms_alias.this.name
+}

@@ -1,0 +1,100 @@
+################################################################################
+# Run storage: RDS PostgreSQL (dagster-postgres), password managed by RDS in Secrets Manager
+################################################################################
+
+resource "aws_db_subnet_group" "this" {
+  name       = local.db_identifier
+  subnet_ids = var.subnet_ids
+
+  tags = local.tags
+}
+
+resource "aws_db_parameter_group" "this" {
+  name   = "${local.db_identifier}-pg${var.db_engine_version}"
+  family = "postgres${var.db_engine_version}"
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "1000"
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "db" {
+  for_each = toset(["postgresql", "upgrade"])
+
+  name              = "/aws/rds/instance/${local.db_identifier}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = module.kms.arn
+
+  tags = local.tags
+}
+
+module "rds_monitoring_role" {
+  source = "../iam_role"
+
+  name               = "${local.db_identifier}-rds-monitoring"
+  service            = "monitoring.rds.amazonaws.com"
+  managed_policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+  tags = local.tags
+}
+
+resource "aws_db_instance" "this" {
+  identifier     = local.db_identifier
+  engine         = "postgres"
+  engine_version = var.db_engine_version
+  instance_class = var.db_instance_class
+  db_name        = local.db_name
+  username       = local.db_username
+
+  # RDS generates the password and keeps it in Secrets Manager under this module's key.
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = module.kms.arn
+  port                          = 5432
+
+  allocated_storage     = var.db_allocated_storage
+  max_allocated_storage = var.db_allocated_storage * 5
+  storage_type          = "gp3"
+  storage_encrypted     = true
+  kms_key_id            = module.kms.arn
+
+  db_subnet_group_name                = aws_db_subnet_group.this.name
+  vpc_security_group_ids              = [aws_security_group.db.id]
+  parameter_group_name                = aws_db_parameter_group.this.name
+  publicly_accessible                 = false
+  multi_az                            = var.db_multi_az
+  iam_database_authentication_enabled = true
+
+  backup_retention_period   = 7
+  copy_tags_to_snapshot     = true
+  deletion_protection       = var.deletion_protection
+  skip_final_snapshot       = false
+  final_snapshot_identifier = "${local.db_identifier}-final"
+
+  auto_minor_version_upgrade      = true
+  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  performance_insights_enabled    = true
+  performance_insights_kms_key_id = module.kms.arn
+  monitoring_interval             = 60
+  monitoring_role_arn             = module.rds_monitoring_role.arn
+
+  tags = local.tags
+
+  depends_on = [aws_cloudwatch_log_group.db]
+}
