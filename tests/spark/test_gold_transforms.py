@@ -142,3 +142,39 @@ def test_risk_reasons_and_noisy_or_score(spark):
     assert editors["Y"]["edits"] == 2 and editors["Y"]["reasons"] == ["edit_war", "revert_comment"]
     assert editors["Vandal"]["risky_edits"] == 1 and editors["Vandal"]["max_risk"] == 0.6
     assert editors["1.2.3.4"]["is_anonymous"] is True and editors["BotX"]["is_bot"] is True
+
+
+def test_revert_prefilter_keeps_the_regular_expressions_answer(spark):
+    """The cheap word test before REVERT_RE only skips comments the expression cannot match."""
+    import re
+
+    from pyspark.sql import functions as F
+
+    from wikistream_dagster.spark_jobs.transforms import risk
+
+    comments = [
+        "Reverted edits by X",
+        "REVERTING vandalism",
+        "undo revision 123",
+        "Undid revision 4 by Y",
+        "rv",
+        "RVV",
+        "rvs spam",
+        "server move",
+        "rollback",
+        "Rolled back edits",
+        "Restored previous revision",
+        "restore a revision",
+        "restoring",
+        "reverter",
+        "ROLLBAC\u212a",  # KELVIN SIGN: lower() makes it "k", the expression does not
+        "",
+        None,
+        "Irrelevant comment",
+        "/* wbeditentity-update:0| */ undo",
+    ]
+    df = spark.createDataFrame([(c,) for c in comments], "comment string")
+    got = [r["r"] for r in df.select(risk.is_revert(F.col("comment")).alias("r")).collect()]
+    java_like = re.compile(risk.REVERT_RE[4:], re.IGNORECASE | re.ASCII)
+    expected = [bool(c) and java_like.search(c) is not None for c in comments]
+    assert got == expected and sum(expected) >= 10

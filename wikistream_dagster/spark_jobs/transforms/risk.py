@@ -8,6 +8,8 @@ and several weak ones add up without ever exceeding 1. Edits by bot accounts are
 
 from __future__ import annotations
 
+from functools import reduce
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -23,6 +25,16 @@ REVERT_RE = (
     r"(?i)(\brevert(ed|ing|s)?\b|\bundo\b|\bundid\b|\brv[vs]?\b|\brollback\b|\brolled back\b"
     r"|\brestored? (a )?(previous )?revision\b)"
 )
+# Every match of REVERT_RE contains one of these (lower-cased): a cheap test first, so the
+# regular expression runs on the few comments that can match (it was half of the risk cost).
+REVERT_WORDS = ("revert", "undo", "undid", "rv", "rollback", "rolled back", "restore")
+
+
+def is_revert(comment: Column) -> Column:
+    """True when ``comment`` reads like a revert (REVERT_RE), False for none or empty."""
+    lowered = F.lower(comment)
+    maybe = reduce(lambda a, b: a | b, [lowered.contains(w) for w in REVERT_WORDS])
+    return F.coalesce(F.when(maybe, comment.rlike(REVERT_RE)), F.lit(False))
 
 
 # reason -> weight; the README's scoring table is this dict.
@@ -67,7 +79,7 @@ def score_edits(silver: DataFrame) -> DataFrame:
     edits = (
         silver.where(F.col("type").isin("edit", "new"))
         .withColumn("ts", F.col("event_time").cast("long"))
-        .withColumn("is_revert", F.coalesce(F.col("comment").rlike(REVERT_RE), F.lit(False)))
+        .withColumn("is_revert", is_revert(F.col("comment")))
     )
     by_editor = (
         Window.partitionBy("wiki", "user").orderBy("ts").rangeBetween(-(BURST_WINDOW_S - 1), 0)
