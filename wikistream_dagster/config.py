@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
+from wikistream_dagster.contracts.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
 AUTOMATIONS = ("schedule", "eager")

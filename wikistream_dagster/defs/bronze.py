@@ -6,11 +6,11 @@ when absent, restarts it with backoff when it died or stalled, raises an alert o
 loop, and reports each new bronze snapshot as a runless materialization with its metadata.
 """
 
-import json
 import time
 
 import dagster as dg
 
+from wikistream_dagster.contracts.snapshot import BronzeBatch
 from wikistream_dagster.defs import supervision as sv
 from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
 from wikistream_dagster.defs.reconcile_check import bronze_reconciliation
@@ -21,7 +21,6 @@ from wikistream_dagster.resources.metrics import MetricsSink
 from wikistream_dagster.resources.streaming import StreamingRunner
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
-P = "wikistream."
 BRONZE_TABLE = "bronze.wiki_events"
 MAX_REPORTED_PER_TICK = 200  # materializations per tick; a larger backlog takes more ticks
 
@@ -80,17 +79,17 @@ def snapshot_event(
     snap: dict, lag: int | None, dlq_total: int | None, producer: dict | None = None
 ) -> dg.AssetMaterialization:
     s = snap["summary"]
-    offsets = json.loads(s.get(P + "kafka-offsets", "{}"))
+    batch = BronzeBatch.from_properties(s)
     meta = {
         "snapshot_id": str(snap["snapshot_id"]),
         "rows_added": int(s.get("added-records", 0)),
         "total_rows": int(s.get("total-records", 0)),
-        "batch_id": int(s.get(P + "batch-id", -1)),
-        "records_consumed": int(s.get(P + "records", 0)),
-        "dlq_records": int(s.get(P + "dlq-records", 0)),
-        "canary_records": int(s.get(P + "canary-records", 0)),
-        "max_event_time": s.get(P + "max-event-time", ""),
-        "kafka_offsets": dg.MetadataValue.json(offsets),
+        "batch_id": batch.batch_id,
+        "records_consumed": batch.records,
+        "dlq_records": batch.dlq_records,
+        "canary_records": batch.canary_records,
+        "max_event_time": batch.max_event_time,
+        "kafka_offsets": dg.MetadataValue.json(batch.kafka_offsets),
     }
     if lag is not None:
         meta["kafka_lag"] = lag

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from wikistream_dagster.spark_jobs import hours as H
+from wikistream_dagster.contracts import hours as H
 
 OWNERS = ["team:data-platform"]
 WIKIMEDIA = dg.AssetKey(["wikimedia", "recentchange"])

@@ -6,9 +6,9 @@ writes gold in one Spark application.
 
 import dagster as dg
 
+from wikistream_dagster.contracts.checks import CONSTRAINTS
 from wikistream_dagster.defs.common import BRONZE, HOURLY, OWNERS, QUALITY_HISTORY, SILVER
 from wikistream_dagster.defs.schemas import table_metadata
-from wikistream_dagster.spark_jobs.transforms.quality import CONSTRAINTS
 
 silver_spec = dg.AssetSpec(
     SILVER,

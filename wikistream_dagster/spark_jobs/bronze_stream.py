@@ -18,9 +18,9 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs import kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_like, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms import bronze as T

@@ -17,6 +17,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
@@ -27,11 +28,8 @@ from wikistream_dagster.spark_jobs.transforms import bronze as T
 
 log = logging.getLogger(__name__)
 
-P = iceberg.PREFIX
-
-
 # What ``checkpoint.writer_conflict`` reads of the table's newest bronze batch snapshot.
-_CONFLICT_KEYS = (P + "checkpoint", P + "query-id", P + "batch-id")
+_CONFLICT_KEYS = (S.CHECKPOINT, S.QUERY_ID, S.BATCH_ID)
 
 
 class WriterConflict(RuntimeError):
@@ -168,25 +166,25 @@ class BronzeBatchWriter:
         stats["distinct_s"] = round(time.monotonic() - t0, 3)
         if stats["duplicates"]:
             rows = T.dedup(rows)
-        props = {
-            P + "batch-id": str(batch_id),
-            P + "kafka-offsets": json.dumps(facts["kafka_offsets"], sort_keys=True),
-            P + "records": str(facts["records"]),
-            P + "dlq-records": str(facts["dlq"]),
-            P + "canary-records": str(facts["canary"]),
-            P + "max-event-time": str(facts["max_event_time"]),
+        query_id = self.query_id or spark.sparkContext.getLocalProperty("sql.streaming.queryId")
+        summary = S.BronzeBatch(
+            batch_id=batch_id,
+            kafka_offsets=facts["kafka_offsets"],
+            records=facts["records"],
+            dlq_records=facts["dlq"],
+            canary_records=facts["canary"],
+            max_event_time=str(facts["max_event_time"]),
             # Every hour the batch wrote: the schedule recomputes silver/gold for exactly these
             # (a batch across an hour boundary touches both, not only the max event time's).
-            P + "hours": ",".join(stats["hours"]),
-            P + "checkpoint": self.checkpoint,
-        }
-        query_id = self.query_id or spark.sparkContext.getLocalProperty("sql.streaming.queryId")
-        if query_id:
-            props[P + "query-id"] = query_id
-        # Batches without a snapshot since the last one (DLQ or canary only) ride along.
-        props |= ledger.summary_properties(ledger.pending(), P)
+            hours=tuple(stats["hours"]),
+            checkpoint=self.checkpoint,
+            query_id=query_id or None,
+            # Batches without a snapshot since the last one (DLQ or canary only) ride along.
+            earlier=ledger.earlier(ledger.pending()),
+        )
+        props = summary.to_properties()
         t0 = time.monotonic()
-        head = publish.read_head(spark, BRONZE, P + "batch-id", _CONFLICT_KEYS)
+        head = publish.read_head(spark, BRONZE, S.BATCH_ID, _CONFLICT_KEYS)
         stats["head_s"] = round(time.monotonic() - t0, 3)
         conflict = ckpt.writer_conflict(
             head.latest, self.checkpoint, query_id, batch_id, self.last_committed

@@ -7,7 +7,7 @@ from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
 
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
+from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs.transforms import bronze as T
 
 WATERMARK = "5 minutes"

@@ -29,11 +29,11 @@ from collections.abc import Iterable
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts import quarantine as Q
+from wikistream_dagster.contracts.checks import Constraint
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
-from wikistream_dagster.spark_jobs import quarantine_names as Q
 from wikistream_dagster.spark_jobs.tables import ensure_tables, qualified
-from wikistream_dagster.spark_jobs.transforms.quality import Constraint
 
 IDENTITY = ("event_id", "row_hash", "copy_no")
 UNHASHED = ("processed_at",)  # changes on every rebuild of an hour; not part of the row's identity

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
-from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 
 BRONZE = "bronze.wiki_events"
 SILVER = "silver.wiki_events_cleaned"
