@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from producer_service.jsonlog import setup_logging
 from wikistream_dagster.aws import cli as aws_cli
-from wikistream_dagster.config import AUTOMATIONS, SettingsError, load_settings
+from wikistream_dagster.config import (
+    AUTOMATIONS,
+    SettingsError,
+    child_env,
+    cli_defaults,
+    load_settings,
+    use_spark_env,
+)
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.dlq import cli as dlq_cli
 from wikistream_dagster.quarantine import cli as quarantine_cli
@@ -176,7 +182,7 @@ def _cmd_bench(args, settings) -> int:
 
 
 def _cmd_test(args, settings) -> int:
-    env = dict(os.environ, WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
+    env = child_env(WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
     cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
     return subprocess.call(cmd, cwd=settings.root, env=env)
 
@@ -186,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wikistream",
         description="WikiStream: Wikipedia edit stream -> Kafka -> Iceberg lakehouse, on Dagster.",
     )
-    p.add_argument("--log-level", default=os.environ.get("WIKISTREAM_LOG_LEVEL", "INFO"))
+    defaults = cli_defaults()
+    p.add_argument("--log-level", default=defaults.log_level)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("up", help="set up what is missing and run the local stack (Ctrl-C stops)")
@@ -231,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["start", "stop", "status", "create-topics"])
     s.add_argument("--bootstrap", help="create-topics: another cluster (e.g. MSK)")
     s.add_argument("--msk-iam", action="store_true", help="create-topics: MSK IAM auth over TLS")
-    s.add_argument("--region", default=os.environ.get("AWS_REGION", ""), help="AWS region")
+    s.add_argument("--region", default=defaults.aws_region, help="AWS region")
     s.set_defaults(func=_cmd_kafka)
 
     s = sub.add_parser("catalog", help="the local Iceberg REST catalog server")
@@ -327,9 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--since", default=None)
     s.add_argument(
         "--user-agent",
-        default=os.environ.get(
-            "PRODUCER_USER_AGENT", "WikiStream-recorder/0.1 (https://github.com/wikistream; local)"
-        ),
+        default=defaults.user_agent
+        or "WikiStream-recorder/0.1 (https://github.com/wikistream; local)",
     )
     s.set_defaults(func=_cmd_record)
 
@@ -380,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "spark":
         args.job_args = passthrough
     setup_logging(args.log_level)
+    if args.command == "bench":  # benchmarks run Spark jobs (and pydeequ) in this process
+        use_spark_env()
     try:
         settings = load_settings()
         return args.func(args, settings)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.dagster.test_definitions import AWS_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "wikistream_dagster" / "contracts"
@@ -33,23 +38,29 @@ def test_contracts_import_only_the_standard_library():
             ), f"{path.name} imports {name}"
 
 
-def _loaded_after(statement: str) -> set[str]:
+def _loaded_after(statement: str, env: dict[str, str] | None = None) -> set[str]:
     code = (
         "import sys\n"
         f"{statement}\n"
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     return set(out.stdout.strip().splitlines()[-1].split(","))
 
 
-def test_dagster_definitions_load_neither_pyspark_nor_pydeequ():
-    """The Dagster code server (and its image) runs without the Spark stack."""
+@pytest.mark.parametrize("env", [{}, AWS_ENV], ids=["local", "aws"])
+def test_dagster_definitions_load_neither_pyspark_nor_pydeequ(env, tmp_path):
+    """The Dagster code server (and its image) runs without the Spark stack, either deployment."""
     loaded = _loaded_after(
-        "import wikistream_dagster.definitions as d\n"
-        "d.defs() if callable(getattr(d, 'defs', None)) else None"
+        "import wikistream_dagster.definitions",
+        {"WIKISTREAM_STATE_DIR": str(tmp_path), **env},
     )
     assert "dagster" in loaded  # the import did happen
     assert not loaded & {"pyspark", "pydeequ", "py4j"}, sorted(loaded & {"pyspark", "pydeequ"})

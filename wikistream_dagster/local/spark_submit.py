@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyspark
 
-from wikistream_dagster.config import Settings
+from wikistream_dagster.config import SPARK_ENV, Settings, child_env
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.local import catalog, cds
 from wikistream_dagster.local.maven import ensure_bundle
@@ -122,14 +122,14 @@ def spark_submit_command(
 
 def spark_submit_env(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for the job: this Python for the driver, UTC, loopback, pydeequ's version."""
-    env = dict(os.environ if base is None else base)
+    env = child_env(base)
     env.update(
         {
             "PYSPARK_PYTHON": sys.executable,
             "PYSPARK_DRIVER_PYTHON": sys.executable,
-            "SPARK_VERSION": "3.5",
             "SPARK_LOCAL_IP": "127.0.0.1",
             "TZ": "UTC",
+            **SPARK_ENV,
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(settings.root), env.get("PYTHONPATH", "")) if p
             ),
