@@ -35,7 +35,7 @@ MEDALLION_POOL = "medallion"
 BRONZE_SNAPSHOT_TAG = "wikistream/bronze_snapshot_end"
 # ... silver's bronze pointer when the run was requested (equal to the above: no new rows then).
 SILVER_FROM_TAG = "wikistream/bronze_snapshot_start"
-# The exact hours the run rebuilds (``2018-03-07T16,2018-03-08T09``, spark_jobs/hours.py form);
+# The exact hours the run rebuilds (``2018-03-07T16,2018-03-08T09``, contracts/hours.py form);
 # the partition range tags span them, the hours in between are left alone.
 HOURS_TAG = "wikistream/hours"
 # Gold records it: every silver write up to this snapshot is in gold once the run's gold lands.

@@ -9,7 +9,7 @@ Design (README "Quarantine" says the same for operators):
   ``copy_no`` numbers identical copies, so one of two identical rows can be quarantined
   (``event_id_unique`` quarantines every copy of an id after its first, oldest first).
 - Written only when a blocking check fails, for the failing rules' row predicates (defined next
-  to each Deequ rule in ``transforms/quality.py``); writing again is a no-op (insert-only MERGE).
+  to each rule in ``contracts/checks.py``); writing again is a no-op (insert-only MERGE).
 - A blocking rule that fails with no violating row (an aggregate-only rule; none today) holds
   every hour of the run with an *hour marker* (no event id, no row hash). Releasing the marker
   waives that rule for that hour; a marker cannot be dropped.
