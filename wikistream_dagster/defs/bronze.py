@@ -11,6 +11,7 @@ import time
 import dagster as dg
 
 from wikistream_dagster.contracts.snapshot import BronzeBatch
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.defs import supervision as sv
 from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
 from wikistream_dagster.defs.reconcile_check import bronze_reconciliation
@@ -21,7 +22,6 @@ from wikistream_dagster.resources.metrics import MetricsSink
 from wikistream_dagster.resources.streaming import StreamingRunner
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
-BRONZE_TABLE = "bronze.wiki_events"
 MAX_REPORTED_PER_TICK = 200  # materializations per tick; a larger backlog takes more ticks
 
 bronze_spec = dg.AssetSpec(
@@ -34,7 +34,7 @@ bronze_spec = dg.AssetSpec(
     "offset and ingest time. Written continuously by the bronze Structured Streaming job (30 s "
     "micro-batches, 5-min watermark); malformed records go to dlq-events. Materializations are "
     "reported by the bronze_supervisor sensor from the table's snapshots.",
-    metadata=table_metadata("bronze.wiki_events"),
+    metadata=table_metadata(BRONZE_TABLE),
 )
 
 

@@ -8,16 +8,17 @@ observation of each table's asset (files before and after, snapshots expired, ma
 
 import dagster as dg
 
+from wikistream_dagster.contracts import tables as T
 from wikistream_dagster.resources.spark_runner import SparkJobRunner
 
-BRONZE_TABLES = ["bronze.wiki_events"]
+BRONZE_TABLES = [T.BRONZE_TABLE]
 DAILY_TABLES = [
-    "silver.wiki_events_cleaned",
-    "silver.quality_history",
-    "gold.hourly_edit_stats",
-    "gold.entity_trends",
-    "gold.risk_scores",
-    "gold.editor_risk",
+    T.SILVER_TABLE,
+    T.QUALITY_HISTORY_TABLE,
+    T.HOURLY_STATS_TABLE,
+    T.ENTITY_TRENDS_TABLE,
+    T.RISK_SCORES_TABLE,
+    T.EDITOR_RISK_TABLE,
 ]
 SHOWN = (
     "data_files_before",

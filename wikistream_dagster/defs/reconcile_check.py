@@ -6,11 +6,11 @@ snapshots committed since the previous one.
 
 import dagster as dg
 
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.defs.common import BRONZE
 from wikistream_dagster.defs.reconcile import Tally
 from wikistream_dagster.resources.lake import LakeReader
 
-BRONZE_TABLE = "bronze.wiki_events"
 TALLY_KEY = "reconcile_tally"  # the running reconciliation, kept in the check's own metadata
 DLQ_RATE_WARN = 0.01
 

@@ -7,6 +7,7 @@ writes gold in one Spark application.
 import dagster as dg
 
 from wikistream_dagster.contracts.checks import CONSTRAINTS
+from wikistream_dagster.contracts.tables import QUALITY_HISTORY_TABLE, SILVER_TABLE
 from wikistream_dagster.defs.common import BRONZE, HOURLY, OWNERS, QUALITY_HISTORY, SILVER
 from wikistream_dagster.defs.schemas import table_metadata
 
@@ -21,7 +22,7 @@ silver_spec = dg.AssetSpec(
     "Scheduled runs process the bronze rows not processed yet (up to bronze's newest snapshot "
     "when silver starts); a manual run or backfill of hour partitions rebuilds those hours from "
     "bronze.",
-    metadata=table_metadata("silver.wiki_events_cleaned"),
+    metadata=table_metadata(SILVER_TABLE),
     partitions_def=HOURLY,
 )
 
@@ -49,7 +50,7 @@ quality_history = dg.AssetSpec(
     owners=OWNERS,
     description="Every Deequ constraint result of every quality run (appended by the quality "
     "job): trend the metrics over time with `./wikistream query`.",
-    metadata=table_metadata("silver.quality_history"),
+    metadata=table_metadata(QUALITY_HISTORY_TABLE),
 )
 
 defs = dg.Definitions(assets=[quality_history])
