@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+# One error type for a bad setting in both programs (the producer defines it; stdlib only).
+from producer_service.settings import SettingsError as SettingsError
 from wikistream_dagster.contracts.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
@@ -20,10 +22,6 @@ AUTOMATIONS = ("schedule", "eager")
 RAW_TOPIC = "raw-events"
 DLQ_TOPIC = "dlq-events"
 DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it and says what to set."""
 
 
 def project_root() -> Path:
