@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import free_port
 from wikistream_dagster.defs import silver
-from wikistream_dagster.defs.common import SILVER
+from wikistream_dagster.defs.common import SILVER_KEY
 from wikistream_dagster.resources.emr import LOG_GROUP, EmrServerlessSparkRunner
 
 REGION = "eu-west-1"
@@ -118,7 +118,7 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     mats = [
         e.event_specific_data.materialization for e in result.get_asset_materialization_events()
     ]
-    assert mats[0].asset_key == SILVER and mats[0].metadata["rows_written"].value == 1234
+    assert mats[0].asset_key == SILVER_KEY and mats[0].metadata["rows_written"].value == 1234
     run = emr.get_job_run(applicationId=app, jobRunId=JOB_ID)["jobRun"]
     driver = run["jobDriver"]["sparkSubmit"]
     assert driver["entryPoint"].endswith("/spark_jobs/silver_batch.py")

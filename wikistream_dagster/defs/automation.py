@@ -17,14 +17,14 @@ import dagster as dg
 from wikistream_dagster.contracts.hours import PARTITION_START, Hour, format_hours
 from wikistream_dagster.defs import pending as P
 from wikistream_dagster.defs.common import (
-    BRONZE,
+    BRONZE_KEY,
     BRONZE_SNAPSHOT_TAG,
-    GOLD,
+    GOLD_KEYS,
     HOURLY,
     HOURS_TAG,
     SETTLED_TAG,
-    SILVER,
     SILVER_FROM_TAG,
+    SILVER_KEY,
     table_name,
 )
 from wikistream_dagster.resources.alerts import Alerter
@@ -51,7 +51,8 @@ def no_held_hours(lake: LakeReader) -> set[str]:
 
 medallion_job = dg.define_asset_job(
     MEDALLION,
-    selection=dg.AssetSelection.assets(SILVER, *GOLD) | dg.AssetSelection.checks_for_assets(BRONZE),
+    selection=dg.AssetSelection.assets(SILVER_KEY, *GOLD_KEYS)
+    | dg.AssetSelection.checks_for_assets(BRONZE_KEY),
     partitions_def=HOURLY,
     # The steps run one after the other anyway (silver -> checks -> gold): one process saves
     # a Python start-up and a code-location load per step, i.e. seconds of gold latency.
@@ -89,10 +90,12 @@ def medallion_request(
     lake: LakeReader, held: Iterable[str] = (), now: datetime | None = None
 ) -> dg.RunRequest | dg.SkipReason:
     """The run for every hour that new bronze rows touch or that gold does not hold yet."""
-    silver = lake.snapshots(table_name(SILVER))
-    state = P.silver_state(silver, {table_name(k): lake.snapshots(table_name(k)) for k in GOLD})
+    silver = lake.snapshots(table_name(SILVER_KEY))
+    state = P.silver_state(
+        silver, {table_name(k): lake.snapshots(table_name(k)) for k in GOLD_KEYS}
+    )
     done = P.bronze_pointer(silver)
-    new = [s for s in lake.snapshots(table_name(BRONZE), done) if s["operation"] != "replace"]
+    new = [s for s in lake.snapshots(table_name(BRONZE_KEY), done) if s["operation"] != "replace"]
     end = new[-1]["snapshot_id"] if new else done
     wanted = state.pending | P.bronze_hours(new)
     if not wanted:

@@ -13,7 +13,7 @@ import dagster as dg
 from wikistream_dagster.contracts.snapshot import BronzeBatch
 from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.defs import supervision as sv
-from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
+from wikistream_dagster.defs.common import BRONZE_KEY, OWNERS, RAW_TOPIC_KEY
 from wikistream_dagster.defs.reconcile_check import bronze_reconciliation
 from wikistream_dagster.defs.schemas import table_metadata
 from wikistream_dagster.resources.alerts import Alerter
@@ -25,8 +25,8 @@ from wikistream_dagster.spark_jobs import checkpoint as ckpt
 MAX_REPORTED_PER_TICK = 200  # materializations per tick; a larger backlog takes more ticks
 
 bronze_spec = dg.AssetSpec(
-    BRONZE,
-    deps=[RAW_TOPIC],
+    BRONZE_KEY,
+    deps=[RAW_TOPIC_KEY],
     group_name="bronze",
     kinds={"spark", "iceberg"},
     owners=OWNERS,
@@ -99,7 +99,7 @@ def snapshot_event(
         meta["last_canary_dt"] = producer.get("last_canary_dt") or "none seen yet"
         meta["producer_received"] = producer.get("received", 0)
         meta["producer_dead_lettered"] = producer.get("dead_lettered", 0)
-    return dg.AssetMaterialization(BRONZE, metadata=meta)
+    return dg.AssetMaterialization(BRONZE_KEY, metadata=meta)
 
 
 def _observe(context, streaming: StreamingRunner, kafka: KafkaOffsets):

@@ -7,18 +7,24 @@ import dagster as dg
 from wikistream_dagster.contracts import hours as H
 
 OWNERS = ["team:data-platform"]
-WIKIMEDIA = dg.AssetKey(["wikimedia", "recentchange"])
-RAW_TOPIC = dg.AssetKey(["kafka", "raw_events"])
-DLQ_TOPIC = dg.AssetKey(["kafka", "dlq_events"])
-BRONZE = dg.AssetKey(["bronze", "wiki_events"])
-SILVER = dg.AssetKey(["silver", "wiki_events_cleaned"])
-QUALITY_HISTORY = dg.AssetKey(["silver", "quality_history"])
-HOURLY_STATS = dg.AssetKey(["gold", "hourly_edit_stats"])
-ENTITY_TRENDS = dg.AssetKey(["gold", "entity_trends"])
-ENTITY_HOURLY = dg.AssetKey(["gold", "entity_hourly"])
-RISK_SCORES = dg.AssetKey(["gold", "risk_scores"])
-EDITOR_RISK = dg.AssetKey(["gold", "editor_risk"])
-GOLD = (HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
+WIKIMEDIA_KEY = dg.AssetKey(["wikimedia", "recentchange"])
+RAW_TOPIC_KEY = dg.AssetKey(["kafka", "raw_events"])
+DLQ_TOPIC_KEY = dg.AssetKey(["kafka", "dlq_events"])
+BRONZE_KEY = dg.AssetKey(["bronze", "wiki_events"])
+SILVER_KEY = dg.AssetKey(["silver", "wiki_events_cleaned"])
+QUALITY_HISTORY_KEY = dg.AssetKey(["silver", "quality_history"])
+HOURLY_STATS_KEY = dg.AssetKey(["gold", "hourly_edit_stats"])
+ENTITY_TRENDS_KEY = dg.AssetKey(["gold", "entity_trends"])
+ENTITY_HOURLY_KEY = dg.AssetKey(["gold", "entity_hourly"])
+RISK_SCORES_KEY = dg.AssetKey(["gold", "risk_scores"])
+EDITOR_RISK_KEY = dg.AssetKey(["gold", "editor_risk"])
+GOLD_KEYS = (
+    HOURLY_STATS_KEY,
+    ENTITY_HOURLY_KEY,
+    ENTITY_TRENDS_KEY,
+    RISK_SCORES_KEY,
+    EDITOR_RISK_KEY,
+)
 
 # Event hours (UTC) from the first hour bronze accepts (the bundled 2018 recording's day).
 HOURLY = dg.HourlyPartitionsDefinition(

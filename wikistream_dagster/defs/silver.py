@@ -8,12 +8,18 @@ import dagster as dg
 
 from wikistream_dagster.contracts.checks import CONSTRAINTS
 from wikistream_dagster.contracts.tables import QUALITY_HISTORY_TABLE, SILVER_TABLE
-from wikistream_dagster.defs.common import BRONZE, HOURLY, OWNERS, QUALITY_HISTORY, SILVER
+from wikistream_dagster.defs.common import (
+    BRONZE_KEY,
+    HOURLY,
+    OWNERS,
+    QUALITY_HISTORY_KEY,
+    SILVER_KEY,
+)
 from wikistream_dagster.defs.schemas import table_metadata
 
 silver_spec = dg.AssetSpec(
-    SILVER,
-    deps=[BRONZE],
+    SILVER_KEY,
+    deps=[BRONZE_KEY],
     group_name="silver",
     kinds={"spark", "iceberg"},
     owners=OWNERS,
@@ -29,7 +35,7 @@ silver_spec = dg.AssetSpec(
 quality_specs = [
     dg.AssetCheckSpec(
         c.name,
-        asset=SILVER,
+        asset=SILVER_KEY,
         blocking=c.blocking,
         description=f"Deequ: {c.description}"
         + (
@@ -43,8 +49,8 @@ quality_specs = [
 ]
 
 quality_history = dg.AssetSpec(
-    QUALITY_HISTORY,
-    deps=[SILVER],
+    QUALITY_HISTORY_KEY,
+    deps=[SILVER_KEY],
     group_name="silver",
     kinds={"iceberg"},
     owners=OWNERS,

@@ -19,7 +19,7 @@ from wikistream_dagster.config import SPARK_ENV, Settings, child_env
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.local import catalog, cds
 from wikistream_dagster.local.maven import ensure_bundle
-from wikistream_dagster.local.spark_jars import SPARK
+from wikistream_dagster.local.spark_jars import SPARK_BUNDLE
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def spark_submit_command(
     if script is None and job not in JOBS:
         raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(JOBS)}")
     if jars is None:
-        jars = sorted((settings.jars_dir / SPARK.name / "lib").glob("*.jar"))
+        jars = sorted((settings.jars_dir / SPARK_BUNDLE.name / "lib").glob("*.jar"))
     if java_options is None:
         java_options = cds.java_option(settings, jars)
     conf = spark_conf(
@@ -141,7 +141,7 @@ def spark_submit_env(settings: Settings, base: dict[str, str] | None = None) -> 
 
 def prepare(settings: Settings) -> list[Path]:
     """Fetch the jars (cached) and write the log configuration; return the jars."""
-    jars = sorted(ensure_bundle(SPARK, settings.jars_dir).glob("*.jar"))
+    jars = sorted(ensure_bundle(SPARK_BUNDLE, settings.jars_dir).glob("*.jar"))
     log4j_file(settings).parent.mkdir(parents=True, exist_ok=True)
     log4j_file(settings).write_text(LOG4J2)
     settings.path("spark", "tmp").mkdir(parents=True, exist_ok=True)
