@@ -69,3 +69,20 @@ def test_dagster_definitions_load_neither_pyspark_nor_pydeequ(env, tmp_path):
 def test_the_cli_loads_neither_pyspark_nor_pydeequ():
     loaded = _loaded_after("import wikistream_dagster.cli")
     assert not loaded & {"pyspark", "pydeequ", "py4j"}
+
+
+def test_pyspark_aliases_mean_only_pyspark():
+    """``F`` and ``T`` are pyspark.sql.functions and .types everywhere, never our modules."""
+    conventional = {"F": "pyspark.sql.functions", "T": "pyspark.sql.types"}
+    for path in sorted((ROOT / "wikistream_dagster").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for a in node.names:
+                    if a.asname in conventional:
+                        assert f"{node.module}.{a.name}" == conventional[a.asname], (
+                            f"{path.name}: {node.module}.{a.name} as {a.asname}"
+                        )
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname in conventional:
+                        assert a.name == conventional[a.asname], f"{path.name}: {a.name}"

@@ -8,17 +8,25 @@ observation of each table's asset (files before and after, snapshots expired, ma
 
 import dagster as dg
 
-from wikistream_dagster.contracts import tables as T
+from wikistream_dagster.contracts.tables import (
+    BRONZE_TABLE,
+    EDITOR_RISK_TABLE,
+    ENTITY_TRENDS_TABLE,
+    HOURLY_STATS_TABLE,
+    QUALITY_HISTORY_TABLE,
+    RISK_SCORES_TABLE,
+    SILVER_TABLE,
+)
 from wikistream_dagster.resources.spark_runner import SparkJobRunner
 
-BRONZE_TABLES = [T.BRONZE_TABLE]
+BRONZE_TABLES = [BRONZE_TABLE]
 DAILY_TABLES = [
-    T.SILVER_TABLE,
-    T.QUALITY_HISTORY_TABLE,
-    T.HOURLY_STATS_TABLE,
-    T.ENTITY_TRENDS_TABLE,
-    T.RISK_SCORES_TABLE,
-    T.EDITOR_RISK_TABLE,
+    SILVER_TABLE,
+    QUALITY_HISTORY_TABLE,
+    HOURLY_STATS_TABLE,
+    ENTITY_TRENDS_TABLE,
+    RISK_SCORES_TABLE,
+    EDITOR_RISK_TABLE,
 ]
 SHOWN = (
     "data_files_before",

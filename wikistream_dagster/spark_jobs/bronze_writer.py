@@ -24,7 +24,7 @@ from wikistream_dagster.spark_jobs import iceberg
 from wikistream_dagster.spark_jobs import iceberg_publish as publish
 from wikistream_dagster.spark_jobs.bronze_ledger import Ledger
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_tables
-from wikistream_dagster.spark_jobs.transforms import bronze as T
+from wikistream_dagster.spark_jobs.transforms import bronze as B
 
 log = logging.getLogger(__name__)
 
@@ -153,19 +153,19 @@ class BronzeBatchWriter:
         }
         if facts["dlq"] and self.dlq_sink is not None:
             t0 = time.monotonic()
-            self.dlq_sink(T.dead_letters(parsed, batch_id))
+            self.dlq_sink(B.dead_letters(parsed, batch_id))
             stats["dlq_s"] = round(time.monotonic() - t0, 3)
         ledger = self._ledger_for(spark)
         if not valid:  # no snapshot: the next one's summary carries these spans
             ledger.add_pending(batch_id, facts)
             return stats
-        rows = T.bronze_rows(parsed, batch_id)
+        rows = B.bronze_rows(parsed, batch_id)
         # Counting distinct ids shuffles only the ids; the full dedup sort runs when needed.
         t0 = time.monotonic()
         stats["duplicates"] = valid - rows.select(F.count_distinct("event_id")).first()[0]
         stats["distinct_s"] = round(time.monotonic() - t0, 3)
         if stats["duplicates"]:
-            rows = T.dedup(rows)
+            rows = B.dedup(rows)
         query_id = self.query_id or spark.sparkContext.getLocalProperty("sql.streaming.queryId")
         summary = S.BronzeBatch(
             batch_id=batch_id,
