@@ -82,3 +82,33 @@ def test_hour_list():
         "2018-03-07T17",
     ]
     assert S.hour_list({}) == []
+
+
+class _Snapshots:
+    """A lake reader holding one table's snapshot summaries (what ``resolved_hours`` reads)."""
+
+    def __init__(self, summaries):
+        self.snaps = [{"snapshot_id": i, "summary": s} for i, s in enumerate(summaries, 1)]
+
+    def snapshots(self, table, after_id=None):
+        return [s for s in self.snaps if after_id is None or s["snapshot_id"] > after_id]
+
+
+def test_quarantine_commits_are_read_back_by_the_schedule():
+    """The quarantine job's commit properties, read by the schedule's ``resolved_hours``."""
+    from datetime import date
+
+    from wikistream_dagster.contracts import quarantine as Q
+    from wikistream_dagster.resources.quarantine import resolved_hours
+    from wikistream_dagster.spark_jobs.quarantine_hold import commit_props
+
+    hold = commit_props(Q.HOLD, "r1", [(date(2018, 3, 7), 16)])
+    release = commit_props(Q.RELEASE, "r2", [(date(2018, 3, 7), 17), (date(2018, 3, 7), 16)])
+    assert release == {
+        "wikistream.hours": "2018-03-07T16,2018-03-07T17",
+        "wikistream.quarantine-action": "release",
+        "wikistream.run-id": "r2",
+    }
+    hours, cursor = resolved_hours(_Snapshots([hold, release]))
+    assert hours == {"2018-03-07T16", "2018-03-07T17"} and cursor == 2
+    assert resolved_hours(_Snapshots([hold]), None)[0] == set()  # a hold resolves nothing
