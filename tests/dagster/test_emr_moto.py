@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from tests.conftest import free_port
-from wikistream_dagster.defs import silver
+from wikistream_dagster.defs import medallion
 from wikistream_dagster.defs.common import SILVER_KEY
 from wikistream_dagster.resources.emr import LOG_GROUP, EmrServerlessSparkRunner
 
@@ -85,7 +85,8 @@ def _pipes_lines(metadata: dict) -> list[str]:
 
 def _materialize():
     return dg.materialize(
-        [silver.wiki_events_cleaned],
+        [medallion.medallion],
+        selection=[SILVER_KEY],  # silver and its checks: one medallion application
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -95,7 +96,7 @@ def _materialize():
 def test_job_submitted_polled_and_messages_read_back(aws):
     runner, emr, logs, app = aws
     logs.create_log_group(logGroupName=LOG_GROUP)
-    stream = f"silver/applications/{app}/jobs/{JOB_ID}/SPARK_DRIVER/stdout"
+    stream = f"medallion/applications/{app}/jobs/{JOB_ID}/SPARK_DRIVER/stdout"
     logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=stream)
     logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=stream[:-6] + "stderr")
     now = int(time.time() * 1000) + 30_000  # the reader only reads events after it started
@@ -108,7 +109,8 @@ def test_job_submitted_polled_and_messages_read_back(aws):
         ],
     )
     result = dg.materialize(
-        [silver.wiki_events_cleaned],
+        [medallion.medallion],
+        selection=[SILVER_KEY],  # silver and its checks: one medallion application
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -121,8 +123,10 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     assert mats[0].asset_key == SILVER_KEY and mats[0].metadata["rows_written"].value == 1234
     run = emr.get_job_run(applicationId=app, jobRunId=JOB_ID)["jobRun"]
     driver = run["jobDriver"]["sparkSubmit"]
-    assert driver["entryPoint"].endswith("/spark_jobs/silver_batch.py")
-    assert driver["entryPointArguments"][-2:] == ["--hours", "2026-11-26T09"]
+    assert driver["entryPoint"].endswith("/spark_jobs/medallion_batch.py")
+    args = driver["entryPointArguments"]
+    assert args[args.index("--stages") + 1] == "silver,quality"  # silver and its checks
+    assert args[-3:] == ["--hours", "2026-11-26T09", "--rebuild-silver"]
     assert "spark.sql.catalog.lake.warehouse=arn:aws:s3tables" in driver["sparkSubmitParameters"]
     cw = run["configurationOverrides"]["monitoringConfiguration"]
     assert cw["cloudWatchLoggingConfiguration"]["enabled"] is True
@@ -140,7 +144,8 @@ def test_failed_job_fails_the_asset_with_the_reason(aws, monkeypatch):
 
     monkeypatch.setattr(emr_models.JobRun, "__init__", failing)
     result = dg.materialize(
-        [silver.wiki_events_cleaned],
+        [medallion.medallion],
+        selection=[SILVER_KEY],  # silver and its checks: one medallion application
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
