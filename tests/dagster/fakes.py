@@ -25,6 +25,7 @@ class FakeSparkRunner(SparkJobRunner):
 
     log_path: str
     failing_checks: list[str] = []
+    unreported_checks: list[str] = []
 
     def calls(self) -> list[dict]:
         p = Path(self.log_path)
@@ -47,6 +48,7 @@ class FakeSparkRunner(SparkJobRunner):
                     metadata={"value": 1.0},
                 )
                 for c in CONSTRAINTS
+                if c.name not in self.unreported_checks
             ]
         blocked = any(c.blocking and c.name in self.failing_checks for c in CONSTRAINTS)
         keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())

@@ -28,6 +28,7 @@ def test_definitions_load_for_each_deployment(env, tmp_path):
     settings = load_settings({"WIKISTREAM_STATE_DIR": str(tmp_path), **env})
     defs = build_definitions(settings)
     repo = defs.get_repository_def()
+    repo.load_all_definitions()  # as the code server does: every job, op and graph name checked
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert {
         "wikimedia/recentchange",
@@ -60,10 +61,16 @@ def test_aws_deployment_names_missing_settings():
         load_settings({"WIKISTREAM_DEPLOYMENT": "aws", "WIKISTREAM_AWS_REGION": "eu-west-1"})
 
 
-def _materialize(tmp_path, failing=(), tags=None, partition="2018-03-07-16:00", selection=None):
-    runner = FakeSparkRunner(log_path=str(tmp_path / "calls.jsonl"), failing_checks=list(failing))
+def _materialize(
+    tmp_path, failing=(), tags=None, partition="2018-03-07-16:00", selection=None, unreported=()
+):
+    runner = FakeSparkRunner(
+        log_path=str(tmp_path / "calls.jsonl"),
+        failing_checks=list(failing),
+        unreported_checks=list(unreported),
+    )
     result = dg.materialize(
-        [medallion.medallion],
+        [medallion.silver_checks_gold],
         selection=selection,
         resources={"spark": runner},
         partition_key=partition,
@@ -127,6 +134,12 @@ def test_failing_blocking_check_stops_gold(tmp_path):
     assert done == {SILVER_KEY}  # gold never written
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert failed == ["event_id_unique"]
+
+
+def test_a_check_the_job_did_not_report_fails_instead_of_passing(tmp_path):
+    result, _ = _materialize(tmp_path, unreported=["type_known"])
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "type_known"]
+    assert not check.passed and "reported no result" in check.metadata["error"].value
 
 
 def test_failing_warning_check_does_not_stop_gold(tmp_path):

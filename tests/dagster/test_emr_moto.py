@@ -83,16 +83,6 @@ def _pipes_lines(metadata: dict) -> list[str]:
     ]
 
 
-def _materialize():
-    return dg.materialize(
-        [medallion.medallion],
-        selection=[SILVER_KEY],  # silver and its checks: one medallion application
-        partition_key="2026-11-26-09:00",
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
-
-
 def test_job_submitted_polled_and_messages_read_back(aws):
     runner, emr, logs, app = aws
     logs.create_log_group(logGroupName=LOG_GROUP)
@@ -109,8 +99,8 @@ def test_job_submitted_polled_and_messages_read_back(aws):
         ],
     )
     result = dg.materialize(
-        [medallion.medallion],
-        selection=[SILVER_KEY],  # silver and its checks: one medallion application
+        [medallion.silver_checks_gold],
+        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -125,7 +115,7 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     driver = run["jobDriver"]["sparkSubmit"]
     assert driver["entryPoint"].endswith("/spark_jobs/medallion_batch.py")
     args = driver["entryPointArguments"]
-    assert args[args.index("--stages") + 1] == "silver,quality"  # silver and its checks
+    assert args[args.index("--stages") + 1] == "silver"
     assert args[-3:] == ["--hours", "2026-11-26T09", "--rebuild-silver"]
     assert "spark.sql.catalog.lake.warehouse=arn:aws:s3tables" in driver["sparkSubmitParameters"]
     cw = run["configurationOverrides"]["monitoringConfiguration"]
@@ -144,8 +134,8 @@ def test_failed_job_fails_the_asset_with_the_reason(aws, monkeypatch):
 
     monkeypatch.setattr(emr_models.JobRun, "__init__", failing)
     result = dg.materialize(
-        [medallion.medallion],
-        selection=[SILVER_KEY],  # silver and its checks: one medallion application
+        [medallion.silver_checks_gold],
+        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,

@@ -93,7 +93,7 @@ def test_a_late_event_costs_only_its_own_hour(instance, tmp_path):
     from wikistream_dagster.defs import medallion
 
     result = dg.materialize(
-        [medallion.medallion],
+        [medallion.silver_checks_gold],
         resources={"spark": runner},
         tags=req.tags,
         instance=dg.DagsterInstance.ephemeral(),

@@ -219,6 +219,7 @@ def child_main(argv: list[str]) -> int:
         "rescan_trends_s": round(rescan_s, 1),
         "baseline_hours_from_silver": g_res.get("baseline_hours_from_silver"),
         "gold_rows": g_res.get("tables"),
+        "gold_timings_s": g_res.get("timings_s"),
         "setup_s": round(setup_s, 1),
     }
     out.write_text(json.dumps(figures, default=str))

@@ -55,14 +55,18 @@ def job_args(context: dg.AssetExecutionContext) -> list[str]:
 
 
 def _unreported_checks(context, results: list) -> list[dg.AssetCheckResult]:
-    """Hours without silver rows: Deequ has nothing to measure, so nothing can be violated."""
+    """A selected check the job did not report fails (never a guessed pass): the job reports
+    every constraint, also when the hours have no silver rows."""
     reported = {r.check_name for r in results if isinstance(r, dg.AssetCheckResult)}
     return [
         dg.AssetCheckResult(
             asset_key=SILVER_KEY,
             check_name=key.name,
-            passed=True,
-            metadata={"rows": 0, "note": "no silver rows in these hours"},
+            passed=False,
+            metadata={
+                "error": "the medallion job reported no result for this check: see the "
+                "run's logs (the quality stage may have stopped early)"
+            },
         )
         for key in context.selected_asset_check_keys
         if key.name not in reported
@@ -94,10 +98,10 @@ def _record_quality_history(context, checks: list[dg.AssetCheckResult]) -> None:
     partitions_def=HOURLY,
     backfill_policy=SINGLE_RUN,
     can_subset=True,
-    name="medallion",
+    name="silver_checks_gold",  # the job is `medallion`: op and job names share one namespace
     pool=MEDALLION_POOL,
 )
-def medallion(context: dg.AssetExecutionContext, spark: SparkJobRunner):
+def silver_checks_gold(context: dg.AssetExecutionContext, spark: SparkJobRunner):
     """Silver for new bronze rows, the Deequ checks, then gold for the run's hours.
 
     A failed blocking check carries the quarantine in its metadata (``quarantined_rows``, a
@@ -118,4 +122,4 @@ def _stage_order(result) -> int:
     return 0 if result.asset_key == SILVER_KEY else 2
 
 
-defs = dg.Definitions(assets=[medallion])
+defs = dg.Definitions(assets=[silver_checks_gold])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -59,12 +60,15 @@ def read_silver(spark: SparkSession, hours: list[H.Hour]) -> DataFrame:
     return exclude_quarantined(rows, spark).select(*GOLD_INPUT)
 
 
-def _write(df: DataFrame, table: str, hours: str, props: dict[str, str]) -> int:
+def _write(
+    df: DataFrame, table: str, hours: str, props: dict[str, str], timings: dict[str, float]
+) -> int:
     """Replace the ``hours`` (a predicate) of ``table`` with ``df``; return the rows written."""
-    spark = df.sparkSession
+    spark, started = df.sparkSession, time.monotonic()
     before = iceberg.current_snapshot_id(spark, table)
     iceberg.overwrite_where(df, table, hours, props)
     snap = iceberg.current_snapshot(spark, table)
+    timings[table] = round(time.monotonic() - started, 2)
     if snap is None or snap["snapshot_id"] == before:
         return 0
     return int(snap["summary"].get("added-records", 0))
@@ -75,14 +79,17 @@ def run(
     hours: list[H.Hour] | None = None,
     run_id: str | None = None,
     silver_settled: int | None = None,
+    ensure: bool = True,
 ) -> dict[str, Any]:
     """Rebuild every gold table's partitions for ``hours`` (default: latest silver run's).
 
     Silver is read once, for the target hours and the hour before each (the risk windows look
     back one hour); the trends' 24-hour baseline comes from ``gold.entity_hourly``
-    (see :mod:`gold_trends`).
+    (see :mod:`gold_trends`). ``ensure=False``: the caller has created the tables already.
     """
-    ensure_tables(spark, SILVER, *GOLD_TABLES)
+    started = time.monotonic()
+    if ensure:
+        ensure_tables(spark, SILVER, *GOLD_TABLES)
     run_id = run_id or uuid.uuid4().hex
     hours = hours or silver_pointer.latest_hours(spark)
     if not hours:
@@ -116,13 +123,17 @@ def run(
         RISK_SCORES: scores,
         EDITOR_RISK: risk.editor_risk(scores),
     }
+    timings = {"plan": round(time.monotonic() - started, 2)}
     silver.count()  # materialise the shared input once, before two writers read it
+    timings["read_silver"] = round(time.monotonic() - started - timings["plan"], 2)
     # Two chains of writes run at once (Spark runs jobs from several threads concurrently), so
     # one table's planning and commit overlap another's compute on the two cores. Risk scores
     # are written before the rollup that reads their cache.
     chains = [(HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS), (RISK_SCORES, EDITOR_RISK)]
     with ThreadPoolExecutor(max_workers=len(chains)) as pool:
-        done = pool.map(lambda ts: {t: _write(outputs[t], t, only, props) for t in ts}, chains)
+        done = pool.map(
+            lambda ts: {t: _write(outputs[t], t, only, props, timings) for t in ts}, chains
+        )
         rows = {t: n for part in done for t, n in part.items()}
     summary = (
         stats.agg(
@@ -142,6 +153,7 @@ def run(
     ]
     for df in (stats, scores, hourly, silver):
         df.unpersist()
+    timings["total"] = round(time.monotonic() - started, 2)
     return {
         "run_id": run_id,
         "hours": [H.format_hour(h) for h in hours],
@@ -149,6 +161,7 @@ def run(
         "baseline_hours_from_silver": [H.format_hour(h) for h in from_silver],
         "summary": summary,
         "top_risky_edits": top,
+        "timings_s": timings,
     }
 
 

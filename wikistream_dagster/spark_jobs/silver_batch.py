@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -65,19 +66,25 @@ def run(
     hours: list[H.Hour] | None = None,
     run_id: str | None = None,
     bronze_end: int | None = None,
+    ensure: bool = True,
 ) -> dict[str, Any]:
     """Process new bronze rows (or rebuild ``hours``) into silver; return what happened.
 
-    ``bronze_end`` pins the last bronze snapshot to read (the one Dagster's schedule saw when
-    it chose the run's hours), so rows committed meanwhile wait for the next run.
+    ``bronze_end`` pins the last bronze snapshot to read (default: bronze's newest, read just
+    before the rows are). ``ensure=False``: the caller has created the tables already.
     """
-    ensure_tables(spark, BRONZE, SILVER)
+    started = time.monotonic()
+    if ensure:
+        ensure_tables(spark, BRONZE, SILVER)
     run_id = run_id or uuid.uuid4().hex
+    jsilver = iceberg._java_table(spark, SILVER)
+    wap = jsilver.properties().get(publish.WAP_PROPERTY) == "true"
+    expected, start_raw = head(spark, jsilver)  # the commit checks silver is still there
+    start = int(start_raw) if start_raw else None
     jbronze = iceberg._java_table(spark, BRONZE)
     current = jbronze.currentSnapshot()
     end = bronze_end or (current.snapshotId() if current is not None else None)
-    expected, start_raw = head(spark)  # the commit below checks silver is still at `expected`
-    start = int(start_raw) if start_raw else None
+    timings = {"plan": round(time.monotonic() - started, 2)}
     result: dict[str, Any] = {
         "run_id": run_id,
         "bronze_snapshot_start": start,
@@ -94,6 +101,7 @@ def run(
     else:
         silver = clean(_bronze_increment(spark, start, end, jbronze)).cache()
     per_hour = silver.groupBy("event_date", "event_hour").count().collect()  # fills the cache
+    timings["read"] = round(time.monotonic() - started - timings["plan"], 2)
     touched = sorted((r["event_date"], r["event_hour"]) for r in per_hour)
     rows_read = sum(r["count"] for r in per_hour)
     # A rebuild names every hour it replaced (one left empty too), so gold redoes them all.
@@ -103,18 +111,21 @@ def run(
     if hours:
         iceberg.overwrite_where(silver, SILVER, H.predicate(hours), props)
     elif rows_read:
-        _merge_exclusive(spark, silver, expected, start, touched, props)
+        done = _merge_exclusive(spark, silver, expected, start, touched, props, wap)
+        timings |= {"merge": round(done.merge_s, 2), "publish": round(done.publish_s, 2)}
     silver.unpersist()
     snap = iceberg.current_snapshot(spark, SILVER)
     after = None if snap is None else snap["snapshot_id"]
     written = 0
     if after != expected:
         written = int(snap["summary"].get("added-records", 0))
+    timings["total"] = round(time.monotonic() - started, 2)
     return result | {
         "rows_read": rows_read,
         "rows_written": written,
         "silver_snapshot_id": after,
         "hours": [H.format_hour(h) for h in touched],
+        "timings_s": timings,
     }
 
 
@@ -125,16 +136,18 @@ def _merge_exclusive(
     start: int | None,
     touched: list[H.Hour],
     props: dict[str, str],
-) -> None:
+    wap_enabled: bool,
+) -> publish.Published:
     """MERGE ``rows`` (insert new event ids) only if silver is still at ``expected``."""
     try:
-        publish.merge_exclusive(
+        return publish.merge_exclusive(
             spark,
             SILVER,
             expected,
             lambda: iceberg.merge_insert_new(
                 spark, rows, SILVER, "event_id", H.predicate(touched, "t"), props
             ),
+            wap_enabled=wap_enabled,
             conflicts=lambda snap: snap.operation() != "replace",
         )
     except publish.CommitConflict as exc:

@@ -6,6 +6,8 @@ not import the job that writes it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.contracts import snapshot as S
@@ -14,9 +16,10 @@ from wikistream_dagster.spark_jobs import iceberg
 from wikistream_dagster.spark_jobs.tables import SILVER
 
 
-def head(spark: SparkSession) -> tuple[int | None, str | None]:
-    """Silver's current snapshot id and its bronze pointer, from one table load."""
-    jtable = iceberg._java_table(spark, SILVER)
+def head(spark: SparkSession, jtable: Any = None) -> tuple[int | None, str | None]:
+    """Silver's current snapshot id and its bronze pointer, from one table load (or the
+    loaded table ``jtable``)."""
+    jtable = jtable if jtable is not None else iceberg._java_table(spark, SILVER)
     snap = jtable.currentSnapshot()
     current = None if snap is None else snap.snapshotId()
     while snap is not None:
