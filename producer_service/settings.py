@@ -15,7 +15,9 @@ SECURITY_PROTOCOLS = ("plaintext", "msk-iam")
 
 
 class SettingsError(ValueError):
-    """A setting is missing or bad; the message names the flag and its env var."""
+    """A setting is missing or bad; the message names the flag and/or env var to set.
+
+    The platform's settings (``wikistream_dagster/config.py``) raise this one too."""
 
 
 @dataclass(frozen=True)

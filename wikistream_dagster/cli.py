@@ -5,16 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 from producer_service.jsonlog import setup_logging
 from wikistream_dagster.aws import cli as aws_cli
-from wikistream_dagster.config import AUTOMATIONS, SettingsError, load_settings
+from wikistream_dagster.config import (
+    AUTOMATIONS,
+    SettingsError,
+    child_env,
+    cli_defaults,
+    load_settings,
+    use_spark_env,
+)
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.dlq import cli as dlq_cli
+from wikistream_dagster.local import replay_cli
 from wikistream_dagster.quarantine import cli as quarantine_cli
 
 log = logging.getLogger("wikistream")
@@ -107,42 +113,6 @@ def _cmd_dagster(args, settings) -> int:
     )
 
 
-def _cmd_replay(args, settings) -> int:
-    from wikistream_dagster.local import replay
-
-    path = Path(args.file) if args.file else replay.default_recording()
-    replay.run_replay_server(
-        path,
-        host=args.host,
-        port=args.port or settings.replay_port,
-        speed=args.speed,
-        loop=args.loop,
-        disconnect_every=args.disconnect_every,
-        disconnect_mode=args.disconnect_mode,
-        close_after_s=args.close_after_s or None,
-        whole_seconds=args.whole_seconds,
-        disorder_ms=args.disorder_ms,
-        switchover_at=args.switchover_at,
-        served_log=Path(args.served_log) if args.served_log else None,
-        seed=args.seed,
-    )
-    return 0
-
-
-def _cmd_record(args, settings) -> int:
-    from wikistream_dagster.local import record
-
-    n = record.record_stream(
-        args.url,
-        Path(args.out),
-        max_events=args.max_events,
-        user_agent=args.user_agent,
-        since=args.since,
-    )
-    log.info("recording written", extra={"out": args.out, "events": n})
-    return 0
-
-
 def _cmd_up(args, settings) -> int:
     from dataclasses import replace
 
@@ -176,7 +146,7 @@ def _cmd_bench(args, settings) -> int:
 
 
 def _cmd_test(args, settings) -> int:
-    env = dict(os.environ, WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
+    env = child_env(WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
     cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
     return subprocess.call(cmd, cwd=settings.root, env=env)
 
@@ -186,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wikistream",
         description="WikiStream: Wikipedia edit stream -> Kafka -> Iceberg lakehouse, on Dagster.",
     )
-    p.add_argument("--log-level", default=os.environ.get("WIKISTREAM_LOG_LEVEL", "INFO"))
+    defaults = cli_defaults()
+    p.add_argument("--log-level", default=defaults.log_level)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("up", help="set up what is missing and run the local stack (Ctrl-C stops)")
@@ -231,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["start", "stop", "status", "create-topics"])
     s.add_argument("--bootstrap", help="create-topics: another cluster (e.g. MSK)")
     s.add_argument("--msk-iam", action="store_true", help="create-topics: MSK IAM auth over TLS")
-    s.add_argument("--region", default=os.environ.get("AWS_REGION", ""), help="AWS region")
+    s.add_argument("--region", default=defaults.aws_region, help="AWS region")
     s.set_defaults(func=_cmd_kafka)
 
     s = sub.add_parser("catalog", help="the local Iceberg REST catalog server")
@@ -270,68 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("dagster", help="run `dagster dev` on 127.0.0.1 with the local settings")
     s.set_defaults(func=_cmd_dagster)
 
-    s = sub.add_parser("replay", help="serve a recording as a Wikimedia-style SSE stream")
-    s.add_argument("file", nargs="?", help="NDJSON or raw SSE capture (default: bundled)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=None)
-    s.add_argument("--speed", type=float, default=1.0, help="1 = real time, N = N x, 0 = max")
-    s.add_argument("--loop", action="store_true", help="repeat forever, times shifted to now")
-    s.add_argument(
-        "--disconnect-every",
-        type=int,
-        default=None,
-        metavar="N",
-        help="close the connection after N events (clients must resume)",
-    )
-    s.add_argument(
-        "--disconnect-mode",
-        choices=["clean", "drop", "after_id", "in_data", "cycle"],
-        default="clean",
-        help="how --disconnect-every closes: end the response, drop TCP, drop after the id "
-        "line or inside the data line of the next frame, or cycle through them",
-    )
-    s.add_argument(
-        "--close-after-s",
-        type=float,
-        default=900.0,
-        metavar="S",
-        help="close every stream cleanly after S seconds, like the live service (0 = never)",
-    )
-    s.add_argument(
-        "--whole-seconds", action="store_true", help="Kafka timestamps in whole seconds (live)"
-    )
-    s.add_argument(
-        "--disorder-ms",
-        type=int,
-        default=0,
-        metavar="N",
-        help="Kafka timestamps up to N ms early (seeded): not ordered by offset",
-    )
-    s.add_argument(
-        "--switchover-at",
-        type=int,
-        default=None,
-        metavar="N",
-        help="events from stream position N on are in codfw (a datacenter switchover)",
-    )
-    s.add_argument(
-        "--served-log", default=None, metavar="PATH", help="append served meta.ids to PATH"
-    )
-    s.add_argument("--seed", type=int, default=0, help="seed of --disorder-ms")
-    s.set_defaults(func=_cmd_replay)
-
-    s = sub.add_parser("record", help="capture a live SSE stream to a file (ids included)")
-    s.add_argument("--out", required=True)
-    s.add_argument("--max-events", type=int, default=None)
-    s.add_argument("--url", default="https://stream.wikimedia.org/v2/stream/recentchange")
-    s.add_argument("--since", default=None)
-    s.add_argument(
-        "--user-agent",
-        default=os.environ.get(
-            "PRODUCER_USER_AGENT", "WikiStream-recorder/0.1 (https://github.com/wikistream; local)"
-        ),
-    )
-    s.set_defaults(func=_cmd_record)
+    replay_cli.add_parsers(sub)
 
     s = sub.add_parser("bench", help="benchmarks that print figures (--json: one JSON line)")
     s.add_argument("what", choices=["producer", "replay", "bronze", "e2e", "chaos", "gold"])
@@ -380,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "spark":
         args.job_args = passthrough
     setup_logging(args.log_level)
+    if args.command == "bench":  # benchmarks run Spark jobs (and pydeequ) in this process
+        use_spark_env()
     try:
         settings = load_settings()
         return args.func(args, settings)

@@ -13,17 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
+# One error type for a bad setting in both programs (the producer defines it; stdlib only).
+from producer_service.settings import SettingsError as SettingsError
+from wikistream_dagster.contracts.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
 AUTOMATIONS = ("schedule", "eager")
 RAW_TOPIC = "raw-events"
 DLQ_TOPIC = "dlq-events"
 DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it and says what to set."""
 
 
 def project_root() -> Path:
@@ -186,3 +184,40 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         partition_start=_date(env, "WIKISTREAM_PARTITION_START", PARTITION_START),
         aws=aws,
     )
+
+
+@dataclass(frozen=True)
+class CliDefaults:
+    """Flag defaults the CLI takes from variables that are not WikiStream settings."""
+
+    log_level: str = "INFO"  # WIKISTREAM_LOG_LEVEL
+    aws_region: str = ""  # AWS_REGION, the AWS tools' own variable
+    user_agent: str = ""  # PRODUCER_USER_AGENT, the producer's (local stack, recorder)
+    java_home: str = ""  # JAVA_HOME: its java wins over the one on PATH
+
+
+def cli_defaults(env: Mapping[str, str] | None = None) -> CliDefaults:
+    env = os.environ if env is None else env
+    return CliDefaults(
+        log_level=env.get("WIKISTREAM_LOG_LEVEL") or "INFO",
+        aws_region=env.get("AWS_REGION", ""),
+        user_agent=env.get("PRODUCER_USER_AGENT", ""),
+        java_home=env.get("JAVA_HOME", ""),
+    )
+
+
+def child_env(base: Mapping[str, str] | None = None, **overrides: str) -> dict[str, str]:
+    """The environment a child process (Kafka, spark-submit, dagster, pytest) starts with: this
+    process's (or ``base``) plus ``overrides``."""
+    return dict(os.environ if base is None else base) | overrides
+
+
+# pydeequ refuses to import without SPARK_VERSION: spark-submit's environment and the EMR request
+# set it; a benchmark that runs the quality job in its own process sets it with ``use_spark_env``.
+SPARK_ENV = {"SPARK_VERSION": "3.5"}
+
+
+def use_spark_env() -> None:
+    """Make this process able to import pydeequ (in-process Spark: benchmarks)."""
+    for name, value in SPARK_ENV.items():
+        os.environ.setdefault(name, value)

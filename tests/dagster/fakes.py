@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from wikistream_dagster.contracts.checks import CONSTRAINTS
 from wikistream_dagster.resources.spark_runner import SparkJobRunner
-from wikistream_dagster.spark_jobs.transforms.quality import CONSTRAINTS
 
 
 class _Invocation:
@@ -129,8 +129,8 @@ class FakeLake:
 
     def current_property(self, table, key):
         for s in reversed(self.tables.get(table, [])):
-            if "wikistream." + key in s["summary"]:
-                return s["summary"]["wikistream." + key]
+            if key in s["summary"]:
+                return s["summary"][key]
         return None
 
 

@@ -9,7 +9,7 @@ from tests.dagster.fakes import FakeSparkRunner
 from wikistream_dagster.config import SettingsError, load_settings
 from wikistream_dagster.definitions import build_definitions
 from wikistream_dagster.defs import medallion
-from wikistream_dagster.defs.common import GOLD, SILVER
+from wikistream_dagster.defs.common import GOLD_KEYS, SILVER_KEY
 
 AWS_ENV = {
     "WIKISTREAM_DEPLOYMENT": "aws",
@@ -99,7 +99,7 @@ def test_silver_checks_and_gold_run_as_one_spark_job_with_the_hours_of_the_parti
         e.event_specific_data.materialization.asset_key
         for e in result.get_asset_materialization_events()
     }
-    assert done == {SILVER, *GOLD}
+    assert done == {SILVER_KEY, *GOLD_KEYS}
     assert all(e.passed for e in result.get_asset_check_evaluations())
 
 
@@ -118,9 +118,9 @@ def test_scheduled_run_reads_new_bronze_rows_and_rebuilds_gold_for_its_hours(tmp
 
 
 def test_gold_alone_is_one_stage_and_gold_tables_only_together(tmp_path):
-    result, [call] = _materialize(tmp_path, selection=list(GOLD))
+    result, [call] = _materialize(tmp_path, selection=list(GOLD_KEYS))
     assert result.success and _arg(call, "--stages") == "gold"
-    result, calls = _materialize(tmp_path / "x", selection=[GOLD[0]])
+    result, calls = _materialize(tmp_path / "x", selection=[GOLD_KEYS[0]])
     assert not result.success and calls == []
 
 
@@ -131,7 +131,7 @@ def test_failing_blocking_check_stops_gold(tmp_path):
         e.event_specific_data.materialization.asset_key
         for e in result.get_asset_materialization_events()
     }
-    assert done == {SILVER}  # gold never written
+    assert done == {SILVER_KEY}  # gold never written
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert failed == ["event_id_unique"]
 
@@ -149,7 +149,7 @@ def test_failing_warning_check_does_not_stop_gold(tmp_path):
         e.event_specific_data.materialization.asset_key
         for e in result.get_asset_materialization_events()
     }
-    assert done == {SILVER, *GOLD}
+    assert done == {SILVER_KEY, *GOLD_KEYS}
 
 
 def test_eager_automation_runs_out_of_the_box(tmp_path):

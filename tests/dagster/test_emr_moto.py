@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import free_port
 from wikistream_dagster.defs import medallion
-from wikistream_dagster.defs.common import SILVER
+from wikistream_dagster.defs.common import SILVER_KEY
 from wikistream_dagster.resources.emr import LOG_GROUP, EmrServerlessSparkRunner
 
 REGION = "eu-west-1"
@@ -100,7 +100,7 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     )
     result = dg.materialize(
         [medallion.silver_checks_gold],
-        selection=dg.AssetSelection.assets(SILVER).without_checks(),
+        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -110,7 +110,7 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     mats = [
         e.event_specific_data.materialization for e in result.get_asset_materialization_events()
     ]
-    assert mats[0].asset_key == SILVER and mats[0].metadata["rows_written"].value == 1234
+    assert mats[0].asset_key == SILVER_KEY and mats[0].metadata["rows_written"].value == 1234
     run = emr.get_job_run(applicationId=app, jobRunId=JOB_ID)["jobRun"]
     driver = run["jobDriver"]["sparkSubmit"]
     assert driver["entryPoint"].endswith("/spark_jobs/medallion_batch.py")
@@ -135,7 +135,7 @@ def test_failed_job_fails_the_asset_with_the_reason(aws, monkeypatch):
     monkeypatch.setattr(emr_models.JobRun, "__init__", failing)
     result = dg.materialize(
         [medallion.silver_checks_gold],
-        selection=dg.AssetSelection.assets(SILVER).without_checks(),
+        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
         partition_key="2026-11-26-09:00",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,

@@ -17,8 +17,7 @@ from tests.dagster.fakes import (
     silver_snapshot,
 )
 from wikistream_dagster.defs.automation import medallion_every_5_minutes
-from wikistream_dagster.defs.common import GOLD as GOLD_KEYS
-from wikistream_dagster.defs.common import table_name
+from wikistream_dagster.defs.common import GOLD_KEYS, table_name
 
 GOLD = [table_name(k) for k in GOLD_KEYS]  # every gold table the automation waits for
 NOW = time.time()

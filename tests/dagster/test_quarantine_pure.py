@@ -10,34 +10,6 @@ from wikistream_dagster.cli import build_parser
 from wikistream_dagster.quarantine import cli as quarantine_cli
 from wikistream_dagster.quarantine.commands import Filters, QuarantineError
 from wikistream_dagster.spark_jobs.quarantine_resolve import ResolveError, Selection
-from wikistream_dagster.spark_jobs.transforms.quality import CONSTRAINTS
-
-
-class RecordingCheck:
-    """Stands in for pydeequ's ``Check`` builder: records the constraint it is given."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, method):
-        def record(*args, **kwargs):
-            self.calls.append((method, args))
-            return self
-
-        return record
-
-
-@pytest.mark.parametrize("c", [c for c in CONSTRAINTS if c.blocking], ids=lambda c: c.name)
-def test_every_blocking_rule_has_the_row_rule_deequ_measures(c):
-    check = RecordingCheck()
-    c.add(check)
-    [(method, args)] = check.calls
-    if method == "satisfies":
-        assert args[0] == c.row_ok  # the very SQL Deequ evaluates
-    elif method == "isComplete":
-        assert c.row_ok == f"{args[0]} IS NOT NULL"
-    else:
-        assert (method, args[0]) == ("isUnique", c.unique_key)
 
 
 def test_filters_to_sql_and_job_args():

@@ -7,10 +7,10 @@ import dagster as dg
 import pytest
 
 from tests.spark.conftest import reset_lake
+from wikistream_dagster.contracts.snapshot import BRONZE_SNAPSHOT as PROGRESS
 from wikistream_dagster.defs import maintenance as M
 from wikistream_dagster.resources.spark_runner import LocalSparkRunner
 from wikistream_dagster.spark_jobs import iceberg
-from wikistream_dagster.spark_jobs.silver_batch import PROGRESS
 from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
 
 pytestmark = pytest.mark.slow

@@ -10,9 +10,10 @@ import pytest
 from tests.spark import events as ref
 from tests.spark.conftest import reset_lake
 from tests.spark.test_pipeline import kafka_rows
+from wikistream_dagster.contracts import snapshot as pointers
 from wikistream_dagster.local.catalog import warehouse_uri
 from wikistream_dagster.resources.lake import LakeReader
-from wikistream_dagster.spark_jobs import gold_batch, iceberg, pointers, silver_batch
+from wikistream_dagster.spark_jobs import gold_batch, iceberg, silver_batch
 from wikistream_dagster.spark_jobs.bronze_stream import BronzeBatchWriter
 from wikistream_dagster.spark_jobs.tables import HOURLY_STATS, SILVER, qualified
 from wikistream_dagster.spark_jobs.transforms.bronze import parse_kafka

@@ -11,12 +11,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.spark.conftest import reset_lake
+from wikistream_dagster.contracts import checks
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.quarantine import commands
 from wikistream_dagster.resources.lake import LakeReader
 from wikistream_dagster.resources.quarantine import held_hours, resolved_hours
 from wikistream_dagster.spark_jobs import gold_batch, quality_check
 from wikistream_dagster.spark_jobs import quarantine as quar
-from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 from wikistream_dagster.spark_jobs.quarantine_resolve import ResolveError, Selection, drop, release
 from wikistream_dagster.spark_jobs.tables import (
     HOURLY_STATS,
@@ -202,9 +203,7 @@ def test_a_dropped_row_stays_out_of_gold_after_a_rebuild(silver):
 
 def test_an_aggregate_failure_holds_the_hour_until_released(silver, reader):
     """A blocking rule no single row breaks: the hour is held by a marker, release waives it."""
-    at_least = quality.Constraint(
-        "hour_has_100_rows", "at least 100 rows", True, lambda c: c.hasSize(lambda n: n >= 100)
-    )
+    at_least = checks.size_at_least("hour_has_100_rows", 100, "at least 100 rows", True)
     rules = (*quality.CONSTRAINTS, at_least)
     q = quality_check.run(silver, [CLEAN_HOUR], constraints=rules)
     result = next(r for r in q["results"] if r["check_name"] == "hour_has_100_rows")

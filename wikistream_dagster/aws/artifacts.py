@@ -12,7 +12,7 @@ Layout of a package directory, mirrored under ``s3://<artifacts bucket>/code/<ve
 from __future__ import annotations
 
 from wikistream_dagster.local.maven import Artifact, Bundle
-from wikistream_dagster.local.spark_jars import ICEBERG_VERSION, SPARK
+from wikistream_dagster.local.spark_jars import ICEBERG_VERSION, SPARK_BUNDLE
 
 ENV_ARCHIVE = "wikistream-venv.tar.gz"
 MANIFEST = "manifest.json"
@@ -35,7 +35,7 @@ EMR_EXTRA = Bundle(
     ),
     notes="S3 Tables (Iceberg AWS bundle) and the shaded MSK IAM signer, for EMR Serverless",
 )
-EMR_BUNDLES = (SPARK, EMR_EXTRA)
+EMR_BUNDLES = (SPARK_BUNDLE, EMR_EXTRA)
 
 # EMR Serverless architecture -> pip platform tag and python-build-standalone target triple.
 PLATFORMS = {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from wikistream_dagster.aws.artifacts import PLATFORMS
+from wikistream_dagster.config import cli_defaults
 
 
 def add_parser(sub, handler: Callable) -> None:
@@ -36,7 +36,7 @@ def add_parser(sub, handler: Callable) -> None:
     a.add_argument("--bucket", required=True, help="artifacts bucket (terraform output)")
     a.add_argument("--prefix", default=None, help="key prefix (code/current)")
     a.add_argument("--dir", type=Path, default=None, help="package dir (.state/aws/package)")
-    a.add_argument("--region", default=os.environ.get("AWS_REGION"))
+    a.add_argument("--region", default=cli_defaults().aws_region or None)
     a.add_argument("--endpoint-url", default=None, help="another S3 endpoint (tests: moto)")
 
 

@@ -120,6 +120,7 @@ def _rows(spark, target: int, hour: str) -> int:
 
 def _snapshots(spark, count: int) -> int:
     """Empty appends in one transaction: the snapshots are real, their metadata written once."""
+    from wikistream_dagster.contracts import snapshot as S
     from wikistream_dagster.spark_jobs import iceberg
     from wikistream_dagster.spark_jobs.tables import BRONZE
 
@@ -129,10 +130,10 @@ def _snapshots(spark, count: int) -> int:
         offsets = json.dumps({"raw-events": {"0": [i * 400, i * 400 + 400]}})
         (
             txn.newFastAppend()
-            .set("wikistream.batch-id", str(1_000_000 + i))
-            .set("wikistream.kafka-offsets", offsets)
-            .set("wikistream.records", "400")
-            .set("wikistream.hours", "2018-03-07T16")
+            .set(S.BATCH_ID, str(1_000_000 + i))
+            .set(S.KAFKA_OFFSETS, offsets)
+            .set(S.RECORDS, "400")
+            .set(S.HOURS, "2018-03-07T16")
             .commit()
         )
     txn.commitTransaction()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts import snapshot as S
 
 GOLD_COLUMNS = (
     "events",
@@ -85,7 +86,7 @@ def snapshot_offsets(snapshots: list[dict]) -> dict[str, dict[str, int]]:
     """The Kafka offsets up to which bronze's committed snapshots read (their summaries)."""
     out: dict[str, dict[str, int]] = {}
     for snap in snapshots:
-        raw = snap["summary"].get("wikistream.kafka-offsets")
+        raw = snap["summary"].get(S.KAFKA_OFFSETS)
         for topic, parts in json.loads(raw or "{}").items():
             for part, (_lo, hi) in parts.items():
                 cur = out.setdefault(topic, {})

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from wikistream_dagster.bench.scratch import descendants, scratch_stack
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts import snapshot as pointers
 from wikistream_dagster.local.process import Service
 from wikistream_dagster.resources.lake import LakeReader
-from wikistream_dagster.spark_jobs import pointers
 
 log = logging.getLogger(__name__)
 REPLAY_SPEED = 2.5  # the recording runs at ~12 events/s: 2.5x is the live stream's ~30/s
@@ -75,9 +75,9 @@ def _latencies(s: Settings, end: float, horizon: float) -> tuple[list[float], li
     bronze = lake.snapshots("bronze.wiki_events")
     at = {x["snapshot_id"]: x["timestamp_ms"] / 1000 for x in bronze}
     commit = {
-        int(x["summary"]["wikistream.batch-id"]): x["timestamp_ms"] / 1000
+        int(x["summary"][pointers.BATCH_ID]): x["timestamp_ms"] / 1000
         for x in bronze
-        if "wikistream.batch-id" in x["summary"]
+        if pointers.BATCH_ID in x["summary"]
     }
     # A gold snapshot shows an event when it covers the event's hour and the silver it read had
     # processed bronze up to (at least) the event's micro-batch: gold records that bronze

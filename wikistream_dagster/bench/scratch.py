@@ -8,7 +8,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.config import Settings, child_env, load_settings
 
 PORT_SETTINGS = (
     "KAFKA_PORT",
@@ -30,9 +30,7 @@ def scratch_stack(settings: Settings, prefix: str) -> tuple[Path, dict[str, str]
     """A fresh state directory, the environment that points every service at it (free ports,
     the shared jar cache) and the settings read from that environment."""
     state = Path(tempfile.mkdtemp(prefix=prefix))
-    env = dict(
-        os.environ, WIKISTREAM_STATE_DIR=str(state), WIKISTREAM_CACHE_DIR=str(settings.cache_dir)
-    )
+    env = child_env(WIKISTREAM_STATE_DIR=str(state), WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
     for name in PORT_SETTINGS:
         env[f"WIKISTREAM_{name}"] = str(free_port())
     return state, env, load_settings(env)

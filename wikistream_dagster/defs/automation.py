@@ -14,21 +14,21 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from wikistream_dagster.contracts.hours import PARTITION_START, Hour, format_hours
 from wikistream_dagster.defs import pending as P
 from wikistream_dagster.defs.common import (
-    BRONZE,
+    BRONZE_KEY,
     BRONZE_SNAPSHOT_TAG,
-    GOLD,
+    GOLD_KEYS,
     HOURLY,
     HOURS_TAG,
     SETTLED_TAG,
-    SILVER,
     SILVER_FROM_TAG,
+    SILVER_KEY,
     table_name,
 )
 from wikistream_dagster.resources.alerts import Alerter
 from wikistream_dagster.resources.lake import LakeReader
-from wikistream_dagster.spark_jobs import hours as H
 
 MEDALLION = "medallion"
 HELD_TAG = "wikistream/held_hours"
@@ -51,7 +51,8 @@ def no_held_hours(lake: LakeReader) -> set[str]:
 
 medallion_job = dg.define_asset_job(
     MEDALLION,
-    selection=dg.AssetSelection.assets(SILVER, *GOLD) | dg.AssetSelection.checks_for_assets(BRONZE),
+    selection=dg.AssetSelection.assets(SILVER_KEY, *GOLD_KEYS)
+    | dg.AssetSelection.checks_for_assets(BRONZE_KEY),
     partitions_def=HOURLY,
     # The steps run one after the other anyway (silver -> checks -> gold): one process saves
     # a Python start-up and a code-location load per step, i.e. seconds of gold latency.
@@ -63,17 +64,17 @@ medallion_job = dg.define_asset_job(
 
 def hour_to_key(hour: str) -> str:
     """``2026-11-26T09`` (the jobs' form) -> ``2026-11-26-09:00`` (the partition key)."""
-    return H.partition_key(H.parse_hour(hour))
+    return Hour.parse(hour).partition_key
 
 
 def in_partitions(hour: str, now: datetime | None = None) -> bool:
     """True if Dagster's hourly partitions (PARTITION_START .. now + 1 h) hold ``hour``."""
     try:
-        start = H.hour_start(H.parse_hour(hour)).replace(tzinfo=UTC)
+        start = Hour.parse(hour).start.replace(tzinfo=UTC)
     except ValueError:
         return False
     now = now or datetime.now(UTC)
-    first = datetime.combine(H.PARTITION_START, datetime.min.time(), UTC)
+    first = datetime.combine(PARTITION_START, datetime.min.time(), UTC)
     # HOURLY's end_offset=1: the hour in progress is the last partition.
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=HOURLY.end_offset)
     return first <= start < end
@@ -89,10 +90,12 @@ def medallion_request(
     lake: LakeReader, held: Iterable[str] = (), now: datetime | None = None
 ) -> dg.RunRequest | dg.SkipReason:
     """The run for every hour that new bronze rows touch or that gold does not hold yet."""
-    silver = lake.snapshots(table_name(SILVER))
-    state = P.silver_state(silver, {table_name(k): lake.snapshots(table_name(k)) for k in GOLD})
+    silver = lake.snapshots(table_name(SILVER_KEY))
+    state = P.silver_state(
+        silver, {table_name(k): lake.snapshots(table_name(k)) for k in GOLD_KEYS}
+    )
     done = P.bronze_pointer(silver)
-    new = [s for s in lake.snapshots(table_name(BRONZE), done) if s["operation"] != "replace"]
+    new = [s for s in lake.snapshots(table_name(BRONZE_KEY), done) if s["operation"] != "replace"]
     end = new[-1]["snapshot_id"] if new else done
     wanted = state.pending | P.bronze_hours(new)
     if not wanted:
@@ -108,7 +111,7 @@ def medallion_request(
     if not hours or end is None:
         return dg.SkipReason("no hour to run; " + "; ".join(notes or ["bronze is empty"]))
     tags = {
-        HOURS_TAG: H.format_hours(map(H.parse_hour, hours)),
+        HOURS_TAG: format_hours(map(Hour.parse, hours)),
         BRONZE_SNAPSHOT_TAG: str(end),
         "dagster/asset_partition_range_start": hour_to_key(hours[0]),
         "dagster/asset_partition_range_end": hour_to_key(hours[-1]),

@@ -6,13 +6,14 @@ when absent, restarts it with backoff when it died or stalled, raises an alert o
 loop, and reports each new bronze snapshot as a runless materialization with its metadata.
 """
 
-import json
 import time
 
 import dagster as dg
 
+from wikistream_dagster.contracts.snapshot import BronzeBatch
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.defs import supervision as sv
-from wikistream_dagster.defs.common import BRONZE, OWNERS, RAW_TOPIC
+from wikistream_dagster.defs.common import BRONZE_KEY, OWNERS, RAW_TOPIC_KEY
 from wikistream_dagster.defs.reconcile_check import bronze_reconciliation
 from wikistream_dagster.defs.schemas import table_metadata
 from wikistream_dagster.resources.alerts import Alerter
@@ -21,13 +22,11 @@ from wikistream_dagster.resources.metrics import MetricsSink
 from wikistream_dagster.resources.streaming import StreamingRunner
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
-P = "wikistream."
-BRONZE_TABLE = "bronze.wiki_events"
 MAX_REPORTED_PER_TICK = 200  # materializations per tick; a larger backlog takes more ticks
 
 bronze_spec = dg.AssetSpec(
-    BRONZE,
-    deps=[RAW_TOPIC],
+    BRONZE_KEY,
+    deps=[RAW_TOPIC_KEY],
     group_name="bronze",
     kinds={"spark", "iceberg"},
     owners=OWNERS,
@@ -35,7 +34,7 @@ bronze_spec = dg.AssetSpec(
     "offset and ingest time. Written continuously by the bronze Structured Streaming job (30 s "
     "micro-batches, 5-min watermark); malformed records go to dlq-events. Materializations are "
     "reported by the bronze_supervisor sensor from the table's snapshots.",
-    metadata=table_metadata("bronze.wiki_events"),
+    metadata=table_metadata(BRONZE_TABLE),
 )
 
 
@@ -80,17 +79,17 @@ def snapshot_event(
     snap: dict, lag: int | None, dlq_total: int | None, producer: dict | None = None
 ) -> dg.AssetMaterialization:
     s = snap["summary"]
-    offsets = json.loads(s.get(P + "kafka-offsets", "{}"))
+    batch = BronzeBatch.from_properties(s)
     meta = {
         "snapshot_id": str(snap["snapshot_id"]),
         "rows_added": int(s.get("added-records", 0)),
         "total_rows": int(s.get("total-records", 0)),
-        "batch_id": int(s.get(P + "batch-id", -1)),
-        "records_consumed": int(s.get(P + "records", 0)),
-        "dlq_records": int(s.get(P + "dlq-records", 0)),
-        "canary_records": int(s.get(P + "canary-records", 0)),
-        "max_event_time": s.get(P + "max-event-time", ""),
-        "kafka_offsets": dg.MetadataValue.json(offsets),
+        "batch_id": batch.batch_id,
+        "records_consumed": batch.records,
+        "dlq_records": batch.dlq_records,
+        "canary_records": batch.canary_records,
+        "max_event_time": batch.max_event_time,
+        "kafka_offsets": dg.MetadataValue.json(batch.kafka_offsets),
     }
     if lag is not None:
         meta["kafka_lag"] = lag
@@ -100,7 +99,7 @@ def snapshot_event(
         meta["last_canary_dt"] = producer.get("last_canary_dt") or "none seen yet"
         meta["producer_received"] = producer.get("received", 0)
         meta["producer_dead_lettered"] = producer.get("dead_lettered", 0)
-    return dg.AssetMaterialization(BRONZE, metadata=meta)
+    return dg.AssetMaterialization(BRONZE_KEY, metadata=meta)
 
 
 def _observe(context, streaming: StreamingRunner, kafka: KafkaOffsets):

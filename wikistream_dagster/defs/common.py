@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import dagster as dg
 
-from wikistream_dagster.spark_jobs import hours as H
+from wikistream_dagster.contracts import hours as H
 
 OWNERS = ["team:data-platform"]
-WIKIMEDIA = dg.AssetKey(["wikimedia", "recentchange"])
-RAW_TOPIC = dg.AssetKey(["kafka", "raw_events"])
-DLQ_TOPIC = dg.AssetKey(["kafka", "dlq_events"])
-BRONZE = dg.AssetKey(["bronze", "wiki_events"])
-SILVER = dg.AssetKey(["silver", "wiki_events_cleaned"])
-QUALITY_HISTORY = dg.AssetKey(["silver", "quality_history"])
-HOURLY_STATS = dg.AssetKey(["gold", "hourly_edit_stats"])
-ENTITY_TRENDS = dg.AssetKey(["gold", "entity_trends"])
-ENTITY_HOURLY = dg.AssetKey(["gold", "entity_hourly"])
-RISK_SCORES = dg.AssetKey(["gold", "risk_scores"])
-EDITOR_RISK = dg.AssetKey(["gold", "editor_risk"])
-GOLD = (HOURLY_STATS, ENTITY_HOURLY, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
+WIKIMEDIA_KEY = dg.AssetKey(["wikimedia", "recentchange"])
+RAW_TOPIC_KEY = dg.AssetKey(["kafka", "raw_events"])
+DLQ_TOPIC_KEY = dg.AssetKey(["kafka", "dlq_events"])
+BRONZE_KEY = dg.AssetKey(["bronze", "wiki_events"])
+SILVER_KEY = dg.AssetKey(["silver", "wiki_events_cleaned"])
+QUALITY_HISTORY_KEY = dg.AssetKey(["silver", "quality_history"])
+HOURLY_STATS_KEY = dg.AssetKey(["gold", "hourly_edit_stats"])
+ENTITY_TRENDS_KEY = dg.AssetKey(["gold", "entity_trends"])
+ENTITY_HOURLY_KEY = dg.AssetKey(["gold", "entity_hourly"])
+RISK_SCORES_KEY = dg.AssetKey(["gold", "risk_scores"])
+EDITOR_RISK_KEY = dg.AssetKey(["gold", "editor_risk"])
+GOLD_KEYS = (
+    HOURLY_STATS_KEY,
+    ENTITY_HOURLY_KEY,
+    ENTITY_TRENDS_KEY,
+    RISK_SCORES_KEY,
+    EDITOR_RISK_KEY,
+)
 
 # Event hours (UTC) from the first hour bronze accepts (the bundled 2018 recording's day).
 HOURLY = dg.HourlyPartitionsDefinition(
@@ -35,7 +41,7 @@ MEDALLION_POOL = "medallion"
 BRONZE_SNAPSHOT_TAG = "wikistream/bronze_snapshot_end"
 # ... silver's bronze pointer when the run was requested (equal to the above: no new rows then).
 SILVER_FROM_TAG = "wikistream/bronze_snapshot_start"
-# The exact hours the run rebuilds (``2018-03-07T16,2018-03-08T09``, spark_jobs/hours.py form);
+# The exact hours the run rebuilds (``2018-03-07T16,2018-03-08T09``, contracts/hours.py form);
 # the partition range tags span them, the hours in between are left alone.
 HOURS_TAG = "wikistream/hours"
 # Gold records it: every silver write up to this snapshot is in gold once the run's gold lands.

@@ -8,14 +8,14 @@ from datetime import timedelta
 import dagster as dg
 
 from wikistream_dagster.defs.common import (
-    EDITOR_RISK,
-    ENTITY_HOURLY,
-    ENTITY_TRENDS,
+    EDITOR_RISK_KEY,
+    ENTITY_HOURLY_KEY,
+    ENTITY_TRENDS_KEY,
     HOURLY,
-    HOURLY_STATS,
+    HOURLY_STATS_KEY,
     OWNERS,
-    RISK_SCORES,
-    SILVER,
+    RISK_SCORES_KEY,
+    SILVER_KEY,
     table_name,
 )
 from wikistream_dagster.defs.schemas import table_metadata
@@ -24,22 +24,22 @@ FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(minutes=20), warn_window=timedelta(minutes=10)
 )
 DESCRIPTIONS = {
-    HOURLY_STATS: "Per wiki and hour: events by type, edits, new pages, distinct editors, bot "
+    HOURLY_STATS_KEY: "Per wiki and hour: events by type, edits, new pages, distinct editors, bot "
     "and anonymous shares, bytes added/removed, mean and p95 absolute byte delta.",
-    ENTITY_HOURLY: "Per wiki, hour and entity (page or editor): events. Rewritten with the "
+    ENTITY_HOURLY_KEY: "Per wiki, hour and entity (page or editor): events. Rewritten with the "
     "hour's gold; the trends read their 24-hour baseline here instead of rescanning silver.",
-    ENTITY_TRENDS: "Pages and editors whose activity in the hour is unusual against their own "
+    ENTITY_TRENDS_KEY: "Pages and editors whose activity in the hour is unusual against their own "
     "trailing baseline: z-like score and rank.",
-    RISK_SCORES: "Per edit, a 0-1 vandalism/anomaly risk score with the reasons that "
+    RISK_SCORES_KEY: "Per edit, a 0-1 vandalism/anomaly risk score with the reasons that "
     "contributed (see README: Risk scoring).",
-    EDITOR_RISK: "Per editor and hour: edits, mean/max risk, risky edits and their reasons.",
+    EDITOR_RISK_KEY: "Per editor and hour: edits, mean/max risk, risky edits and their reasons.",
 }
 
 
 gold_specs = [
     dg.AssetSpec(
         key,
-        deps=[SILVER],
+        deps=[SILVER_KEY],
         group_name="gold",
         kinds={"spark", "iceberg"},
         owners=OWNERS,

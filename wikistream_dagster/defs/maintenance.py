@@ -8,16 +8,25 @@ observation of each table's asset (files before and after, snapshots expired, ma
 
 import dagster as dg
 
+from wikistream_dagster.contracts.tables import (
+    BRONZE_TABLE,
+    EDITOR_RISK_TABLE,
+    ENTITY_TRENDS_TABLE,
+    HOURLY_STATS_TABLE,
+    QUALITY_HISTORY_TABLE,
+    RISK_SCORES_TABLE,
+    SILVER_TABLE,
+)
 from wikistream_dagster.resources.spark_runner import SparkJobRunner
 
-BRONZE_TABLES = ["bronze.wiki_events"]
+BRONZE_TABLES = [BRONZE_TABLE]
 DAILY_TABLES = [
-    "silver.wiki_events_cleaned",
-    "silver.quality_history",
-    "gold.hourly_edit_stats",
-    "gold.entity_trends",
-    "gold.risk_scores",
-    "gold.editor_risk",
+    SILVER_TABLE,
+    QUALITY_HISTORY_TABLE,
+    HOURLY_STATS_TABLE,
+    ENTITY_TRENDS_TABLE,
+    RISK_SCORES_TABLE,
+    EDITOR_RISK_TABLE,
 ]
 SHOWN = (
     "data_files_before",

@@ -9,13 +9,13 @@ Dagster fails the step after recording the checks (the hours stay pending, the r
 import dagster as dg
 
 from wikistream_dagster.defs.common import (
-    GOLD,
+    GOLD_KEYS,
     HOURLY,
     HOURS_TAG,
     MEDALLION_POOL,
-    QUALITY_HISTORY,
+    QUALITY_HISTORY_KEY,
     SETTLED_TAG,
-    SILVER,
+    SILVER_KEY,
     SINGLE_RUN,
     hours_args,
 )
@@ -27,13 +27,13 @@ from wikistream_dagster.resources.spark_runner import SparkJobRunner
 def stages(context: dg.AssetExecutionContext) -> list[str]:
     """The Spark job's stages for what the run selected (gold's tables only all together)."""
     keys = set(context.selected_asset_keys)
-    gold = keys & set(GOLD)
-    if gold and gold != set(GOLD):
-        names = ", ".join(k.to_user_string() for k in GOLD)
+    gold = keys & set(GOLD_KEYS)
+    if gold and gold != set(GOLD_KEYS):
+        names = ", ".join(k.to_user_string() for k in GOLD_KEYS)
         raise dg.DagsterInvariantViolationError(
             f"the gold tables are computed together from one silver read: select all of {names}"
         )
-    out = ["silver"] if SILVER in keys else []
+    out = ["silver"] if SILVER_KEY in keys else []
     out += ["quality"] if context.selected_asset_check_keys else []
     return out + (["gold"] if gold else [])
 
@@ -47,7 +47,7 @@ def job_args(context: dg.AssetExecutionContext) -> list[str]:
     """
     tags, hours = context.run.tags, hours_args(context)
     args = ["--stages", ",".join(stages(context)), "--no-fail", *hours]
-    if SILVER in context.selected_asset_keys and hours and not tags.get(HOURS_TAG):
+    if SILVER_KEY in context.selected_asset_keys and hours and not tags.get(HOURS_TAG):
         args.append("--rebuild-silver")
     if tags.get(SETTLED_TAG):
         args += ["--silver-settled", tags[SETTLED_TAG]]
@@ -60,7 +60,7 @@ def _unreported_checks(context, results: list) -> list[dg.AssetCheckResult]:
     reported = {r.check_name for r in results if isinstance(r, dg.AssetCheckResult)}
     return [
         dg.AssetCheckResult(
-            asset_key=SILVER,
+            asset_key=SILVER_KEY,
             check_name=key.name,
             passed=False,
             metadata={
@@ -80,7 +80,7 @@ def _record_quality_history(context, checks: list[dg.AssetCheckResult]) -> None:
     )
     context.instance.report_runless_asset_event(
         dg.AssetMaterialization(
-            QUALITY_HISTORY,
+            QUALITY_HISTORY_KEY,
             metadata={
                 "checks": len(checks),
                 "failed": len(failed),
@@ -119,7 +119,7 @@ def silver_checks_gold(context: dg.AssetExecutionContext, spark: SparkJobRunner)
 def _stage_order(result) -> int:
     if isinstance(result, dg.AssetCheckResult):
         return 1
-    return 0 if result.asset_key == SILVER else 2
+    return 0 if result.asset_key == SILVER_KEY else 2
 
 
 defs = dg.Definitions(assets=[silver_checks_gold])

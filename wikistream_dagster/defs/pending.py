@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wikistream_dagster.spark_jobs import pointers as ptr
+from wikistream_dagster.contracts import snapshot as S
+from wikistream_dagster.contracts.hours import Hour
 
 Snapshot = Mapping[str, Any]
 CLOCK_SLACK_MS = 60_000  # writers' clocks differ: look at gold snapshots a minute older too
@@ -48,9 +49,9 @@ def _settled_position(gold: Iterable[Sequence[Snapshot]], position: dict[int, in
     for snaps in gold:
         mark = next(
             (
-                s["summary"][ptr.SILVER_SETTLED]
+                s["summary"][S.SILVER_SETTLED]
                 for s in reversed(snaps)
-                if ptr.SILVER_SETTLED in s["summary"]
+                if S.SILVER_SETTLED in s["summary"]
             ),
             None,
         )
@@ -64,10 +65,10 @@ def _covered(snaps: Sequence[Snapshot], position: dict[int, int], since_ms: int)
     for snap in reversed(snaps):
         if snap["timestamp_ms"] < since_ms:
             break
-        read = position.get(int(snap["summary"].get(ptr.SILVER_SNAPSHOT) or 0))
+        read = position.get(int(snap["summary"].get(S.SILVER_SNAPSHOT) or 0))
         if read is None:
             continue
-        for hour in ptr.hour_list(snap["summary"]):
+        for hour in S.hour_list(snap["summary"]):
             covered[hour] = max(covered.get(hour, -1), read)
     return covered
 
@@ -80,7 +81,7 @@ def silver_state(silver: Sequence[Snapshot], gold: Mapping[str, Sequence[Snapsho
     writes, newest = [], {}
     for i in range(start + 1, len(silver)):
         snap = silver[i]
-        hours = ptr.hour_list(snap["summary"])
+        hours = S.hour_list(snap["summary"])
         if snap["operation"] == "replace" or not hours:  # compaction, or not a pipeline write
             continue
         writes.append((snap["snapshot_id"], hours))
@@ -98,8 +99,8 @@ def silver_state(silver: Sequence[Snapshot], gold: Mapping[str, Sequence[Snapsho
 def bronze_pointer(silver: Sequence[Snapshot]) -> int | None:
     """The bronze snapshot silver has processed up to (its newest incremental write)."""
     for snap in reversed(silver):
-        if ptr.BRONZE_SNAPSHOT in snap["summary"]:
-            return int(snap["summary"][ptr.BRONZE_SNAPSHOT])
+        if S.BRONZE_SNAPSHOT in snap["summary"]:
+            return int(snap["summary"][S.BRONZE_SNAPSHOT])
     return None
 
 
@@ -108,8 +109,17 @@ def bronze_hours(new: Sequence[Snapshot]) -> set[str]:
     hours: set[str] = set()
     for snap in new:
         summary = snap["summary"]
-        listed = ptr.hour_list(summary)
+        listed = S.hour_list(summary)
         hours.update(listed)
-        if not listed and summary.get(ptr.PREFIX + "max-event-time"):
-            hours.add(summary[ptr.PREFIX + "max-event-time"][:13].replace(" ", "T"))
+        if not listed and summary.get(S.MAX_EVENT_TIME):
+            hours.add(_hour_of(summary[S.MAX_EVENT_TIME]))
     return hours
+
+
+def _hour_of(timestamp: str) -> str:
+    """The hour of bronze's ``max-event-time``; an unreadable one stays as it is (and is then
+    reported as outside the partitions)."""
+    try:
+        return str(Hour.parse(timestamp))
+    except ValueError:
+        return timestamp

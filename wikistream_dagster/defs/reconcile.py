@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-P = "wikistream."
+from wikistream_dagster.contracts import snapshot as S
 
 
 def _merge(spans: list[list[int]], lo: int, hi: int) -> list[list[int]]:
@@ -48,19 +48,18 @@ class Tally:
             if "snapshot_id" in snap:
                 self.last_snapshot_id = snap["snapshot_id"]
             s = snap["summary"]
-            if P + "kafka-offsets" not in s:
+            if not S.is_bronze_batch(s):
                 continue
+            batch = S.BronzeBatch.from_properties(s)
             self.snapshots += 1
-            self.records += int(s.get(P + "records", 0)) + int(s.get(P + "earlier-records", 0))
-            self.dlq += int(s.get(P + "dlq-records", 0)) + int(s.get(P + "earlier-dlq-records", 0))
-            self.canary += int(s.get(P + "canary-records", 0)) + int(
-                s.get(P + "earlier-canary-records", 0)
-            )
+            self.records += batch.total_records
+            self.dlq += batch.total_dlq_records
+            self.canary += batch.total_canary_records
             self.added += int(s.get("added-records", 0))
-            for topic, parts in json.loads(s[P + "kafka-offsets"]).items():
+            for topic, parts in batch.kafka_offsets.items():
                 for part, (lo, hi) in parts.items():
                     self._span(f"{topic}/{part}", lo, hi)
-            for topic, parts in json.loads(s.get(P + "earlier-kafka-offsets", "{}")).items():
+            for topic, parts in (batch.earlier.kafka_offsets if batch.earlier else {}).items():
                 for part, items in parts.items():
                     for lo, hi in items:
                         self._span(f"{topic}/{part}", lo, hi)

@@ -6,11 +6,11 @@ snapshots committed since the previous one.
 
 import dagster as dg
 
-from wikistream_dagster.defs.common import BRONZE
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
+from wikistream_dagster.defs.common import BRONZE_KEY
 from wikistream_dagster.defs.reconcile import Tally
 from wikistream_dagster.resources.lake import LakeReader
 
-BRONZE_TABLE = "bronze.wiki_events"
 TALLY_KEY = "reconcile_tally"  # the running reconciliation, kept in the check's own metadata
 DLQ_RATE_WARN = 0.01
 
@@ -19,14 +19,14 @@ DLQ_RATE_WARN = 0.01
     specs=[
         dg.AssetCheckSpec(
             "kafka_offsets_reconciled",
-            asset=BRONZE,
+            asset=BRONZE_KEY,
             description="Every Kafka offset of raw-events was consumed by a bronze "
             "batch (no gaps); consumed records = inserted + dead-lettered + canary "
             "+ already present (exactly-once made visible).",
         ),
         dg.AssetCheckSpec(
             "dlq_rate",
-            asset=BRONZE,
+            asset=BRONZE_KEY,
             description=f"Warns when more than {DLQ_RATE_WARN:.0%} of the records "
             "bronze read went to dlq-events.",
         ),
@@ -44,13 +44,13 @@ def bronze_reconciliation(context: dg.AssetCheckExecutionContext, lake: LakeRead
     meta |= {"snapshots_added": len(new), TALLY_KEY: tally.to_json()}
     yield dg.AssetCheckResult(
         check_name="kafka_offsets_reconciled",
-        asset_key=BRONZE,
+        asset_key=BRONZE_KEY,
         passed=not r["offset_gaps"],
         metadata=meta,
     )
     yield dg.AssetCheckResult(
         check_name="dlq_rate",
-        asset_key=BRONZE,
+        asset_key=BRONZE_KEY,
         passed=r["dlq_rate"] <= DLQ_RATE_WARN,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
@@ -63,7 +63,7 @@ def bronze_reconciliation(context: dg.AssetCheckExecutionContext, lake: LakeRead
 
 def previous_tally(instance: dg.DagsterInstance) -> Tally:
     """The tally the last finished ``kafka_offsets_reconciled`` evaluation stored, or empty."""
-    key = dg.AssetCheckKey(BRONZE, "kafka_offsets_reconciled")
+    key = dg.AssetCheckKey(BRONZE_KEY, "kafka_offsets_reconciled")
     for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=5):
         event = record.event.dagster_event if record.event else None
         metadata = getattr(event.event_specific_data, "metadata", None) if event else None

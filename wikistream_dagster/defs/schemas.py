@@ -1,40 +1,25 @@
-"""Column schemas for the UI, read from the Spark jobs' DDL (one source of truth)."""
+"""Table metadata for the UI (column list with descriptions), from ``contracts/tables.py``."""
 
 from __future__ import annotations
 
-import re
-
 import dagster as dg
 
-from wikistream_dagster.spark_jobs.tables import DDL
+from wikistream_dagster.contracts.tables import table
 
 
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        depth += ch == "<"
-        depth -= ch == ">"
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    return parts + ["".join(cur)]
+def column_schema(name: str) -> dg.TableSchema:
+    """The table's columns as Dagster shows them: name, type (lower case) and description."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c.name, c.type.lower(), description=c.description)
+            for c in table(name).columns
+        ]
+    )
 
 
-def column_schema(table: str) -> dg.TableSchema:
-    columns_sql = DDL[table][0].strip()[1:-1]
-    columns = []
-    for part in _split_top_level(columns_sql):
-        m = re.match(r"\s*`?(\w+)`?\s+(.+?)\s*$", part, re.S)
-        if m:
-            columns.append(dg.TableColumn(m.group(1), " ".join(m.group(2).split()).lower()))
-    return dg.TableSchema(columns=columns)
-
-
-def table_metadata(table: str) -> dict:
+def table_metadata(name: str) -> dict:
     return {
-        "dagster/column_schema": column_schema(table),
-        "dagster/table_name": f"lake.{table}",
-        "partitioned_by": DDL[table][1],
+        "dagster/column_schema": column_schema(name),
+        "dagster/table_name": f"lake.{name}",
+        "partitioned_by": table(name).partitioning,
     }

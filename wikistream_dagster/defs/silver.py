@@ -6,13 +6,20 @@ writes gold in one Spark application.
 
 import dagster as dg
 
-from wikistream_dagster.defs.common import BRONZE, HOURLY, OWNERS, QUALITY_HISTORY, SILVER
+from wikistream_dagster.contracts.checks import CONSTRAINTS
+from wikistream_dagster.contracts.tables import QUALITY_HISTORY_TABLE, SILVER_TABLE
+from wikistream_dagster.defs.common import (
+    BRONZE_KEY,
+    HOURLY,
+    OWNERS,
+    QUALITY_HISTORY_KEY,
+    SILVER_KEY,
+)
 from wikistream_dagster.defs.schemas import table_metadata
-from wikistream_dagster.spark_jobs.transforms.quality import CONSTRAINTS
 
 silver_spec = dg.AssetSpec(
-    SILVER,
-    deps=[BRONZE],
+    SILVER_KEY,
+    deps=[BRONZE_KEY],
     group_name="silver",
     kinds={"spark", "iceberg"},
     owners=OWNERS,
@@ -21,14 +28,14 @@ silver_spec = dg.AssetSpec(
     "Scheduled runs process the bronze rows not processed yet (up to bronze's newest snapshot "
     "when silver starts); a manual run or backfill of hour partitions rebuilds those hours from "
     "bronze.",
-    metadata=table_metadata("silver.wiki_events_cleaned"),
+    metadata=table_metadata(SILVER_TABLE),
     partitions_def=HOURLY,
 )
 
 quality_specs = [
     dg.AssetCheckSpec(
         c.name,
-        asset=SILVER,
+        asset=SILVER_KEY,
         blocking=c.blocking,
         description=f"Deequ: {c.description}"
         + (
@@ -42,14 +49,14 @@ quality_specs = [
 ]
 
 quality_history = dg.AssetSpec(
-    QUALITY_HISTORY,
-    deps=[SILVER],
+    QUALITY_HISTORY_KEY,
+    deps=[SILVER_KEY],
     group_name="silver",
     kinds={"iceberg"},
     owners=OWNERS,
     description="Every Deequ constraint result of every quality run (appended by the quality "
     "job): trend the metrics over time with `./wikistream query`.",
-    metadata=table_metadata("silver.quality_history"),
+    metadata=table_metadata(QUALITY_HISTORY_TABLE),
 )
 
 defs = dg.Definitions(assets=[quality_history])

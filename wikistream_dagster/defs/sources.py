@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from wikistream_dagster.defs.common import DLQ_TOPIC, OWNERS, RAW_TOPIC, WIKIMEDIA
+from wikistream_dagster.defs.common import DLQ_TOPIC_KEY, OWNERS, RAW_TOPIC_KEY, WIKIMEDIA_KEY
 
 specs = [
     dg.AssetSpec(
-        WIKIMEDIA,
+        WIKIMEDIA_KEY,
         group_name="sources",
         kinds={"http"},
         owners=OWNERS,
@@ -20,8 +20,8 @@ specs = [
         },
     ),
     dg.AssetSpec(
-        RAW_TOPIC,
-        deps=[WIKIMEDIA],
+        RAW_TOPIC_KEY,
+        deps=[WIKIMEDIA_KEY],
         group_name="sources",
         kinds={"kafka"},
         owners=OWNERS,
@@ -29,8 +29,8 @@ specs = [
         "received, written by producer_service (acks=all, idempotent).",
     ),
     dg.AssetSpec(
-        DLQ_TOPIC,
-        deps=[WIKIMEDIA],
+        DLQ_TOPIC_KEY,
+        deps=[WIKIMEDIA_KEY],
         group_name="sources",
         kinds={"kafka"},
         owners=OWNERS,

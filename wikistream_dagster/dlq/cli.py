@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Callable
 
 from producer_service.settings import ProducerSettings
-from wikistream_dagster.config import DLQ_TOPIC, RAW_TOPIC
+from wikistream_dagster.config import DLQ_TOPIC, RAW_TOPIC, cli_defaults
 from wikistream_dagster.dlq import commands
 from wikistream_dagster.dlq.envelope import Selection, parse_since
 
@@ -34,7 +33,7 @@ def add_parser(sub, handler: Callable) -> None:
     common.add_argument("--bootstrap", help="another cluster (default: the local broker)")
     common.add_argument("--dlq-topic", default=DLQ_TOPIC)
     common.add_argument("--msk-iam", action="store_true", help="MSK IAM auth over TLS")
-    common.add_argument("--region", default=os.environ.get("AWS_REGION", ""), help="AWS region")
+    common.add_argument("--region", default=cli_defaults().aws_region, help="AWS region")
     s = sub.add_parser("dlq", help="inspect and re-drive the dead letters in dlq-events")
     s.set_defaults(func=handler)
     act = s.add_subparsers(dest="action", required=True, metavar="ACTION")

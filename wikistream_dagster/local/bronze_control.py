@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.config import Settings, child_env, load_settings
 from wikistream_dagster.local.process import Service
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def run_foreground(settings: Settings, job_args: Sequence[str]) -> int:
 def spawn(settings: Settings, action: str, job_args: Sequence[str], driver_memory: str) -> int:
     """Run ``action`` (start | stop) in a detached control process; returns its pid."""
     argv = [sys.executable, "-m", __name__, "--driver-memory", driver_memory, action]
-    env = dict(os.environ) | {
+    env = child_env() | {
         "WIKISTREAM_ROOT": str(settings.root),
         "WIKISTREAM_STATE_DIR": str(settings.state_dir),
         "WIKISTREAM_CACHE_DIR": str(settings.cache_dir),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
 
-from wikistream_dagster.config import Settings
+from wikistream_dagster.config import Settings, child_env
 
 
 def prepare(settings: Settings) -> Path:
@@ -34,7 +33,7 @@ def dev_command(settings: Settings) -> list[str]:
 
 def dev_env(settings: Settings) -> dict[str, str]:
     """The environment of ``dagster dev``: the same settings this CLI runs with."""
-    env = dict(os.environ)
+    env = child_env()
     env.update(
         {
             "DAGSTER_HOME": str(prepare(settings)),

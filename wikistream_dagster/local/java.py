@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 
+from wikistream_dagster.config import cli_defaults
+
 
 class JavaError(RuntimeError):
     pass
@@ -16,7 +18,7 @@ class JavaError(RuntimeError):
 @functools.cache
 def java_executable() -> str:
     """Path of a Java 17+ ``java``; JAVA_HOME wins over PATH."""
-    home = os.environ.get("JAVA_HOME")
+    home = cli_defaults().java_home
     java = os.path.join(home, "bin", "java") if home else shutil.which("java")
     if not java or not os.path.exists(java):
         raise JavaError("Java 17 not found: install openjdk-17-jre-headless (or set JAVA_HOME)")

@@ -26,7 +26,7 @@ _PROVIDED_BY_PYSPARK = (
     "com.github.luben:*",
 )
 
-SPARK = Bundle(
+SPARK_BUNDLE = Bundle(
     "spark",
     (
         Artifact(
@@ -63,7 +63,7 @@ AWS = Bundle(
     notes="S3 Tables (Iceberg AWS bundle) and MSK IAM auth, for the aws deployment",
 )
 
-CATALOG = Bundle(
+CATALOG_BUNDLE = Bundle(
     "iceberg-rest",
     (
         # The runnable REST catalog server (RESTCatalogServer, Jetty, JDBC catalog): one fat jar.
@@ -75,13 +75,13 @@ CATALOG = Bundle(
 
 def spark_jars(jars_dir: Path) -> list[Path]:
     """Fetch (once) and list the jars to pass to ``spark-submit --jars``."""
-    return sorted(ensure_bundle(SPARK, jars_dir).glob("*.jar"))
+    return sorted(ensure_bundle(SPARK_BUNDLE, jars_dir).glob("*.jar"))
 
 
 def catalog_jars(jars_dir: Path) -> list[Path]:
     """Fetch (once) and list the jars of the local Iceberg REST catalog server."""
-    return sorted(ensure_bundle(CATALOG, jars_dir).glob("*.jar"))
+    return sorted(ensure_bundle(CATALOG_BUNDLE, jars_dir).glob("*.jar"))
 
 
 # What `./wikistream setup` fetches for the local stack (AWS jars are fetched only when needed).
-BUNDLES: tuple[Bundle, ...] = (SPARK, CATALOG)
+BUNDLES: tuple[Bundle, ...] = (SPARK_BUNDLE, CATALOG_BUNDLE)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pyspark
 
-from wikistream_dagster.config import Settings
+from wikistream_dagster.config import SPARK_ENV, Settings, child_env
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.local import catalog, cds
 from wikistream_dagster.local.maven import ensure_bundle
-from wikistream_dagster.local.spark_jars import SPARK
+from wikistream_dagster.local.spark_jars import SPARK_BUNDLE
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def spark_submit_command(
     if script is None and job not in JOBS:
         raise ValueError(f"unknown Spark job {job!r}: use one of {', '.join(JOBS)}")
     if jars is None:
-        jars = sorted((settings.jars_dir / SPARK.name / "lib").glob("*.jar"))
+        jars = sorted((settings.jars_dir / SPARK_BUNDLE.name / "lib").glob("*.jar"))
     if java_options is None:
         java_options = cds.java_option(settings, jars)
     conf = spark_conf(
@@ -122,14 +122,14 @@ def spark_submit_command(
 
 def spark_submit_env(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for the job: this Python for the driver, UTC, loopback, pydeequ's version."""
-    env = dict(os.environ if base is None else base)
+    env = child_env(base)
     env.update(
         {
             "PYSPARK_PYTHON": sys.executable,
             "PYSPARK_DRIVER_PYTHON": sys.executable,
-            "SPARK_VERSION": "3.5",
             "SPARK_LOCAL_IP": "127.0.0.1",
             "TZ": "UTC",
+            **SPARK_ENV,
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(settings.root), env.get("PYTHONPATH", "")) if p
             ),
@@ -141,7 +141,7 @@ def spark_submit_env(settings: Settings, base: dict[str, str] | None = None) -> 
 
 def prepare(settings: Settings) -> list[Path]:
     """Fetch the jars (cached) and write the log configuration; return the jars."""
-    jars = sorted(ensure_bundle(SPARK, settings.jars_dir).glob("*.jar"))
+    jars = sorted(ensure_bundle(SPARK_BUNDLE, settings.jars_dir).glob("*.jar"))
     log4j_file(settings).parent.mkdir(parents=True, exist_ok=True)
     log4j_file(settings).write_text(LOG4J2)
     settings.path("spark", "tmp").mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from wikistream_dagster.config import DEFAULT_SSE_URL, Settings
+from wikistream_dagster.config import DEFAULT_SSE_URL, Settings, cli_defaults
 from wikistream_dagster.local import bronze_control, catalog, kafka, setup
 
 log = logging.getLogger(__name__)
@@ -122,7 +121,7 @@ def _children(
                 ],
             )
         )
-    ua = os.environ.get("PRODUCER_USER_AGENT") or DEFAULT_UA
+    ua = cli_defaults().user_agent or DEFAULT_UA
     children.append(
         Child(
             "producer",

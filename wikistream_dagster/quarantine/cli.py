@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts import quarantine as Q
 from wikistream_dagster.quarantine import commands
-from wikistream_dagster.spark_jobs import quarantine_names as Q
 
 
 def add_parser(sub, handler: Callable) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from wikistream_dagster.config import Settings
-from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import quarantine_names as Q
+from wikistream_dagster.contracts import hours as H
+from wikistream_dagster.contracts import quarantine as Q
 
 
 class QuarantineError(RuntimeError):

@@ -14,7 +14,7 @@ from typing import Any
 
 import dagster as dg
 
-from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.config import SPARK_ENV, AwsSettings
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.deployment import spark_sizing
 from wikistream_dagster.resources.spark_runner import SparkJobRunner, pipes_context
@@ -106,7 +106,7 @@ def start_job_run_params(
         "spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON": "./environment/bin/python",
         "spark.emr-serverless.driverEnv.PYSPARK_PYTHON": "./environment/bin/python",
         "spark.executorEnv.PYSPARK_PYTHON": "./environment/bin/python",
-        "spark.emr-serverless.driverEnv.SPARK_VERSION": "3.5",
+        **{f"spark.emr-serverless.driverEnv.{k}": v for k, v in SPARK_ENV.items()},
         "spark.jars": ",".join(f"{prefix}/jars/{jar}" for jar in JARS),
         "spark.sql.shuffle.partitions": "16",
     }

@@ -18,8 +18,6 @@ from typing import Any
 import dagster as dg
 import orjson
 
-PREFIX = "wikistream."
-
 # Work done by reads in this process (tests assert that a tick's work stays flat).
 STATS: collections.Counter[str] = collections.Counter()
 
@@ -129,13 +127,14 @@ class LakeReader(dg.ConfigurableResource):
         return None if raw is None else _snapshot(raw)
 
     def current_property(self, table: str, key: str) -> str | None:
-        """A ``wikistream.*`` property of the newest snapshot on ``main`` that has it."""
+        """A summary property (``contracts/snapshot.py``: ``wikistream.*``) of the newest
+        snapshot on ``main`` that has it."""
         for mode in ("refs", "all"):
             metadata = self.metadata(table, mode)
             if metadata is None:
                 return None
             for raw in ancestors(metadata):
-                value = (raw.get("summary") or {}).get(PREFIX + key)
+                value = (raw.get("summary") or {}).get(key)
                 if value is not None:
                     return value
         return None

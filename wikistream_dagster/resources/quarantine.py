@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from wikistream_dagster.contracts import hours as H
+from wikistream_dagster.contracts import quarantine as Q
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.resources.lake import LakeReader
-from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import quarantine_names as Q
 
 
 def _catalog(lake: LakeReader | Any) -> Any:
@@ -53,8 +54,7 @@ def resolved_hours(
     hours = {
         hour
         for s in snaps
-        if s["summary"].get(Q.ACTION_KEY) in (Q.RELEASE, Q.DROP)
-        for hour in s["summary"].get(Q.HOURS_KEY, "").split(",")
-        if hour
+        if s["summary"].get(S.QUARANTINE_ACTION) in (Q.RELEASE, Q.DROP)
+        for hour in S.hour_list(s["summary"])
     }
     return hours, (snaps[-1]["snapshot_id"] if snaps else after_snapshot_id)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner, bronze_checkpoint
 from wikistream_dagster.resources.spark_runner import LocalSparkRunner
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
 
 BRONZE_JOB_NAME = "wikistream-bronze"
 # Every non-terminal EMR Serverless job run state (botocore's emr-serverless service model,

@@ -15,6 +15,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
 log = logging.getLogger(__name__)
@@ -84,17 +85,12 @@ class Ledger:
         return pending
 
     @staticmethod
-    def summary_properties(pending: dict[str, Any], prefix: str) -> dict[str, str]:
+    def earlier(pending: dict[str, Any]) -> S.EarlierBatches | None:
         """What the next snapshot's summary carries for the batches without one."""
         if not pending["batches"]:
-            return {}
+            return None
         records, dlq, canary = (sum(c[i] for c in pending["batches"].values()) for i in range(3))
-        return {
-            prefix + "earlier-kafka-offsets": json.dumps(pending["spans"], sort_keys=True),
-            prefix + "earlier-records": str(records),
-            prefix + "earlier-dlq-records": str(dlq),
-            prefix + "earlier-canary-records": str(canary),
-        }
+        return S.EarlierBatches(pending["spans"], records, dlq, canary)
 
     def clear_pending(self) -> None:
         if self.root and (self._pending is None or self._pending["batches"]):

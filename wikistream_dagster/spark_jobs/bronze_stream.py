@@ -18,12 +18,12 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs import kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_like, ensure_tables, qualified
-from wikistream_dagster.spark_jobs.transforms import bronze as T
+from wikistream_dagster.spark_jobs.transforms import bronze as B
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def start_append(spark: SparkSession, args, options: dict[str, str]) -> Streamin
     stream = kafka_io.kafka_stream(
         spark, args.bootstrap_servers, args.topic, args.max_offsets_per_trigger, options
     )
-    rows = T.bronze_rows(stream, -1)
+    rows = B.bronze_rows(stream, -1)
     return (
         rows.writeStream.queryName("bronze-append")
         .format("iceberg")

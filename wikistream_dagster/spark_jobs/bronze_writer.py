@@ -17,21 +17,19 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import checkpoint as ckpt
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
 from wikistream_dagster.spark_jobs import iceberg_publish as publish
 from wikistream_dagster.spark_jobs.bronze_ledger import Ledger
 from wikistream_dagster.spark_jobs.tables import BRONZE, ensure_tables
-from wikistream_dagster.spark_jobs.transforms import bronze as T
+from wikistream_dagster.spark_jobs.transforms import bronze as B
 
 log = logging.getLogger(__name__)
 
-P = iceberg.PREFIX
-
-
 # What ``checkpoint.writer_conflict`` reads of the table's newest bronze batch snapshot.
-_CONFLICT_KEYS = (P + "checkpoint", P + "query-id", P + "batch-id")
+_CONFLICT_KEYS = (S.CHECKPOINT, S.QUERY_ID, S.BATCH_ID)
 
 
 class WriterConflict(RuntimeError):
@@ -155,38 +153,38 @@ class BronzeBatchWriter:
         }
         if facts["dlq"] and self.dlq_sink is not None:
             t0 = time.monotonic()
-            self.dlq_sink(T.dead_letters(parsed, batch_id))
+            self.dlq_sink(B.dead_letters(parsed, batch_id))
             stats["dlq_s"] = round(time.monotonic() - t0, 3)
         ledger = self._ledger_for(spark)
         if not valid:  # no snapshot: the next one's summary carries these spans
             ledger.add_pending(batch_id, facts)
             return stats
-        rows = T.bronze_rows(parsed, batch_id)
+        rows = B.bronze_rows(parsed, batch_id)
         # Counting distinct ids shuffles only the ids; the full dedup sort runs when needed.
         t0 = time.monotonic()
         stats["duplicates"] = valid - rows.select(F.count_distinct("event_id")).first()[0]
         stats["distinct_s"] = round(time.monotonic() - t0, 3)
         if stats["duplicates"]:
-            rows = T.dedup(rows)
-        props = {
-            P + "batch-id": str(batch_id),
-            P + "kafka-offsets": json.dumps(facts["kafka_offsets"], sort_keys=True),
-            P + "records": str(facts["records"]),
-            P + "dlq-records": str(facts["dlq"]),
-            P + "canary-records": str(facts["canary"]),
-            P + "max-event-time": str(facts["max_event_time"]),
+            rows = B.dedup(rows)
+        query_id = self.query_id or spark.sparkContext.getLocalProperty("sql.streaming.queryId")
+        summary = S.BronzeBatch(
+            batch_id=batch_id,
+            kafka_offsets=facts["kafka_offsets"],
+            records=facts["records"],
+            dlq_records=facts["dlq"],
+            canary_records=facts["canary"],
+            max_event_time=str(facts["max_event_time"]),
             # Every hour the batch wrote: the schedule recomputes silver/gold for exactly these
             # (a batch across an hour boundary touches both, not only the max event time's).
-            P + "hours": ",".join(stats["hours"]),
-            P + "checkpoint": self.checkpoint,
-        }
-        query_id = self.query_id or spark.sparkContext.getLocalProperty("sql.streaming.queryId")
-        if query_id:
-            props[P + "query-id"] = query_id
-        # Batches without a snapshot since the last one (DLQ or canary only) ride along.
-        props |= ledger.summary_properties(ledger.pending(), P)
+            hours=tuple(stats["hours"]),
+            checkpoint=self.checkpoint,
+            query_id=query_id or None,
+            # Batches without a snapshot since the last one (DLQ or canary only) ride along.
+            earlier=ledger.earlier(ledger.pending()),
+        )
+        props = summary.to_properties()
         t0 = time.monotonic()
-        head = publish.read_head(spark, BRONZE, P + "batch-id", _CONFLICT_KEYS)
+        head = publish.read_head(spark, BRONZE, S.BATCH_ID, _CONFLICT_KEYS)
         stats["head_s"] = round(time.monotonic() - t0, 3)
         conflict = ckpt.writer_conflict(
             head.latest, self.checkpoint, query_id, batch_id, self.last_committed

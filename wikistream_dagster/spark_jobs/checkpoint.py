@@ -17,6 +17,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
+from wikistream_dagster.contracts import snapshot as S
+
 FAILURE_FILE = "wikistream/last-failure.json"
 
 Offsets = dict[str, dict[str, int]]  # topic -> partition -> next offset
@@ -168,7 +170,6 @@ def writer_conflict(
     query_id: str | None,
     batch_id: int,
     last_committed: int | None,
-    prefix: str = "wikistream.",
 ) -> str | None:
     """Why this bronze writer must not commit ``batch_id``, or None if it may.
 
@@ -179,12 +180,12 @@ def writer_conflict(
     yet and the table is already past ``batch_id`` (a replay of ``batch_id`` itself, after a
     crash between the commit and Spark's commit log, is fine: the MERGE skips its rows).
     """
-    if not latest or latest.get(prefix + "checkpoint") != checkpoint:
+    if not latest or latest.get(S.CHECKPOINT) != checkpoint:
         return None
-    theirs = latest.get(prefix + "query-id")
+    theirs = latest.get(S.QUERY_ID)
     if not (theirs and query_id) or theirs != query_id:
         return None
-    table_batch = int(latest.get(prefix + "batch-id", -1))
+    table_batch = int(latest.get(S.BATCH_ID, -1))
     if last_committed is not None and table_batch != last_committed:
         why = f"batch {table_batch} was committed after this writer's batch {last_committed}"
     elif last_committed is None and table_batch > batch_id:

@@ -12,9 +12,9 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from wikistream_dagster.spark_jobs import gold_trends, iceberg, pointers, runtime, silver_batch
+from wikistream_dagster.contracts import snapshot as pointers
+from wikistream_dagster.spark_jobs import gold_trends, iceberg, runtime, silver_pointer
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs.quality_check import latest_silver_hours
 from wikistream_dagster.spark_jobs.quarantine import exclude_quarantined
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import (
@@ -91,7 +91,7 @@ def run(
     if ensure:
         ensure_tables(spark, SILVER, *GOLD_TABLES)
     run_id = run_id or uuid.uuid4().hex
-    hours = hours or latest_silver_hours(spark)
+    hours = hours or silver_pointer.latest_hours(spark)
     if not hours:
         log.info("no hours to compute")
         return {"run_id": run_id, "hours": [], "tables": {}}
@@ -100,7 +100,7 @@ def run(
     # The silver snapshot read below (or an older one: then a later silver write only looks
     # pending and is rebuilt again) and how far it had processed bronze, so the automation
     # knows which silver writes are in gold and bench e2e which bronze rows gold can show.
-    silver_at, upto = silver_batch.head(spark)
+    silver_at, upto = silver_pointer.head(spark)
     if silver_at is not None:
         props[pointers.SILVER_SNAPSHOT] = str(silver_at)
     if upto:

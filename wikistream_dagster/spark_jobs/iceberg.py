@@ -19,8 +19,6 @@ from wikistream_dagster.spark_jobs.tables import qualified
 
 log = logging.getLogger(__name__)
 
-PREFIX = "wikistream."
-
 
 class _JavaCallable:
     """A Python function the JVM can call as ``java.util.concurrent.Callable``."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import iceberg
 
 WAP_PROPERTY = "write.wap.enabled"
@@ -160,7 +161,7 @@ def _check_no_rows_added(
         snap = jtable.snapshot(snap_id)
         if conflicts(snap):
             raise CommitConflict(
-                f"snapshot {snap_id} ({snap.summary().get('wikistream.batch-id', 'no batch id')}"
+                f"snapshot {snap_id} ({snap.summary().get(S.BATCH_ID, 'no batch id')}"
                 f", {snap.operation()}) added rows to {table} after snapshot {expected}"
             )
         snap_id = snap.parentId()

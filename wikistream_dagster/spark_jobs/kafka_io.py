@@ -7,8 +7,8 @@ from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
 
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
-from wikistream_dagster.spark_jobs.transforms import bronze as T
+from wikistream_dagster.contracts.hours import PARTITION_START
+from wikistream_dagster.spark_jobs.transforms import bronze as B
 
 WATERMARK = "5 minutes"
 
@@ -62,7 +62,7 @@ def kafka_stream(
         .options(**options)
         .load()
     )
-    return T.parse_kafka(raw, partition_start).withWatermark("event_time", WATERMARK)
+    return B.parse_kafka(raw, partition_start).withWatermark("event_time", WATERMARK)
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, str]:

@@ -16,10 +16,10 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
 from wikistream_dagster.spark_jobs.session import build_session
-from wikistream_dagster.spark_jobs.silver_batch import PROGRESS
 from wikistream_dagster.spark_jobs.tables import (
     ALL_TABLES,
     BRONZE,
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 
 COMPACT = (BRONZE, SILVER)
 GOLD_TABLES = (HOURLY_STATS, ENTITY_TRENDS, RISK_SCORES, EDITOR_RISK)
-# Gold records the silver snapshot it covered here (its incremental start in silver).
-GOLD_SILVER_POINTER = iceberg.PREFIX + "silver-snapshot-id"
 
 
 def _pointer_time(spark: SparkSession, reader: str, key: str, target: str) -> datetime | None:
@@ -47,12 +45,12 @@ def _pointer_time(spark: SparkSession, reader: str, key: str, target: str) -> da
 
 def _silver_start_time(spark: SparkSession) -> datetime | None:
     """When the bronze snapshot silver resumes from was committed (must survive expiry)."""
-    return _pointer_time(spark, SILVER, PROGRESS, BRONZE)
+    return _pointer_time(spark, SILVER, S.BRONZE_SNAPSHOT, BRONZE)
 
 
 def _gold_start_time(spark: SparkSession) -> datetime | None:
     """The oldest silver snapshot a gold table resumes from, if gold records one."""
-    times = [_pointer_time(spark, t, GOLD_SILVER_POINTER, SILVER) for t in GOLD_TABLES]
+    times = [_pointer_time(spark, t, S.SILVER_SNAPSHOT, SILVER) for t in GOLD_TABLES]
     return min((t for t in times if t is not None), default=None)
 
 

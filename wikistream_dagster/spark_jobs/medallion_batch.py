@@ -23,9 +23,9 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import gold_batch, quality_check, runtime, silver_batch
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, QUALITY_HISTORY, SILVER, ensure_tables
 

@@ -15,23 +15,17 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from wikistream_dagster.contracts import snapshot as S
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import iceberg, runtime, silver_pointer
 from wikistream_dagster.spark_jobs import quarantine as quar
 from wikistream_dagster.spark_jobs import quarantine_hold as hold
-from wikistream_dagster.spark_jobs.quarantine_names import QUARANTINE
 from wikistream_dagster.spark_jobs.session import build_session
-from wikistream_dagster.spark_jobs.silver_batch import HOURS
 from wikistream_dagster.spark_jobs.tables import QUALITY_HISTORY, SILVER, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms import quality
 
 log = logging.getLogger(__name__)
-
-
-def latest_silver_hours(spark: SparkSession) -> list[H.Hour]:
-    """The hours the newest silver write touched (from its snapshot summary)."""
-    raw = iceberg.latest_property(spark, SILVER, HOURS) or ""
-    return H.parse_hours([raw]) if raw else []
 
 
 def run(
@@ -49,7 +43,7 @@ def run(
     if ensure:
         ensure_tables(spark, SILVER, QUALITY_HISTORY, QUARANTINE)
     run_id = run_id or uuid.uuid4().hex
-    hours = hours or latest_silver_hours(spark)
+    hours = hours or silver_pointer.latest_hours(spark)
     scope = ",".join(H.format_hour(h) for h in hours)
     silver = spark.table(qualified(SILVER)).where(H.predicate(hours))
     rows = quar.skip_resolved(silver, spark).cache()
@@ -61,7 +55,7 @@ def run(
         iceberg.append(
             quality.history_rows(spark, outcome, run_id, scope),
             QUALITY_HISTORY,
-            {iceberg.PREFIX + "run-id": run_id},
+            {S.RUN_ID: run_id},
         )
     held = quar.held_hours(spark, hours) if hours else []
     return outcome | {"run_id": run_id, "hours": [H.format_hour(h) for h in hours], "held": held}

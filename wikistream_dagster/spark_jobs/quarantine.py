@@ -9,7 +9,7 @@ Design (README "Quarantine" says the same for operators):
   ``copy_no`` numbers identical copies, so one of two identical rows can be quarantined
   (``event_id_unique`` quarantines every copy of an id after its first, oldest first).
 - Written only when a blocking check fails, for the failing rules' row predicates (defined next
-  to each Deequ rule in ``transforms/quality.py``); writing again is a no-op (insert-only MERGE).
+  to each rule in ``contracts/checks.py``); writing again is a no-op (insert-only MERGE).
 - A blocking rule that fails with no violating row (an aggregate-only rule; none today) holds
   every hour of the run with an *hour marker* (no event id, no row hash). Releasing the marker
   waives that rule for that hour; a marker cannot be dropped.
@@ -29,11 +29,11 @@ from collections.abc import Iterable
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts import quarantine as Q
+from wikistream_dagster.contracts.checks import Constraint
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
-from wikistream_dagster.spark_jobs import quarantine_names as Q
 from wikistream_dagster.spark_jobs.tables import ensure_tables, qualified
-from wikistream_dagster.spark_jobs.transforms.quality import Constraint
 
 IDENTITY = ("event_id", "row_hash", "copy_no")
 UNHASHED = ("processed_at",)  # changes on every rebuild of an hour; not part of the row's identity

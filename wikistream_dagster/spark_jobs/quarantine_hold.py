@@ -12,9 +12,10 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts import quarantine as Q
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
-from wikistream_dagster.spark_jobs import quarantine_names as Q
 from wikistream_dagster.spark_jobs.quarantine import ENTRY_COLUMNS, table
 from wikistream_dagster.spark_jobs.tables import ensure_tables, qualified
 
@@ -84,9 +85,9 @@ def hold(spark: SparkSession, new: DataFrame, run_id: str, hours: Iterable[H.Hou
 
 def commit_props(action: str, run_id: str, hours: Iterable[H.Hour]) -> dict[str, str]:
     return {
-        Q.HOURS_KEY: ",".join(H.format_hour(h) for h in sorted(set(hours))),
-        Q.ACTION_KEY: action,
-        Q.RUN_KEY: run_id,
+        S.HOURS: H.format_hours(hours),
+        S.QUARANTINE_ACTION: action,
+        S.RUN_ID: run_id,
     }
 
 

@@ -16,11 +16,11 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts import quarantine as Q
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
 from wikistream_dagster.spark_jobs import quarantine as quar
 from wikistream_dagster.spark_jobs import quarantine_hold as hold
-from wikistream_dagster.spark_jobs import quarantine_names as Q
 from wikistream_dagster.spark_jobs.tables import SILVER, qualified
 
 log = logging.getLogger(__name__)

@@ -20,37 +20,20 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import iceberg, pointers, runtime
+from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import iceberg_publish as publish
 from wikistream_dagster.spark_jobs.session import build_session
+from wikistream_dagster.spark_jobs.silver_pointer import head
 from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms.silver import clean
 
 log = logging.getLogger(__name__)
 
-PROGRESS = pointers.BRONZE_SNAPSHOT
-HOURS = pointers.HOURS
-RUN_ID = pointers.RUN_ID
-
 
 class SilverConflict(RuntimeError):
     """Another silver writer committed after this run read silver's bronze pointer."""
-
-
-def head(spark: SparkSession, jtable: Any = None) -> tuple[int | None, str | None]:
-    """Silver's current snapshot id and its bronze pointer, from one table load (or the
-    loaded table ``jtable``)."""
-    jtable = jtable if jtable is not None else iceberg._java_table(spark, SILVER)
-    snap = jtable.currentSnapshot()
-    current = None if snap is None else snap.snapshotId()
-    while snap is not None:
-        value = snap.summary().get(PROGRESS)
-        if value is not None:
-            return current, str(value)
-        parent = snap.parentId()
-        snap = None if parent is None else jtable.snapshot(parent)
-    return current, None
 
 
 def _bronze_increment(spark: SparkSession, start: int | None, end: int, jbronze) -> DataFrame:
@@ -122,9 +105,9 @@ def run(
     touched = sorted((r["event_date"], r["event_hour"]) for r in per_hour)
     rows_read = sum(r["count"] for r in per_hour)
     # A rebuild names every hour it replaced (one left empty too), so gold redoes them all.
-    props = {RUN_ID: run_id, HOURS: H.format_hours(hours or touched)}
+    props = {S.RUN_ID: run_id, S.HOURS: H.format_hours(hours or touched)}
     if not hours:
-        props[PROGRESS] = str(end)  # only incremental runs move the pointer
+        props[S.BRONZE_SNAPSHOT] = str(end)  # only incremental runs move the pointer
     if hours:
         iceberg.overwrite_where(silver, SILVER, H.predicate(hours), props)
     elif rows_read:

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 import producer_service.event_limits as L
-from wikistream_dagster.spark_jobs.hours import PARTITION_START
+from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs.transforms.bronze_checks import (
     CORRUPT,
     EventTime,

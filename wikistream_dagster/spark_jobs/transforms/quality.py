@@ -1,155 +1,49 @@
-"""Deequ constraints on silver rows, returned as plain dicts shaped like Dagster asset checks.
+"""Deequ evaluation of the check registry (``contracts/checks.py``), results shaped like Dagster
+asset checks.
 
 Each constraint is its own Deequ ``Check`` named like the asset check it becomes, so results map
-one to one. Blocking constraints (Deequ level Error) fail the run and stop gold. Each blocking
-constraint also defines its row rule (``row_ok`` / ``unique_key``, built from the same arguments
-as the Deequ rule): the rows that break it go to ``silver.quarantine`` (``quarantine.py``).
+one to one. Blocking constraints (Deequ level Error) fail the run and stop gold. The rows that
+break a blocking rule go to ``silver.quarantine`` (``quarantine.py``), selected by the rule's
+``row_ok`` / ``unique_key``. pydeequ needs ``SPARK_VERSION`` in the environment: spark-submit
+and the EMR request set it (``config.SPARK_ENV``).
 """
 
 from __future__ import annotations
 
-import os
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-os.environ.setdefault("SPARK_VERSION", "3.5")  # pydeequ refuses to import without it
+from pydeequ.checks import Check, CheckLevel
+from pydeequ.verification import VerificationResult, VerificationSuite
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
 
-from pydeequ.checks import Check, CheckLevel  # noqa: E402
-from pydeequ.verification import VerificationResult, VerificationSuite  # noqa: E402
-from pyspark.sql import DataFrame, SparkSession  # noqa: E402
-from pyspark.sql import types as T  # noqa: E402
-
-KNOWN_TYPES = ("edit", "new", "log", "categorize", "external")
-FUTURE_TOLERANCE = "INTERVAL 10 MINUTES"
-
-# The first label of the domain (the second after "www.") starts the wiki id:
-# en.wikipedia.org -> enwiki, www.wikidata.org -> wikidatawiki, zh-min-nan... -> zh_min_nanwiki.
-_DOMAIN_KEY = (
-    "replace(CASE WHEN split(domain, '[.]')[0] = 'www' THEN split(domain, '[.]')[1] "
-    "ELSE split(domain, '[.]')[0] END, '-', '_')"
+from wikistream_dagster.contracts.checks import (
+    COMPLETE,
+    CONSTRAINTS,
+    SATISFIES,
+    SIZE,
+    UNIQUE,
+    Constraint,
 )
 
-
-@dataclass(frozen=True)
-class Constraint:
-    """One data-quality rule: ``name`` is the asset check name Dagster shows.
-
-    ``row_ok`` is the SQL a good row satisfies, the same string Deequ measures, so the row rule
-    that quarantines rows cannot drift from the Deequ rule; ``unique_key`` marks a uniqueness
-    rule, whose violating rows are the extra copies of a key. A rule with neither is
-    aggregate-only: its failure holds whole hours (see ``quarantine.py``).
-    """
-
-    name: str
-    description: str
-    blocking: bool
-    add: Callable[[Check], Check]
-    row_ok: str | None = None
-    unique_key: str | None = None
-
-    @property
-    def row_level(self) -> bool:
-        return self.row_ok is not None or self.unique_key is not None
+__all__ = ["CONSTRAINTS", "Constraint", "add_to", "history_rows", "run_checks"]
 
 
-def complete(name: str, column: str, description: str, blocking: bool) -> Constraint:
-    """Deequ completeness: the share of rows where ``column`` is not null."""
-    return Constraint(
-        name, description, blocking, lambda c: c.isComplete(column), f"{column} IS NOT NULL"
-    )
-
-
-def unique(name: str, column: str, description: str, blocking: bool) -> Constraint:
-    """Deequ uniqueness; the violating rows are every copy of a key after its first."""
-    return Constraint(name, description, blocking, lambda c: c.isUnique(column), unique_key=column)
-
-
-def satisfies(
-    name: str, condition: str, description: str, blocking: bool, at_least: float = 1.0
-) -> Constraint:
-    """Deequ compliance with ``condition``; a row rule only when every row must comply."""
-
-    def add(check: Check) -> Check:
-        return check.satisfies(condition, name, lambda x: x >= at_least)
-
-    return Constraint(name, description, blocking, add, condition if at_least == 1.0 else None)
-
-
-def contained_in(
-    name: str, column: str, values: tuple[str, ...], description: str, blocking: bool
-) -> Constraint:
-    """Deequ's ``isContainedIn`` as the compliance it is (nulls allowed), with its SQL shared."""
-    allowed = ", ".join(f"'{v}'" for v in values)
-    return satisfies(name, f"{column} IS NULL OR {column} IN ({allowed})", description, blocking)
-
-
-CONSTRAINTS: tuple[Constraint, ...] = (
-    complete("event_id_complete", "event_id", "every row has an event id", True),
-    complete("event_time_complete", "event_time", "every row has an event time", True),
-    unique("event_id_unique", "event_id", "event ids are unique", True),
-    complete("wiki_complete", "wiki", "every row names its wiki", True),
-    contained_in(
-        "type_known", "type", KNOWN_TYPES, f"type is one of {', '.join(KNOWN_TYPES)}", True
-    ),
-    satisfies(
-        "event_time_not_future",
-        f"event_time <= current_timestamp() + {FUTURE_TOLERANCE}",
-        "event time at most 10 minutes in the future",
-        True,
-    ),
-    satisfies(
-        "event_time_plausible",
-        "event_time >= TIMESTAMP'2001-01-15'",
-        "event time after Wikipedia's launch (2001-01-15)",
-        False,
-    ),
-    satisfies(
-        "namespace_in_range",
-        "namespace IS NULL OR namespace BETWEEN -2 AND 15000",
-        "namespace between -2 and 15000",
-        False,
-    ),
-    satisfies(
-        "title_length",
-        "title IS NULL OR char_length(title) <= 255",
-        "title at most 255 characters",
-        False,
-    ),
-    satisfies(
-        "user_length",
-        "user IS NULL OR char_length(user) <= 255",
-        "user name at most 255 characters",
-        False,
-    ),
-    satisfies(
-        "comment_length",
-        "comment IS NULL OR char_length(comment) <= 1000",
-        "comment at most 1000 characters",
-        False,
-    ),
-    satisfies(
-        "byte_delta_plausible",
-        "byte_delta IS NULL OR abs(byte_delta) <= 4194304",
-        "byte delta within a page's maximum size (4 MiB)",
-        False,
-    ),
-    satisfies(
-        "revision_ids_increase",
-        "type <> 'edit' OR revision_new > coalesce(revision_old, 0)",
-        "an edit's new revision id is above the old one",
-        False,
-    ),
-    satisfies(
-        "wiki_domain_consistent",
-        f"domain IS NULL OR wiki LIKE concat({_DOMAIN_KEY}, '%')",
-        "wiki id matches the domain (>= 99% of rows)",
-        False,
-        0.99,
-    ),
-)
+def add_to(check: Check, c: Constraint) -> Check:
+    """The Deequ rule of ``c`` added to ``check``."""
+    if c.kind == COMPLETE:
+        return check.isComplete(c.column)
+    if c.kind == UNIQUE:
+        return check.isUnique(c.column)
+    if c.kind == SATISFIES:
+        at_least = c.at_least
+        return check.satisfies(c.condition, c.name, lambda x: x >= at_least)
+    if c.kind == SIZE:
+        min_rows = c.min_rows
+        return check.hasSize(lambda n: n >= min_rows)
+    raise ValueError(f"constraint {c.name}: unknown kind {c.kind!r} (see contracts/checks.py)")
 
 
 def _metric_for(constraint: str, metrics: list[dict[str, Any]]) -> tuple[str | None, float | None]:
@@ -177,7 +71,7 @@ def run_checks(
     suite = VerificationSuite(spark).onData(rows)
     for c in constraints:
         level = CheckLevel.Error if c.blocking else CheckLevel.Warning
-        suite = suite.addCheck(c.add(Check(spark, level, c.name)))
+        suite = suite.addCheck(add_to(Check(spark, level, c.name), c))
     result = suite.run()
     with warnings.catch_warnings():  # pydeequ builds DataFrames with the internal constructor
         warnings.filterwarnings("ignore", message="DataFrame constructor is internal")

@@ -13,8 +13,7 @@ RELEASED = "released"  # accepted as it is: the checks skip it and gold reads it
 DROPPED = "dropped"  # deleted from silver; gold never reads it, even if silver is rebuilt
 STATUSES = (HELD, RELEASED, DROPPED)
 
-# Every quarantine commit carries these in its Iceberg snapshot summary.
-HOURS_KEY = "wikistream.hours"  # the hours whose quarantine changed (2018-03-07T16,...)
-ACTION_KEY = "wikistream.quarantine-action"  # hold | release | drop
-RUN_KEY = "wikistream.run-id"
+# Every quarantine commit carries in its Iceberg snapshot summary (contracts/snapshot.py) the
+# hours whose quarantine changed (``HOURS``), its action (``QUARANTINE_ACTION``, one of these)
+# and its run id (``RUN_ID``).
 HOLD, RELEASE, DROP = "hold", "release", "drop"
