@@ -14,7 +14,6 @@ import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
 
-
 # Batch jobs yield the CPU to the bronze stream on a laptop's two cores: a medallion run (every
 # 30 s in eager mode) must not stretch bronze's micro-batches (nice 10: still all the CPU that
 # bronze leaves idle).
