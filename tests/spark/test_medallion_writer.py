@@ -13,7 +13,7 @@ from tests.spark.test_pipeline import kafka_rows
 from wikistream_dagster.contracts import snapshot as pointers
 from wikistream_dagster.local.catalog import warehouse_uri
 from wikistream_dagster.resources.lake import LakeReader
-from wikistream_dagster.spark_jobs import gold_batch, iceberg, silver_batch
+from wikistream_dagster.spark_jobs import gold_batch, iceberg, silver_batch, silver_pointer
 from wikistream_dagster.spark_jobs.bronze_stream import BronzeBatchWriter
 from wikistream_dagster.spark_jobs.tables import HOURLY_STATS, SILVER, qualified
 from wikistream_dagster.spark_jobs.transforms.bronze import parse_kafka
@@ -77,7 +77,7 @@ def test_overlapping_silver_runs_leave_no_duplicate(lake, lines, monkeypatch, ca
 def test_gold_records_the_silver_snapshot_it_read(lake, lines):
     """The automation's pointers: gold commits carry silver's snapshot, bronze's and the
     settled silver snapshot it was given."""
-    current, upto = silver_batch.head(lake)
+    current, upto = silver_pointer.head(lake)
     out = gold_batch.run(lake, silver_settled=current)
     assert out["hours"]
     summary = iceberg.current_snapshot(lake, HOURLY_STATS)["summary"]

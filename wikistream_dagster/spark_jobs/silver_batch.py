@@ -25,7 +25,7 @@ from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import iceberg_publish as publish
 from wikistream_dagster.spark_jobs.session import build_session
-from wikistream_dagster.spark_jobs.silver_pointer import head
+from wikistream_dagster.spark_jobs.silver_pointer import read_head
 from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms.silver import clean
 
@@ -77,9 +77,9 @@ def run(
     if ensure:
         ensure_tables(spark, BRONZE, SILVER)
     run_id = run_id or uuid.uuid4().hex
-    jsilver = iceberg._java_table(spark, SILVER)
-    wap = jsilver.properties().get(publish.WAP_PROPERTY) == "true"
-    expected, start_raw = head(spark, jsilver)  # the commit checks silver is still there
+    silver_head = read_head(spark)  # the commit checks silver is still at this snapshot
+    expected, wap = silver_head.snapshot_id, silver_head.wap_enabled
+    start_raw = (silver_head.latest or {}).get(S.BRONZE_SNAPSHOT)
     start = int(start_raw) if start_raw else None
     jbronze = iceberg._java_table(spark, BRONZE)
     current = jbronze.currentSnapshot()

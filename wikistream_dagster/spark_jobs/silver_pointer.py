@@ -6,29 +6,24 @@ not import the job that writes it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
+from wikistream_dagster.spark_jobs import iceberg_publish as publish
 from wikistream_dagster.spark_jobs.tables import SILVER
 
 
-def head(spark: SparkSession, jtable: Any = None) -> tuple[int | None, str | None]:
-    """Silver's current snapshot id and its bronze pointer, from one table load (or the
-    loaded table ``jtable``)."""
-    jtable = jtable if jtable is not None else iceberg._java_table(spark, SILVER)
-    snap = jtable.currentSnapshot()
-    current = None if snap is None else snap.snapshotId()
-    while snap is not None:
-        value = snap.summary().get(S.BRONZE_SNAPSHOT)
-        if value is not None:
-            return current, str(value)
-        parent = snap.parentId()
-        snap = None if parent is None else jtable.snapshot(parent)
-    return current, None
+def head(spark: SparkSession) -> tuple[int | None, str | None]:
+    """Silver's current snapshot id and its bronze pointer, from one table load."""
+    h = read_head(spark)
+    return h.snapshot_id, (h.latest or {}).get(S.BRONZE_SNAPSHOT)
+
+
+def read_head(spark: SparkSession) -> publish.Head:
+    """Silver's head as its writer needs it: snapshot, bronze pointer, staging (WAP) flag."""
+    return publish.read_head(spark, SILVER, S.BRONZE_SNAPSHOT, (S.BRONZE_SNAPSHOT,))
 
 
 def latest_hours(spark: SparkSession) -> list[H.Hour]:
