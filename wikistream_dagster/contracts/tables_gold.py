@@ -15,6 +15,11 @@ _ENTITY = (
 )
 _COMPUTED = ("computed_at", "TIMESTAMP", "When the gold run computed the row")
 
+# A gold run writes a few small hours per table: rows go to their files as they come (fanout
+# writer); the default hash distribution would add a shuffle to every table's write and buy
+# nothing at this size (measured: about a third of a gold run's time).
+_WRITE = {"write.distribution-mode": "none", "write.spark.fanout.enabled": "true"}
+
 HOURLY_STATS = Table(
     "gold.hourly_edit_stats",
     "Per wiki and hour: volumes, editor mix and byte deltas.",
@@ -47,6 +52,7 @@ HOURLY_STATS = Table(
         ),
         _COMPUTED,
     ),
+    properties=_WRITE,
 )
 
 ENTITY_TRENDS = Table(
@@ -77,6 +83,7 @@ ENTITY_TRENDS = Table(
         ("rank", "INT", "Rank by score within wiki, hour and entity type (top 50 kept)"),
         _COMPUTED,
     ),
+    properties=_WRITE,
 )
 
 # Per-entity counts of each hour: the trends' baseline, read instead of 24 hours of silver.
@@ -84,6 +91,7 @@ ENTITY_HOURLY = Table(
     "gold.entity_hourly",
     "Events per wiki, hour and entity (page or editor): the trends' baseline.",
     columns(_WIKI, _DATE, _HOUR, *_ENTITY),
+    properties=_WRITE,
 )
 
 RISK_SCORES = Table(
@@ -114,6 +122,7 @@ RISK_SCORES = Table(
         ),
         _COMPUTED,
     ),
+    properties=_WRITE,
 )
 
 EDITOR_RISK = Table(
@@ -133,4 +142,5 @@ EDITOR_RISK = Table(
         ("reasons", "ARRAY<STRING>", "Every reason that fired on the editor's edits, sorted"),
         _COMPUTED,
     ),
+    properties=_WRITE,
 )
