@@ -6,7 +6,7 @@ by the deployment (``definitions.py``). Tests use a fake with the same interface
 
 from __future__ import annotations
 
-import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,14 +16,14 @@ from wikistream_dagster.config import Settings, load_settings
 
 # Batch jobs yield the CPU to the bronze stream on a laptop's two cores: a medallion run (every
 # 30 s in eager mode) must not stretch bronze's micro-batches (nice 10: still all the CPU that
-# bronze leaves idle).
+# bronze leaves idle). The job gets a session and autogroup of its own, niced: see low_priority.
 BATCH_NICENESS = 10
 
 
 def batch_priority(cmd: list[str]) -> list[str]:
-    """``cmd`` at a lower CPU priority than the stream (``nice``; unchanged where absent)."""
-    nice = shutil.which("nice")
-    return [nice, "-n", str(BATCH_NICENESS), *cmd] if nice else cmd
+    """``cmd`` at a lower CPU priority than the stream, whatever session the stream is in."""
+    launcher = [sys.executable, "-m", "wikistream_dagster.local.low_priority"]
+    return [*launcher, str(BATCH_NICENESS), "--", *cmd]
 
 
 def pipes_context(context):
