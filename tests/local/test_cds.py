@@ -49,3 +49,13 @@ def test_the_setup_archive_is_used_by_a_real_jvm(stack_settings):
         check=True,
     )
     assert "error" not in (out.stdout + out.stderr).lower()
+
+
+def test_archive_is_keyed_by_the_spark_install_too(stack_settings, tmp_path, monkeypatch):
+    """The JVM's class path starts with pyspark's own jars: a second checkout (another venv)
+    cannot map an archive dumped with the first one's, so it must not find it."""
+    s = _settings(stack_settings, tmp_path)
+    jars = [Path("/j/a.jar")]
+    here = cds.archive_path(s, jars)
+    monkeypatch.setattr(cds.pyspark, "__file__", "/elsewhere/.venv/pyspark/__init__.py")
+    assert cds.archive_path(s, jars) != here

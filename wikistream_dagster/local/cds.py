@@ -32,8 +32,13 @@ def _java_version() -> str:
 
 
 def archive_path(settings: Settings, jars: Sequence[Path]) -> Path:
-    """Where the archive for this JDK, pyspark and jar set lives (it may not exist yet)."""
-    key = "\n".join([_java_version(), pyspark.__version__, *map(str, jars)])
+    """Where the archive for this JDK, pyspark install and jar set lives (may not exist yet).
+
+    The install's path counts, not only its version: the class path begins with its jars, and
+    the JVM refuses an archive dumped with another class path ("Unable to use shared archive").
+    """
+    spark_home = str(Path(pyspark.__file__).resolve().parent)
+    key = "\n".join([_java_version(), pyspark.__version__, spark_home, *map(str, jars)])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return settings.cache_dir / "spark-cds" / f"spark-{digest}.jsa"
 
