@@ -194,10 +194,11 @@ def child_main(argv: list[str]) -> int:
     log.info("bench gold: history ready", extra={"rows": history_rows, "setup_s": setup_s})
 
     hour = [(new_first.date(), new_first.hour)]
-    silver_s, s_res = _timed(silver_batch.run, spark)
-    quality_s, _ = _timed(quality_check.run, spark, hour)
-    gold_s, g_res = _timed(gold_batch.run, spark, hour)
-    rerun_s, _ = _timed(gold_batch.run, spark, hour)
+    # As the medallion application runs them: the tables were ensured once, above.
+    silver_s, s_res = _timed(silver_batch.run, spark, ensure=False)
+    quality_s, _ = _timed(quality_check.run, spark, hour, ensure=False)
+    gold_s, g_res = _timed(gold_batch.run, spark, hour, ensure=False)
+    rerun_s, _ = _timed(gold_batch.run, spark, hour, ensure=False)
 
     window = H.time_range_predicate(H.shift(hour[0], -gold.BASELINE_HOURS), hour[0])
     target = spark.createDataFrame(hour, "event_date date, event_hour int")
