@@ -14,7 +14,14 @@ INFRA = REPO / "infra"
 MODULES = INFRA / "modules"
 ENV_ROOT = INFRA / "envs" / "prod"
 # Internal modules: building blocks the other modules call (the env root does not).
-INTERNAL_MODULES = {"kms_key", "iam_role", "ecr_repository"}
+INTERNAL_MODULES = {
+    "kms_key",
+    "iam_role",
+    "ecr_repository",
+    "ecs_cluster",
+    "ecs_task",
+    "ecs_service",
+}
 
 
 def _unquote(value: str) -> str:

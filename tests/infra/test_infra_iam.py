@@ -133,7 +133,9 @@ def test_trust_policies_are_limited_to_this_account(modules):
     assert condition["variable"] == "aws:SourceAccount"
     assert condition["values"] == ["${data.aws_caller_identity.current.account_id}"]
     calls = [c for m in modules.values() for c in m.calls("iam_role").values()]
-    assert len(calls) == 9  # flow logs, EMR jobs, producer x2, Dagster x4, RDS monitoring
+    # flow logs, EMR jobs, ECS execution (ecs_cluster: producer, Dagster), producer task,
+    # Dagster webserver, worker and kafka-admin, RDS monitoring
+    assert len(calls) == 8
     assert all(re.fullmatch(r"[a-z.-]+\.amazonaws\.com", c["service"]) for c in calls)
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.infra.infra_hcl import INFRA, has, interpolations
+from tests.infra.infra_hcl import INFRA, has, interpolations, squash
 
 OPEN = "0.0.0.0/0"
 BLOCK_PUBLIC = (
@@ -86,7 +86,7 @@ def test_table_bucket_uses_kms_and_maintenance(modules):
 
 def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
     log_groups = every(modules, root, "aws_cloudwatch_log_group")
-    assert len(log_groups) >= 6
+    assert len(log_groups) >= 5  # flow logs, MSK, EMR, RDS, ecs_cluster's (producer, Dagster)
     for module_name, name, body in log_groups:
         assert body.get("kms_key_id"), f"{module_name}: log group {name} is not KMS-encrypted"
         assert body.get("retention_in_days"), f"{module_name}: log group {name} keeps logs forever"
@@ -107,11 +107,14 @@ def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
 
 
 def test_efs_volume_uses_tls_and_iam(modules):
-    (task,) = modules["producer"].of_type("aws_ecs_task_definition").values()
-    (state,) = [v for v in task["volume"] if v["name"] == "state"]
-    efs = state["efs_volume_configuration"][0]
-    assert efs["transit_encryption"] == "ENABLED"
-    assert efs["authorization_config"][0]["iam"] == "ENABLED"
+    state = modules["producer"].calls("ecs_task")["task"]["volumes"]["state"]
+    assert state["efs"]["access_point_id"] == "${aws_efs_access_point.state.id}"
+    (task,) = modules["ecs_task"].of_type("aws_ecs_task_definition").values()
+    (volume,) = task["dynamic"]
+    (efs,) = volume["volume"]["content"][0]["dynamic"]
+    (content,) = efs["efs_volume_configuration"]["content"]
+    assert content["transit_encryption"] == "ENABLED"
+    assert content["authorization_config"][0]["iam"] == "ENABLED"
 
 
 def test_database_is_encrypted_private_tls_only_and_password_in_secrets_manager(modules):
@@ -194,12 +197,12 @@ def test_emr_workers_have_no_internet_path(modules):
 
 
 def test_tasks_run_without_public_ips_in_private_subnets(modules, root):
-    services = every(modules, root, "aws_ecs_service")
-    assert len(services) == 3
-    for _, name, service in services:
-        network = service["network_configuration"][0]
-        assert network["assign_public_ip"] is False, name
-        assert network["subnets"] == "${var.subnet_ids}", name
+    (service,) = [body for _, _, body in every(modules, root, "aws_ecs_service")]
+    network = service["network_configuration"][0]
+    assert network["assign_public_ip"] is False
+    calls = [c for m in modules.values() for c in m.calls("ecs_service").values()]
+    assert len(calls) == 2  # the producer; Dagster's webserver and daemon (for_each)
+    assert all(call["subnet_ids"] == "${var.subnet_ids}" for call in calls)
     for call in root.modules.values():
         if "subnet_ids" in call:
             assert call["subnet_ids"] == "${module.network.private_subnet_ids}"
@@ -237,14 +240,20 @@ def test_dagster_ui_requires_sign_in(modules):
 
 
 def test_containers_run_read_only_without_exec(modules, root):
-    (producer,) = modules["producer"].of_type("aws_ecs_task_definition").values()
-    assert has(producer["container_definitions"], "readonlyRootFilesystem = true")
-    orchestration = modules["orchestration"]
-    assert orchestration.locals["container"]["readonlyRootFilesystem"] is True
-    for name, task in orchestration.of_type("aws_ecs_task_definition").items():
-        assert has(task["container_definitions"], "merge(local.container,"), name
-    for module_name, name, task in every(modules, root, "aws_ecs_task_definition"):
-        assert "privileged" not in task["container_definitions"], f"{module_name}.{name}"
+    """Every task definition is ecs_task's, whose container is the caller's fields with the
+    shared ones merged last (a caller cannot turn them off)."""
+    ecs_task = modules["ecs_task"]
+    assert [(m, n) for m, n, _ in every(modules, root, "aws_ecs_task_definition")] == [
+        ("ecs_task", "this")
+    ]
+    (task,) = ecs_task.of_type("aws_ecs_task_definition").values()
+    assert task["container_definitions"] == "${jsonencode([local.container])}"
+    container = ecs_task.locals["container"]
+    assert squash(container).startswith("merge(var.container,")
+    assert has(container, "readonlyRootFilesystem = true")
+    for module in modules.values():
+        for name, call in module.calls("ecs_task").items():
+            assert "privileged" not in str(call), f"{module.name}.{name}"
     for _, name, service in every(modules, root, "aws_ecs_service"):
         assert service["enable_execute_command"] is False, name
 

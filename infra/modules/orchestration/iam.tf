@@ -1,49 +1,6 @@
 ################################################################################
-# IAM
+# IAM: task roles (the execution role is the cluster's, ecs_cluster)
 ################################################################################
-
-# Execution role (ECS agent): pull the image, write logs, read the database secret.
-module "execution_role" {
-  source = "../iam_role"
-
-  name    = "${local.cluster_name}-execution"
-  service = "ecs-tasks.amazonaws.com"
-  policy  = { name = "pull-image-read-secret", json = data.aws_iam_policy_document.execution.json }
-
-  tags = local.tags
-}
-
-data "aws_iam_policy_document" "execution" {
-  statement {
-    sid       = "EcrLogin"
-    actions   = ["ecr:GetAuthorizationToken"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "PullImage"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    resources = [module.ecr.arn]
-  }
-
-  statement {
-    sid       = "WriteLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.dagster.arn}:*"]
-  }
-
-  statement {
-    sid       = "DatabaseSecret"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [local.db_secret_arn]
-  }
-
-  statement {
-    sid       = "DecryptSecretAndImage"
-    actions   = ["kms:Decrypt"]
-    resources = [module.kms.arn]
-  }
-}
 
 # Webserver: shows runs and their compute logs, terminates runs; launching is the daemon's job.
 module "webserver_role" {
@@ -114,7 +71,7 @@ data "aws_iam_policy_document" "worker" {
     condition {
       test     = "ArnEquals"
       variable = "ecs:cluster"
-      values   = [aws_ecs_cluster.this.arn]
+      values   = [module.cluster.arn]
     }
   }
 
@@ -145,7 +102,7 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid       = "PassRunTaskRoles"
     actions   = ["iam:PassRole"]
-    resources = [module.worker_role.arn, module.execution_role.arn]
+    resources = [module.worker_role.arn, module.cluster.execution_role_arn]
 
     condition {
       test     = "StringEquals"

@@ -64,6 +64,7 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_security_group" "tasks" {
+  #checkov:skip=CKV2_AWS_5:Attached by the Dagster services and run tasks (module.service, ecs_service; the run launcher) through a module input, which this graph check does not follow.
   name        = "${local.cluster_name}-tasks"
   description = "Dagster webserver, daemon and run tasks"
   vpc_id      = var.vpc_id

@@ -1,42 +1,6 @@
 ################################################################################
-# IAM: execution role (pull image, write logs) and task role (MSK write, EFS)
+# IAM: task role (MSK write, EFS); the execution role is the cluster's (ecs_cluster)
 ################################################################################
-
-module "execution_role" {
-  source = "../iam_role"
-
-  name    = "${local.service_name}-execution"
-  service = "ecs-tasks.amazonaws.com"
-  policy  = { name = "pull-image-write-logs", json = data.aws_iam_policy_document.execution.json }
-
-  tags = local.tags
-}
-
-data "aws_iam_policy_document" "execution" {
-  statement {
-    sid       = "EcrLogin"
-    actions   = ["ecr:GetAuthorizationToken"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "PullImage"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    resources = [module.ecr.arn]
-  }
-
-  statement {
-    sid       = "WriteLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
-  }
-
-  statement {
-    sid       = "DecryptImageLayers"
-    actions   = ["kms:Decrypt"]
-    resources = [module.kms.arn]
-  }
-}
 
 module "task_role" {
   source = "../iam_role"
