@@ -21,6 +21,7 @@ INTERNAL_MODULES = {
     "ecs_cluster",
     "ecs_task",
     "ecs_service",
+    "security_group",
 }
 
 

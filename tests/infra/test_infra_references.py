@@ -109,8 +109,9 @@ def test_module_outputs_are_declared_and_resolve(modules, root):
 def test_module_inputs_are_declared_variables_and_required_ones_are_set(modules, root):
     found = calls(modules, root)
     # the env's modules; internal ones: 7 keys, 8 role calls (ecs_cluster's serves two clusters),
-    # 1 image repository (in ecs_cluster), 2 clusters, 2 task definition calls, 2 service calls
-    assert len(found) == len(root.modules) + 7 + 8 + 1 + 2 + 2 + 2
+    # 1 image repository (in ecs_cluster), 2 clusters, 2 task definition calls, 2 service calls,
+    # 8 security groups
+    assert len(found) == len(root.modules) + 7 + 8 + 1 + 2 + 2 + 2 + 8
     for caller, name, call, target in found:
         name = f"{caller.name}.{name}"
         inputs = set(call) - META_ARGUMENTS
@@ -159,33 +160,38 @@ def _resolve(root, address: str):
     """What a state address names in the configuration: ("module", module, key) for a module
     call, (module, resource type, name, key) for a resource, or None when it names nothing.
     A key must be in the for_each map (of locals, or written in place) where it can be read."""
-    module, steps = root, ADDRESS_STEP.findall(address)
+    module, given, steps = root, {}, ADDRESS_STEP.findall(address)
     for i, (kind, name, key, index) in enumerate(steps):
         last = i == len(steps) - 1
         if kind == "module":
             call = module.modules.get(name)
             if call is None or (key and not _has_key(module, call, key)):
                 return None
-            module = _load((module.path / call["source"]).resolve())
+            module, given = _load((module.path / call["source"]).resolve()), call
             if last:
                 return "module", module, key or None
         else:
             body = module.resources.get((kind, name))
             if not last or body is None or (index and "count" not in body):
                 return None  # [n] addresses an instance of a resource with count
-            if key and not _has_key(module, body, key):
+            if key and not _has_key(module, body, key, given):
                 return None
             return module, kind, name, key or None
     return None
 
 
-def _has_key(module, body, key: str) -> bool:
-    """Whether a for_each (over a map in locals or one written in place) has the key."""
-    for_each = body.get("for_each")
-    if isinstance(for_each, dict):
-        return key in for_each
-    local = re.fullmatch(r"\$\{local\.(\w+)\}", str(for_each))
-    return bool(local) and key in module.locals[local.group(1)]
+def _has_key(module, body, key: str, given: dict | None = None) -> bool:
+    """Whether a for_each has the key: a map written in place, in locals, or (for a module's
+    `lookup(var.x, "part", {})`) in what the module's caller gives it (``given``)."""
+    for_each = str(body.get("for_each"))
+    if isinstance(body.get("for_each"), dict):
+        return key in body["for_each"]
+    local = re.fullmatch(r"\$\{local\.(\w+)\}", for_each)
+    if local:
+        return key in module.locals[local.group(1)]
+    part = re.fullmatch(r'\$\{lookup\(var\.(\w+), "(\w+)", \{\}\)\}', for_each)
+    entries = (given or {}).get(part.group(1), {}).get(part.group(2)) if part else None
+    return isinstance(entries, dict) and key in entries
 
 
 def test_moved_blocks_lead_from_old_addresses_to_declared_resources(root):
@@ -202,7 +208,7 @@ def test_moved_blocks_lead_from_old_addresses_to_declared_resources(root):
         to = block["to"]
         for _ in range(len(moved)):
             # a move on from the target, or from a module the target lies in
-            outer = next((f for f in onward if to.startswith(f + ".")), None)
+            outer = next((f for f in onward if to.startswith((f + ".", f + "["))), None)
             if to in onward:
                 to = onward[to]
             elif outer is not None:

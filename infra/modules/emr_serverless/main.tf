@@ -36,25 +36,6 @@ locals {
     Executor = merge(local.sizing.executor, { count = var.prewarm ? local.prewarmed.initial_executors : 0 })
   }
 
-  # Worker egress (TCP, one port): the VPC (interface endpoints, MSK) and S3's prefix list only.
-  egress_rules = {
-    https_vpc = {
-      description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)"
-      port        = 443
-      cidr        = var.vpc_cidr
-    }
-    https_s3 = {
-      description = "HTTPS to S3 through the gateway endpoint"
-      port        = 443
-      prefix_list = var.s3_prefix_list_id
-    }
-    kafka = {
-      description = "Kafka SASL/IAM over TLS to MSK"
-      port        = 9098
-      cidr        = var.vpc_cidr
-    }
-  }
-
   tags = merge(var.tags, { "wikistream:module" = "emr_serverless" })
 }
 
@@ -83,25 +64,22 @@ resource "aws_cloudwatch_log_group" "this" {
 # Network: no ingress; egress only to the VPC (endpoints, MSK) and S3
 ################################################################################
 
-resource "aws_security_group" "this" {
-  #checkov:skip=CKV2_AWS_5:Attached by aws_emrserverless_application.network_configuration, which this graph check does not know.
+module "security_group" {
+  source = "../security_group"
+
   name        = "${var.name}-emr-serverless"
   description = "EMR Serverless workers: egress to VPC endpoints, S3 and MSK only"
   vpc_id      = var.vpc_id
 
-  tags = merge(local.tags, { Name = "${var.name}-emr-serverless" })
-}
+  rules = {
+    egress = {
+      https_vpc = { description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)", port = 443, cidr = var.vpc_cidr }
+      https_s3  = { description = "HTTPS to S3 through the gateway endpoint", port = 443, prefix_list = var.s3_prefix_list_id }
+      kafka     = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.vpc_cidr }
+    }
+  }
 
-resource "aws_vpc_security_group_egress_rule" "this" {
-  for_each = local.egress_rules
-
-  security_group_id = aws_security_group.this.id
-  description       = each.value.description
-  ip_protocol       = "tcp"
-  from_port         = each.value.port
-  to_port           = each.value.port
-  cidr_ipv4         = try(each.value.cidr, null)
-  prefix_list_id    = try(each.value.prefix_list, null)
+  tags = local.tags
 }
 
 ################################################################################
@@ -149,7 +127,7 @@ resource "aws_emrserverless_application" "this" {
 
   network_configuration {
     subnet_ids         = var.subnet_ids
-    security_group_ids = [aws_security_group.this.id]
+    security_group_ids = [module.security_group.id]
   }
 
   # Logging and the job-concurrency queue are set per job run instead: the StartJobRun request

@@ -30,7 +30,7 @@ output "log_group_arn" {
 
 output "security_group_id" {
   description = "Security group of the workers."
-  value       = aws_security_group.this.id
+  value       = module.security_group.id
 }
 
 output "capacity" {

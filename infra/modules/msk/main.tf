@@ -48,23 +48,14 @@ resource "aws_cloudwatch_log_group" "broker" {
 # Network: clients reach the brokers only on the SASL/IAM TLS port
 ################################################################################
 
-resource "aws_security_group" "this" {
+module "security_group" {
+  source = "../security_group"
+
   name        = "${var.name}-brokers"
   description = "MSK brokers: Kafka over TLS with IAM authentication from the private subnets"
   vpc_id      = var.vpc_id
-
-  tags = merge(local.tags, { Name = "${var.name}-brokers" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "iam_tls" {
-  for_each = toset(var.client_cidr_blocks)
-
-  security_group_id = aws_security_group.this.id
-  description       = "Kafka SASL/IAM over TLS from a private subnet"
-  ip_protocol       = "tcp"
-  from_port         = 9098
-  to_port           = 9098
-  cidr_ipv4         = each.value
+  rules       = { ingress = { for cidr in var.client_cidr_blocks : cidr => { description = "Kafka SASL/IAM over TLS from a private subnet", port = 9098, cidr = cidr } } }
+  tags        = local.tags
 }
 
 ################################################################################
@@ -87,7 +78,7 @@ resource "aws_msk_cluster" "this" {
   broker_node_group_info {
     instance_type   = var.broker_instance_type
     client_subnets  = var.subnet_ids
-    security_groups = [aws_security_group.this.id]
+    security_groups = [module.security_group.id]
 
     storage_info {
       ebs_storage_info {

@@ -157,21 +157,14 @@ resource "aws_vpc_endpoint" "s3" {
   tags = merge(local.tags, { Name = "${var.name}-s3" })
 }
 
-resource "aws_security_group" "endpoints" {
+module "endpoints_security_group" {
+  source = "../security_group"
+
   name        = "${var.name}-vpc-endpoints"
   description = "Interface VPC endpoints: HTTPS from inside the VPC only"
   vpc_id      = aws_vpc.this.id
-
-  tags = merge(local.tags, { Name = "${var.name}-vpc-endpoints" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
-  security_group_id = aws_security_group.endpoints.id
-  description       = "HTTPS from the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = var.cidr
+  rules       = { ingress = { https = { description = "HTTPS from the VPC", port = 443, cidr = var.cidr } } }
+  tags        = local.tags
 }
 
 resource "aws_vpc_endpoint" "interface" {
@@ -181,7 +174,7 @@ resource "aws_vpc_endpoint" "interface" {
   service_name        = "com.amazonaws.${local.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = aws_subnet.private[*].id
-  security_group_ids  = [aws_security_group.endpoints.id]
+  security_group_ids  = [module.endpoints_security_group.id]
   private_dns_enabled = true
 
   tags = merge(local.tags, { Name = "${var.name}-${each.key}" })

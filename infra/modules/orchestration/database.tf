@@ -75,7 +75,7 @@ resource "aws_db_instance" "this" {
   kms_key_id            = module.kms.arn
 
   db_subnet_group_name                = aws_db_subnet_group.this.name
-  vpc_security_group_ids              = [aws_security_group.db.id]
+  vpc_security_group_ids              = [module.db_security_group.id]
   parameter_group_name                = aws_db_parameter_group.this.name
   publicly_accessible                 = false
   multi_az                            = var.db_multi_az

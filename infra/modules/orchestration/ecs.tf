@@ -7,7 +7,7 @@ locals {
     run_task_family     = local.run_task_family
     cluster_arn         = module.cluster.arn
     subnets             = jsonencode(var.subnet_ids)
-    security_groups     = jsonencode([aws_security_group.tasks.id])
+    security_groups     = jsonencode([module.tasks_security_group.id])
     max_concurrent_runs = var.max_concurrent_runs
     artifacts_bucket    = local.artifacts
     compute_logs_prefix = local.compute_logs_prefix
@@ -100,7 +100,7 @@ module "service" {
   cluster_id          = module.cluster.id
   task_definition_arn = module.task[each.key].arn
   subnet_ids          = var.subnet_ids
-  security_group_ids  = [aws_security_group.tasks.id]
+  security_group_ids  = [module.tasks_security_group.id]
   singleton           = each.value.singleton
   load_balancer       = each.value.load_balancer
   tags                = local.tags

@@ -8,7 +8,7 @@ resource "aws_lb" "this" {
   internal                   = true
   load_balancer_type         = "application"
   subnets                    = var.subnet_ids
-  security_groups            = [aws_security_group.alb.id]
+  security_groups            = [module.alb_security_group.id]
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 120

@@ -60,7 +60,7 @@ output "kafka_admin_task_definition_arn" {
 
 output "task_security_group_id" {
   description = "Security group of the Dagster tasks (and of the admin task)."
-  value       = aws_security_group.tasks.id
+  value       = module.tasks_security_group.id
 }
 
 output "task_subnet_ids" {

@@ -51,7 +51,7 @@ module "service" {
   cluster_id          = module.cluster.id
   task_definition_arn = module.task.arn
   subnet_ids          = var.subnet_ids
-  security_group_ids  = [aws_security_group.task.id]
+  security_group_ids  = [module.task_security_group.id]
   singleton           = true
   tags                = local.tags
 

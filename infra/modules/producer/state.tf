@@ -24,7 +24,7 @@ resource "aws_efs_mount_target" "state" {
 
   file_system_id  = aws_efs_file_system.state.id
   subnet_id       = var.subnet_ids[count.index]
-  security_groups = [aws_security_group.efs.id]
+  security_groups = [module.efs_security_group.id]
 }
 
 resource "aws_efs_access_point" "state" {
