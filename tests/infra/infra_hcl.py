@@ -22,6 +22,7 @@ INTERNAL_MODULES = {
     "ecs_task",
     "ecs_service",
     "security_group",
+    "policy_document",
 }
 
 
@@ -90,6 +91,15 @@ def has(expression: str, snippet: str) -> bool:
     return squash(snippet) in squash(expression)
 
 
+# The statement policy_document adds to a resource policy, but for its actions and resources.
+DENY_INSECURE_TRANSPORT = {
+    "sid": "DenyInsecureTransport",
+    "effect": "Deny",
+    "principals": [{"type": "AWS", "identifiers": ["*"]}],
+    "condition": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+}
+
+
 EACH_VALUE = re.compile(r"\$\{(?:try\()?each\.value\.(\w+)(?:, null\))?\}")
 
 
@@ -131,7 +141,17 @@ class Module:
         return {name: body for (t, name), body in self.resources.items() if t == rtype}
 
     def policy(self, name: str) -> dict:
-        return self.data[("aws_iam_policy_document", name)]
+        """A policy document by name: an aws_iam_policy_document of the module (kms_key,
+        iam_role), or a call of the policy_document module read as one: its statements, and the
+        statement the module adds for ``deny_insecure_transport`` (test_infra_iam checks that
+        the module's own statement is this one)."""
+        if ("aws_iam_policy_document", name) in self.data:
+            return self.data[("aws_iam_policy_document", name)]
+        call = self.calls("policy_document")[name]
+        statements = [{"effect": "Allow", **s} for s in call.get("statements", [])]
+        if "deny_insecure_transport" in call:
+            statements.append({**DENY_INSECURE_TRANSPORT, **call["deny_insecure_transport"]})
+        return {"statement": statements}
 
     def expanded(self, rtype: str) -> dict:
         """Resources of a type, those with ``for_each`` over a map in ``locals`` expanded to one

@@ -17,7 +17,8 @@ POLICY_ATTRIBUTES = {
     "aws_efs_file_system_policy": "policy",
     "aws_sns_topic_policy": "policy",
 }
-DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.(\w+)\.json\}$")
+# A document of the module (kms_key, iam_role) or a call of the policy_document module.
+DOCUMENT = re.compile(r"^\$\{(?:data\.aws_iam_policy_document|module)\.(\w+)\.json\}$")
 # The iam_role module makes every role: its inline policy is the caller's document (`policy`).
 PASSED_IN = {("iam_role", "aws_iam_role_policy"): "${var.policy.json}"}
 RDS_MONITORING = "service-role/AmazonRDSEnhancedMonitoringRole"
@@ -148,6 +149,29 @@ def test_resource_policies_grant_nobody_everything(modules):
                     assert not anyone, f"{where} allows everyone"
 
 
+def test_resource_policies_deny_requests_without_tls(modules):
+    """policy_document's deny_insecure_transport is the statement tests/infra reads it as; the
+    bucket, file system and topic policies all ask for it."""
+    local = modules["policy_document"].locals["deny_insecure_transport"]
+    for snippet in (
+        'effect = "Deny"',
+        'principals = [{ type = "AWS", identifiers = ["*"] }]',
+        'condition = [{ test = "Bool", variable = "aws:SecureTransport", values = ["false"] }]',
+    ):
+        assert has(local, snippet), snippet
+    asked = [
+        (m.name, n)
+        for m in modules.values()
+        for n, c in m.calls("policy_document").items()
+        if "deny_insecure_transport" in c
+    ]
+    assert sorted(asked) == [
+        ("lakehouse", "artifacts_policy"),
+        ("monitoring", "alerts_policy"),
+        ("producer", "efs_policy"),
+    ]
+
+
 def test_key_policies_give_services_only_what_they_need(modules):
     """Every key comes from the kms_key module: kms:* for the account root only; each service
     gets its own statement; CloudWatch Logs only for the log groups named (encryption context)."""
@@ -181,7 +205,7 @@ def test_key_policies_give_services_only_what_they_need(modules):
     [
         (
             "orchestration",
-            "worker",
+            "worker_policy",
             {
                 "emr-serverless:StartJobRun",
                 "emr-serverless:GetJobRun",
@@ -195,19 +219,19 @@ def test_key_policies_give_services_only_what_they_need(modules):
         ),
         (
             "orchestration",
-            "webserver",
+            "webserver_policy",
             {"ecs:StopTask"},
             {"emr-serverless:StartJobRun", "ecs:RunTask", "iam:PassRole", "s3:PutObject"},
         ),
         (
             "producer",
-            "task",
+            "task_policy",
             {"kafka-cluster:WriteData", "kafka-cluster:WriteDataIdempotently"},
             {"kafka-cluster:ReadData", "kafka-cluster:CreateTopic", "kafka-cluster:AlterGroup"},
         ),
         (
             "emr_serverless",
-            "job",
+            "job_policy",
             {
                 "kafka-cluster:ReadData",
                 "s3tables:PutTableData",
@@ -230,14 +254,14 @@ def test_roles_have_what_they_need_and_nothing_dangerous(modules, module, docume
 
 
 def test_spark_writes_only_checkpoints_logs_and_scratch(modules):
-    job = modules["emr_serverless"].policy("job")
+    job = modules["emr_serverless"].policy("job_policy")
     (writes,) = [s for s in job["statement"] if "s3:PutObject" in s["actions"]]
     prefixes = {r.split("}/", 1)[1] for r in writes["resources"]}
     assert prefixes == {"checkpoints/*", "logs/*", "tmp/*"}
 
 
 def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(modules):
-    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker")["statement"]}
+    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker_policy")["statement"]}
     submit = worker["SubmitAndWatchSparkJobs"]
     assert submit["resources"] == [
         "${var.emr_application_arn}",
@@ -252,7 +276,7 @@ def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(mo
 def test_spark_can_write_dead_letters_idempotently(modules):
     """Spark's DLQ writer is a kafka-clients producer with idempotence on by default: without
     WriteDataIdempotently on the cluster the first dead letter fails a bronze batch (#13 item 4)."""
-    job = modules["emr_serverless"].policy("job")["statement"]
+    job = modules["emr_serverless"].policy("job_policy")["statement"]
     idempotent = [s for s in job if "kafka-cluster:WriteDataIdempotently" in s["actions"]]
     assert idempotent, "the EMR job role lacks kafka-cluster:WriteDataIdempotently"
     assert all(s["resources"] == ["${var.msk_cluster_arn}"] for s in idempotent)
@@ -261,7 +285,7 @@ def test_spark_can_write_dead_letters_idempotently(modules):
 def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modules):
     """EMR Serverless describes the log group named in the request, then creates streams and puts
     events in it with the job role (EMR Serverless user guide, "Logging: CloudWatch")."""
-    job = modules["emr_serverless"].policy("job")["statement"]
+    job = modules["emr_serverless"].policy("job_policy")["statement"]
     granted = {(a, r) for s in job for a in s["actions"] for r in s["resources"]}
     group = "${aws_cloudwatch_log_group.this.arn}"
     for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
@@ -274,7 +298,7 @@ def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modul
 def test_dagster_writes_only_its_compute_logs(modules):
     """The code prefix EMR executes must not be writable by Dagster's tasks (#13 item 6)."""
     orchestration = modules["orchestration"]
-    for document in ("worker", "webserver"):
+    for document in ("worker_policy", "webserver_policy"):
         for statement in orchestration.policy(document)["statement"]:
             writes = {"s3:PutObject", "s3:DeleteObject"} & set(statement["actions"])
             if writes:

@@ -68,7 +68,7 @@ def test_s3_buckets_are_encrypted_versioned_private_and_tls_only(modules, root):
         versioning = by_bucket["aws_s3_bucket_versioning"][0]["versioning_configuration"][0]
         assert versioning["status"] == "Enabled"
         policy = by_bucket["aws_s3_bucket_policy"][0]["policy"]
-        document = module.policy(re.search(r"aws_iam_policy_document\.(\w+)", policy).group(1))
+        document = module.policy(re.fullmatch(r"\$\{module\.(\w+)\.json\}", policy).group(1))
         denies = [s for s in document["statement"] if s.get("effect") == "Deny"]
         assert any(c["variable"] == "aws:SecureTransport" for s in denies for c in s["condition"])
 

@@ -49,52 +49,28 @@ resource "aws_sns_topic" "alerts" {
   tags = local.tags
 }
 
-data "aws_iam_policy_document" "alerts" {
-  statement {
-    sid       = "CloudWatchAlarmsOfThisAccount"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
+module "alerts_policy" {
+  source = "../policy_document"
 
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
+  statements = [
+    {
+      sid        = "CloudWatchAlarmsOfThisAccount"
+      actions    = ["sns:Publish"]
+      resources  = [aws_sns_topic.alerts.arn]
+      principals = [{ type = "Service", identifiers = ["cloudwatch.amazonaws.com"] }]
+      condition = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] },
+        { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.alarm_prefix}*"] },
+      ]
+    },
+  ]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.alarm_prefix}*"]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  deny_insecure_transport = { actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] }
 }
 
 resource "aws_sns_topic_policy" "alerts" {
   arn    = aws_sns_topic.alerts.arn
-  policy = data.aws_iam_policy_document.alerts.json
+  policy = module.alerts_policy.json
 }
 
 resource "aws_sns_topic_subscription" "email" {

@@ -206,17 +206,21 @@ module "flow_logs_role" {
 
   name    = "${var.name}-vpc-flow-logs"
   service = "vpc-flow-logs.amazonaws.com"
-  policy  = { name = "write-flow-logs", json = data.aws_iam_policy_document.flow_logs.json }
+  policy  = { name = "write-flow-logs", json = module.flow_logs_policy.json }
 
   tags = local.tags
 }
 
-data "aws_iam_policy_document" "flow_logs" {
-  statement {
-    sid       = "WriteFlowLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
-  }
+module "flow_logs_policy" {
+  source = "../policy_document"
+
+  statements = [
+    {
+      sid       = "WriteFlowLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+    },
+  ]
 }
 
 resource "aws_flow_log" "this" {
