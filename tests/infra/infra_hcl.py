@@ -23,6 +23,7 @@ INTERNAL_MODULES = {
     "ecs_service",
     "security_group",
     "policy_document",
+    "aws_context",
 }
 
 

@@ -292,7 +292,7 @@ def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modul
         assert (action, f"{group}:*") in granted, action
     describe = [r for a, r in granted if a == "logs:DescribeLogGroups"]
     assert describe, "the EMR job role lacks logs:DescribeLogGroups"
-    assert all(r.endswith(":log-group:*") and "${local.account_id}" in r for r in describe)
+    assert all(r.endswith(":log-group:*") and "${module.aws.account_id}" in r for r in describe)
 
 
 def test_dagster_writes_only_its_compute_logs(modules):

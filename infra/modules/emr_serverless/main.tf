@@ -1,14 +1,8 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   log_group_name = var.log_group_name != "" ? var.log_group_name : "/${var.name}/emr-serverless"
 
   # Capacity from the jobs' own sizes (var.sizing): a job at its ceiling uses one driver and
@@ -185,7 +179,7 @@ module "job_policy" {
       resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
     },
     # EMR Serverless checks the request's log group with the job role, then writes its streams.
-    { sid = "FindLogGroup", actions = ["logs:DescribeLogGroups"], resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"] },
+    { sid = "FindLogGroup", actions = ["logs:DescribeLogGroups"], resources = ["arn:${module.aws.partition}:logs:${module.aws.region}:${module.aws.account_id}:log-group:*"] },
     {
       sid       = "JobLogs"
       actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]

@@ -1,14 +1,8 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   alarm_prefix = "${var.name}-"
 
   # CloudWatch Metrics Insights queries, shared by the alarms and the dashboard.
@@ -59,8 +53,8 @@ module "alerts_policy" {
       resources  = [aws_sns_topic.alerts.arn]
       principals = [{ type = "Service", identifiers = ["cloudwatch.amazonaws.com"] }]
       condition = [
-        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] },
-        { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.alarm_prefix}*"] },
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [module.aws.account_id] },
+        { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${module.aws.partition}:cloudwatch:${module.aws.region}:${module.aws.account_id}:alarm:${local.alarm_prefix}*"] },
       ]
     },
   ]
@@ -284,7 +278,7 @@ resource "aws_cloudwatch_dashboard" "this" {
     widgets = concat([for i, graph in local.graphs : {
       type = "metric", x = 12 * (i % 2), y = 6 * floor(i / 2), width = 12, height = 6
       properties = merge(
-        { title = graph.title, region = local.region, view = "timeSeries", period = graph.period, metrics = graph.metrics },
+        { title = graph.title, region = module.aws.region, view = "timeSeries", period = graph.period, metrics = graph.metrics },
         { for key, value in { stat = graph.stat } : key => value if value != null },
       )
     }], [local.alarms_widget])

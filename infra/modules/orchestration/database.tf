@@ -50,7 +50,7 @@ module "rds_monitoring_role" {
 
   name               = "${local.db_identifier}-rds-monitoring"
   service            = "monitoring.rds.amazonaws.com"
-  managed_policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+  managed_policy_arn = "arn:${module.aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
   tags = local.tags
 }

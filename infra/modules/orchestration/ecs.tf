@@ -36,7 +36,7 @@ locals {
   # EcsRunLauncher starts one task of `run` per run, overriding the command.
   tasks = {
     webserver = {
-      size = var.webserver
+      size = var.task_sizes.webserver
       role = module.webserver_role.arn
       container = {
         name         = "webserver"
@@ -53,12 +53,12 @@ locals {
       }
     }
     daemon = {
-      size      = var.daemon
+      size      = var.task_sizes.daemon
       role      = module.worker_role.arn
       container = { name = "daemon", command = ["/bin/sh", "-c", "${local.with_instance} dagster-daemon run -w ${var.workspace_file}"] }
     }
     run = {
-      size      = var.run
+      size      = var.task_sizes.run
       role      = module.worker_role.arn
       container = { name = "run" }
     }

@@ -21,7 +21,7 @@ module "webserver_policy" {
     {
       sid       = "TerminateRuns"
       actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
-      resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${local.cluster_name}/*"]
+      resources = ["arn:${module.aws.partition}:ecs:${module.aws.region}:${module.aws.account_id}:task/${local.cluster_name}/*"]
     },
     {
       sid       = "ListComputeLogs"
@@ -52,19 +52,19 @@ module "worker_policy" {
     {
       sid       = "LaunchRunTasks"
       actions   = ["ecs:RunTask"]
-      resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/${local.run_task_family}:*"]
+      resources = ["arn:${module.aws.partition}:ecs:${module.aws.region}:${module.aws.account_id}:task-definition/${local.run_task_family}:*"]
       condition = [{ test = "ArnEquals", variable = "ecs:cluster", values = [module.cluster.arn] }]
     },
     {
       sid       = "TagRunTasks"
       actions   = ["ecs:TagResource"]
-      resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${local.cluster_name}/*"]
+      resources = ["arn:${module.aws.partition}:ecs:${module.aws.region}:${module.aws.account_id}:task/${local.cluster_name}/*"]
       condition = [{ test = "StringEquals", variable = "ecs:CreateAction", values = ["RunTask"] }]
     },
     {
       sid       = "WatchRunTasks"
       actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
-      resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${local.cluster_name}/*"]
+      resources = ["arn:${module.aws.partition}:ecs:${module.aws.region}:${module.aws.account_id}:task/${local.cluster_name}/*"]
     },
     { sid = "RunLauncherInit", actions = ["ecs:DescribeTaskDefinition"], resources = ["*"] },
     {

@@ -105,7 +105,7 @@ resource "aws_cognito_user_pool" "ui" {
 }
 
 resource "aws_cognito_user_pool_domain" "ui" {
-  domain       = "${local.cluster_name}-${local.account_id}"
+  domain       = "${local.cluster_name}-${module.aws.account_id}"
   user_pool_id = aws_cognito_user_pool.ui.id
 }
 

@@ -1,14 +1,8 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   cluster_name    = "${var.name}-dagster"
   log_group_name  = "/${var.name}/dagster"
   db_identifier   = "${var.name}-dagster"
