@@ -143,12 +143,12 @@ class Module:
 
     def policy(self, name: str) -> dict:
         """A policy document by name: an aws_iam_policy_document of the module (kms_key,
-        iam_role), or a call of the policy_document module read as one: its statements, and the
-        statement the module adds for ``deny_insecure_transport`` (test_infra_iam checks that
-        the module's own statement is this one)."""
+        iam_role's trust), a call of policy_document, or the inline policy of an iam_role call,
+        read as the document policy_document makes: the statements, and the statement it adds
+        for ``deny_insecure_transport`` (test_infra_iam checks that statement in the module)."""
         if ("aws_iam_policy_document", name) in self.data:
             return self.data[("aws_iam_policy_document", name)]
-        call = self.calls("policy_document")[name]
+        call = self.calls("policy_document").get(name) or self.calls("iam_role")[name]["policy"]
         statements = [{"effect": "Allow", **s} for s in call.get("statements", [])]
         if "deny_insecure_transport" in call:
             statements.append({**DENY_INSECURE_TRANSPORT, **call["deny_insecure_transport"]})

@@ -19,8 +19,9 @@ POLICY_ATTRIBUTES = {
 }
 # A document of the module (kms_key, iam_role) or a call of the policy_document module.
 DOCUMENT = re.compile(r"^\$\{(?:data\.aws_iam_policy_document|module)\.(\w+)\.json\}$")
-# The iam_role module makes every role: its inline policy is the caller's document (`policy`).
-PASSED_IN = {("iam_role", "aws_iam_role_policy"): "${var.policy.json}"}
+# The iam_role module makes every role: its inline policy is the document policy_document makes
+# of the caller's statements (`policy`).
+PASSED_IN = {("iam_role", "aws_iam_role_policy"): "${module.policy[0].json}"}
 RDS_MONITORING = "service-role/AmazonRDSEnhancedMonitoringRole"
 
 
@@ -35,7 +36,8 @@ def policy_sources(module, rtype) -> dict:
     if rtype == "aws_iam_role_policy":
         for name, call in module.calls("iam_role").items():
             if "policy" in call:
-                sources[f"module.{name}"] = call["policy"]["json"]
+                assert isinstance(call["policy"]["statements"], list), f"{module.name}.{name}"
+                sources[f"module.{name}"] = f"${{module.{name}.json}}"  # read by Module.policy
     return sources
 
 
@@ -205,7 +207,7 @@ def test_key_policies_give_services_only_what_they_need(modules):
     [
         (
             "orchestration",
-            "worker_policy",
+            "worker_role",
             {
                 "emr-serverless:StartJobRun",
                 "emr-serverless:GetJobRun",
@@ -219,19 +221,19 @@ def test_key_policies_give_services_only_what_they_need(modules):
         ),
         (
             "orchestration",
-            "webserver_policy",
+            "webserver_role",
             {"ecs:StopTask"},
             {"emr-serverless:StartJobRun", "ecs:RunTask", "iam:PassRole", "s3:PutObject"},
         ),
         (
             "producer",
-            "task_policy",
+            "task_role",
             {"kafka-cluster:WriteData", "kafka-cluster:WriteDataIdempotently"},
             {"kafka-cluster:ReadData", "kafka-cluster:CreateTopic", "kafka-cluster:AlterGroup"},
         ),
         (
             "emr_serverless",
-            "job_policy",
+            "job_role",
             {
                 "kafka-cluster:ReadData",
                 "s3tables:PutTableData",
@@ -254,14 +256,14 @@ def test_roles_have_what_they_need_and_nothing_dangerous(modules, module, docume
 
 
 def test_spark_writes_only_checkpoints_logs_and_scratch(modules):
-    job = modules["emr_serverless"].policy("job_policy")
+    job = modules["emr_serverless"].policy("job_role")
     (writes,) = [s for s in job["statement"] if "s3:PutObject" in s["actions"]]
     prefixes = {r.split("}/", 1)[1] for r in writes["resources"]}
     assert prefixes == {"checkpoints/*", "logs/*", "tmp/*"}
 
 
 def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(modules):
-    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker_policy")["statement"]}
+    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker_role")["statement"]}
     submit = worker["SubmitAndWatchSparkJobs"]
     assert submit["resources"] == [
         "${var.emr_application_arn}",
@@ -276,7 +278,7 @@ def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(mo
 def test_spark_can_write_dead_letters_idempotently(modules):
     """Spark's DLQ writer is a kafka-clients producer with idempotence on by default: without
     WriteDataIdempotently on the cluster the first dead letter fails a bronze batch (#13 item 4)."""
-    job = modules["emr_serverless"].policy("job_policy")["statement"]
+    job = modules["emr_serverless"].policy("job_role")["statement"]
     idempotent = [s for s in job if "kafka-cluster:WriteDataIdempotently" in s["actions"]]
     assert idempotent, "the EMR job role lacks kafka-cluster:WriteDataIdempotently"
     assert all(s["resources"] == ["${var.msk_cluster_arn}"] for s in idempotent)
@@ -285,7 +287,7 @@ def test_spark_can_write_dead_letters_idempotently(modules):
 def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modules):
     """EMR Serverless describes the log group named in the request, then creates streams and puts
     events in it with the job role (EMR Serverless user guide, "Logging: CloudWatch")."""
-    job = modules["emr_serverless"].policy("job_policy")["statement"]
+    job = modules["emr_serverless"].policy("job_role")["statement"]
     granted = {(a, r) for s in job for a in s["actions"] for r in s["resources"]}
     group = "${aws_cloudwatch_log_group.this.arn}"
     for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
@@ -298,7 +300,7 @@ def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modul
 def test_dagster_writes_only_its_compute_logs(modules):
     """The code prefix EMR executes must not be writable by Dagster's tasks (#13 item 6)."""
     orchestration = modules["orchestration"]
-    for document in ("worker_policy", "webserver_policy"):
+    for document in ("worker_role", "webserver_role"):
         for statement in orchestration.policy(document)["statement"]:
             writes = {"s3:PutObject", "s3:DeleteObject"} & set(statement["actions"])
             if writes:

@@ -110,8 +110,8 @@ def test_module_inputs_are_declared_variables_and_required_ones_are_set(modules,
     found = calls(modules, root)
     # the env's modules; internal ones: 7 keys, 8 role calls (ecs_cluster's serves two clusters),
     # 1 image repository (in ecs_cluster), 2 clusters, 2 task definition calls, 2 service calls,
-    # 8 security groups, 10 policy documents, 4 aws_context lookups
-    assert len(found) == len(root.modules) + 7 + 8 + 1 + 2 + 2 + 2 + 8 + 10 + 4
+    # 8 security groups, 3 resource policies + iam_role's, 4 aws_context lookups
+    assert len(found) == len(root.modules) + 7 + 8 + 1 + 2 + 2 + 2 + 8 + 4 + 4
     for caller, name, call, target in found:
         name = f"{caller.name}.{name}"
         inputs = set(call) - META_ARGUMENTS

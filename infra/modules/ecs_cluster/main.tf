@@ -30,26 +30,24 @@ module "ecr" {
   tags        = var.tags
 }
 
+# Image layers, log events and secrets are all encrypted with the caller's key; a cluster
+# without secrets gets no TaskSecrets statement (policy_document leaves out empty ones).
 module "execution_role" {
   source = "../iam_role"
 
   name    = "${var.name}-execution"
   service = "ecs-tasks.amazonaws.com"
-  policy  = { name = length(var.secret_arns) > 0 ? "pull-image-read-secret" : "pull-image-write-logs", json = module.execution_policy.json }
 
   tags = var.tags
-}
 
-# Image layers, log events and secrets are all encrypted with the caller's key; a cluster
-# without secrets gets no TaskSecrets statement (policy_document leaves out empty ones).
-module "execution_policy" {
-  source = "../policy_document"
-
-  statements = [
-    { sid = "EcrLogin", actions = ["ecr:GetAuthorizationToken"], resources = ["*"] },
-    { sid = "PullImage", actions = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], resources = [module.ecr.arn] },
-    { sid = "WriteLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${aws_cloudwatch_log_group.this.arn}:*"] },
-    { sid = "TaskSecrets", actions = ["secretsmanager:GetSecretValue"], resources = var.secret_arns },
-    { sid = "DecryptWithModuleKey", actions = ["kms:Decrypt"], resources = [var.kms_key_arn] },
-  ]
+  policy = {
+    name = length(var.secret_arns) > 0 ? "pull-image-read-secret" : "pull-image-write-logs"
+    statements = [
+      { sid = "EcrLogin", actions = ["ecr:GetAuthorizationToken"], resources = ["*"] },
+      { sid = "PullImage", actions = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], resources = [module.ecr.arn] },
+      { sid = "WriteLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${aws_cloudwatch_log_group.this.arn}:*"] },
+      { sid = "TaskSecrets", actions = ["secretsmanager:GetSecretValue"], resources = var.secret_arns },
+      { sid = "DecryptWithModuleKey", actions = ["kms:Decrypt"], resources = [var.kms_key_arn] },
+    ]
+  }
 }

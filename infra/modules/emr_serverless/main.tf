@@ -143,49 +143,47 @@ module "job_role" {
   service     = "emr-serverless.amazonaws.com"
   description = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
   source_arns = [aws_emrserverless_application.this.arn]
-  policy      = { name = "wikistream-spark-jobs", json = module.job_policy.json }
 
   tags = local.tags
-}
 
-module "job_policy" {
-  source = "../policy_document"
-
-  statements = [
-    { sid = "ListArtifacts", actions = ["s3:ListBucket", "s3:GetBucketLocation"], resources = [var.artifacts_bucket_arn] },
-    { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.artifacts_bucket_arn}/*"] },
-    {
-      sid       = "WriteCheckpointsAndLogs"
-      actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-      resources = ["${var.artifacts_bucket_arn}/checkpoints/*", "${var.artifacts_bucket_arn}/logs/*", "${var.artifacts_bucket_arn}/tmp/*"]
-    },
-    {
-      sid       = "IcebergTables"
-      actions   = ["s3tables:GetTableBucket", "s3tables:GetNamespace", "s3tables:ListNamespaces", "s3tables:ListTables", "s3tables:GetTable", "s3tables:CreateTable", "s3tables:GetTableMetadataLocation", "s3tables:UpdateTableMetadataLocation", "s3tables:GetTableData", "s3tables:PutTableData"]
-      resources = [var.table_bucket_arn, "${var.table_bucket_arn}/table/*"]
-    },
-    { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse_kms_key_arn] },
-    # WriteDataIdempotently: Spark's DLQ writer is a kafka-clients producer, idempotent by default.
-    {
-      sid       = "KafkaCluster"
-      actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
-      resources = [var.msk_cluster_arn]
-    },
-    { sid = "ReadRawEvents", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], resources = [var.raw_topic_arn] },
-    { sid = "WriteDeadLetters", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = [var.dlq_topic_arn] },
-    {
-      sid       = "ConsumerGroups"
-      actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
-      resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
-    },
-    # EMR Serverless checks the request's log group with the job role, then writes its streams.
-    { sid = "FindLogGroup", actions = ["logs:DescribeLogGroups"], resources = ["arn:${module.aws.partition}:logs:${module.aws.region}:${module.aws.account_id}:log-group:*"] },
-    {
-      sid       = "JobLogs"
-      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-      resources = [aws_cloudwatch_log_group.this.arn, "${aws_cloudwatch_log_group.this.arn}:*"]
-    },
-    { sid = "JobLogsKey", actions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources = [module.kms.arn] },
-  ]
+  policy = {
+    name = "wikistream-spark-jobs"
+    statements = [
+      { sid = "ListArtifacts", actions = ["s3:ListBucket", "s3:GetBucketLocation"], resources = [var.artifacts_bucket_arn] },
+      { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.artifacts_bucket_arn}/*"] },
+      {
+        sid       = "WriteCheckpointsAndLogs"
+        actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+        resources = ["${var.artifacts_bucket_arn}/checkpoints/*", "${var.artifacts_bucket_arn}/logs/*", "${var.artifacts_bucket_arn}/tmp/*"]
+      },
+      {
+        sid       = "IcebergTables"
+        actions   = ["s3tables:GetTableBucket", "s3tables:GetNamespace", "s3tables:ListNamespaces", "s3tables:ListTables", "s3tables:GetTable", "s3tables:CreateTable", "s3tables:GetTableMetadataLocation", "s3tables:UpdateTableMetadataLocation", "s3tables:GetTableData", "s3tables:PutTableData"]
+        resources = [var.table_bucket_arn, "${var.table_bucket_arn}/table/*"]
+      },
+      { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse_kms_key_arn] },
+      # WriteDataIdempotently: Spark's DLQ writer is a kafka-clients producer, idempotent by default.
+      {
+        sid       = "KafkaCluster"
+        actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
+        resources = [var.msk_cluster_arn]
+      },
+      { sid = "ReadRawEvents", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], resources = [var.raw_topic_arn] },
+      { sid = "WriteDeadLetters", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = [var.dlq_topic_arn] },
+      {
+        sid       = "ConsumerGroups"
+        actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
+        resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
+      },
+      # EMR Serverless checks the request's log group with the job role, then writes its streams.
+      { sid = "FindLogGroup", actions = ["logs:DescribeLogGroups"], resources = ["arn:${module.aws.partition}:logs:${module.aws.region}:${module.aws.account_id}:log-group:*"] },
+      {
+        sid       = "JobLogs"
+        actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        resources = [aws_cloudwatch_log_group.this.arn, "${aws_cloudwatch_log_group.this.arn}:*"]
+      },
+      { sid = "JobLogsKey", actions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources = [module.kms.arn] },
+    ]
+  }
 }
 

@@ -206,21 +206,19 @@ module "flow_logs_role" {
 
   name    = "${var.name}-vpc-flow-logs"
   service = "vpc-flow-logs.amazonaws.com"
-  policy  = { name = "write-flow-logs", json = module.flow_logs_policy.json }
 
   tags = local.tags
-}
 
-module "flow_logs_policy" {
-  source = "../policy_document"
-
-  statements = [
-    {
-      sid       = "WriteFlowLogs"
-      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-      resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
-    },
-  ]
+  policy = {
+    name = "write-flow-logs"
+    statements = [
+      {
+        sid       = "WriteFlowLogs"
+        actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+      },
+    ]
+  }
 }
 
 resource "aws_flow_log" "this" {

@@ -7,27 +7,25 @@ module "task_role" {
 
   name    = "${local.service_name}-task"
   service = "ecs-tasks.amazonaws.com"
-  policy  = { name = "produce-to-msk", json = module.task_policy.json }
 
   tags = local.tags
-}
 
-module "task_policy" {
-  source = "../policy_document"
-
-  statements = [
-    {
-      sid       = "KafkaCluster"
-      actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
-      resources = [var.msk_cluster_arn]
-    },
-    { sid = "WriteTopics", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = var.topic_arns },
-    {
-      sid       = "MountState"
-      actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-      resources = [aws_efs_file_system.state.arn]
-      condition = [{ test = "StringEquals", variable = "elasticfilesystem:AccessPointArn", values = [aws_efs_access_point.state.arn] }]
-    },
-  ]
+  policy = {
+    name = "produce-to-msk"
+    statements = [
+      {
+        sid       = "KafkaCluster"
+        actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
+        resources = [var.msk_cluster_arn]
+      },
+      { sid = "WriteTopics", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = var.topic_arns },
+      {
+        sid       = "MountState"
+        actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+        resources = [aws_efs_file_system.state.arn]
+        condition = [{ test = "StringEquals", variable = "elasticfilesystem:AccessPointArn", values = [aws_efs_access_point.state.arn] }]
+      },
+    ]
+  }
 }
 
