@@ -199,7 +199,8 @@ def test_key_policies_give_services_only_what_they_need(modules):
                 assert not grant["service"].startswith("logs."), f"{module.name}: use log_groups"
                 assert "kms:*" not in grant["actions"], module.name
             if "log_groups" in call:
-                assert call["log_groups"]["names"], f"{module.name}: logs for no group"
+                named = [*call["log_groups"].get("names", []), *call["log_groups"].get("create", {})]
+                assert named, f"{module.name}: logs for no group"
 
 
 @pytest.mark.parametrize(
@@ -289,7 +290,7 @@ def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modul
     events in it with the job role (EMR Serverless user guide, "Logging: CloudWatch")."""
     job = modules["emr_serverless"].policy("job_role")["statement"]
     granted = {(a, r) for s in job for a in s["actions"] for r in s["resources"]}
-    group = "${aws_cloudwatch_log_group.this.arn}"
+    group = "${module.kms.log_groups.jobs.arn}"
     for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
         assert (action, f"{group}:*") in granted, action
     describe = [r for a, r in granted if a == "logs:DescribeLogGroups"]

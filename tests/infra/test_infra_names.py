@@ -172,7 +172,10 @@ def test_emr_log_group_is_the_one_dagster_names_in_start_job_run(modules, root):
     configured = root.modules["emr_serverless"]["log_group_name"].replace("${var.project}", project)
     assert configured == expected
     emr = modules["emr_serverless"]
-    assert emr.of_type("aws_cloudwatch_log_group")["this"]["name"] == "${local.log_group_name}"
+    kms = emr.calls("kms_key")["kms"]
+    assert kms["log_groups"]["create"] == {"jobs": "${local.log_group_name}"}
+    assert emr.outputs["log_group_name"]["value"] == "${module.kms.log_groups.jobs.name}"
+    assert root.outputs["emr_log_group_name"]["value"] == "${module.emr_serverless.log_group_name}"
     assert squash(emr.locals["log_group_name"]).startswith("var.log_group_name!=")
 
 

@@ -190,6 +190,7 @@ def _has_key(module, body, key: str, given: dict | None = None) -> bool:
     if local:
         return key in module.locals[local.group(1)]
     part = re.fullmatch(r'\$\{lookup\(var\.(\w+), "(\w+)", \{\}\)\}', for_each)
+    part = part or re.search(r"var\.(\w+)\.(\w+)\}$", for_each)  # `... : var.x.part`
     entries = (given or {}).get(part.group(1), {}).get(part.group(2)) if part else None
     return isinstance(entries, dict) and key in entries
 

@@ -86,8 +86,9 @@ def test_table_bucket_uses_kms_and_maintenance(modules):
 
 
 def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
+    # Log groups are made by ecs_cluster (containers) and kms_key (with the key encrypting them).
     log_groups = every(modules, root, "aws_cloudwatch_log_group")
-    assert len(log_groups) >= 5  # flow logs, MSK, EMR, RDS, ecs_cluster's (producer, Dagster)
+    assert sorted(m for m, _, _ in log_groups) == ["ecs_cluster", "kms_key"]
     for module_name, name, body in log_groups:
         assert body.get("kms_key_id"), f"{module_name}: log group {name} is not KMS-encrypted"
         assert body.get("retention_in_days"), f"{module_name}: log group {name} keeps logs forever"

@@ -42,16 +42,8 @@ module "kms" {
 
   description = "${var.name}: EMR Serverless job logs"
   alias       = "${var.name}-emr"
-  log_groups  = { sid = "JobLogs", names = [local.log_group_name] }
+  log_groups  = { sid = "JobLogs", create = { jobs = local.log_group_name }, retention_in_days = var.log_retention_days }
   tags        = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "this" {
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
 }
 
 ################################################################################
@@ -180,7 +172,7 @@ module "job_role" {
       {
         sid       = "JobLogs"
         actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        resources = [aws_cloudwatch_log_group.this.arn, "${aws_cloudwatch_log_group.this.arn}:*"]
+        resources = [module.kms.log_groups.jobs.arn, "${module.kms.log_groups.jobs.arn}:*"]
       },
       { sid = "JobLogsKey", actions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources = [module.kms.arn] },
     ]

@@ -32,16 +32,8 @@ module "kms" {
 
   description = "${var.name}: MSK data at rest and broker logs"
   alias       = var.name
-  log_groups  = { sid = "BrokerLogs", names = [local.broker_log_group] }
+  log_groups  = { sid = "BrokerLogs", create = { broker = local.broker_log_group }, retention_in_days = var.log_retention_days }
   tags        = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "broker" {
-  name              = local.broker_log_group
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
 }
 
 ################################################################################
@@ -120,7 +112,7 @@ resource "aws_msk_cluster" "this" {
     broker_logs {
       cloudwatch_logs {
         enabled   = true
-        log_group = aws_cloudwatch_log_group.broker.name
+        log_group = module.kms.log_groups.broker.name
       }
     }
   }

@@ -189,16 +189,8 @@ module "kms" {
 
   description = "${var.name} network: VPC flow logs"
   alias       = "${var.name}-network"
-  log_groups  = { sid = "CloudWatchLogsOfThisProject", names = [local.flow_log_group] }
+  log_groups  = { sid = "CloudWatchLogsOfThisProject", create = { flow_logs = local.flow_log_group }, retention_in_days = var.flow_log_retention_days }
   tags        = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "flow_logs" {
-  name              = local.flow_log_group
-  retention_in_days = var.flow_log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
 }
 
 module "flow_logs_role" {
@@ -215,7 +207,7 @@ module "flow_logs_role" {
       {
         sid       = "WriteFlowLogs"
         actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-        resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+        resources = [module.kms.log_groups.flow_logs.arn, "${module.kms.log_groups.flow_logs.arn}:*"]
       },
     ]
   }
@@ -225,7 +217,7 @@ resource "aws_flow_log" "this" {
   vpc_id                   = aws_vpc.this.id
   traffic_type             = "ALL"
   log_destination_type     = "cloud-watch-logs"
-  log_destination          = aws_cloudwatch_log_group.flow_logs.arn
+  log_destination          = module.kms.log_groups.flow_logs.arn
   iam_role_arn             = module.flow_logs_role.arn
   max_aggregation_interval = 600
 

@@ -35,16 +35,6 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
-resource "aws_cloudwatch_log_group" "db" {
-  for_each = toset(["postgresql", "upgrade"])
-
-  name              = "/aws/rds/instance/${local.db_identifier}/${each.key}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
-}
-
 module "rds_monitoring_role" {
   source = "../iam_role"
 
@@ -88,7 +78,7 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = "${local.db_identifier}-final"
 
   auto_minor_version_upgrade      = true
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports = keys(module.kms.log_groups)
   performance_insights_enabled    = true
   performance_insights_kms_key_id = module.kms.arn
   monitoring_interval             = 60
@@ -96,5 +86,5 @@ resource "aws_db_instance" "this" {
 
   tags = local.tags
 
-  depends_on = [aws_cloudwatch_log_group.db]
+  depends_on = [module.kms] # its log groups exist before RDS would make them unencrypted
 }

@@ -26,9 +26,12 @@ module "kms" {
 
   description = "${local.cluster_name}: logs, run storage, secrets, images"
   alias       = local.cluster_name
+  # Dagster's containers' group (made by ecs_cluster) and the database's, made here.
   log_groups = {
-    sid   = "DagsterAndDatabaseLogs"
-    names = [local.log_group_name, "/aws/rds/instance/${local.db_identifier}/*"]
+    sid               = "DagsterAndDatabaseLogs"
+    names             = [local.log_group_name]
+    create            = { for log in ["postgresql", "upgrade"] : log => "/aws/rds/instance/${local.db_identifier}/${log}" }
+    retention_in_days = var.log_retention_days
   }
 
   tags = local.tags

@@ -49,7 +49,7 @@ run "job_role_network_and_capacity" {
     error_message = "The job role lacks the CloudWatch Logs permissions EMR Serverless needs."
   }
   assert {
-    condition     = aws_cloudwatch_log_group.this.name == "/aws/emr-serverless/wikistream"
+    condition     = module.kms.log_groups.jobs.name == "/aws/emr-serverless/wikistream" && output.log_group_name == module.kms.log_groups.jobs.name
     error_message = "The log group must be the one the StartJobRun request names."
   }
 
