@@ -22,10 +22,25 @@ def dagster_image() -> Image:
     return parse_dockerfile(DAGSTER_IMAGE)
 
 
-def _containers(module: str, task: str, variables: Mapping[str, Any], resources: Mapping) -> list:
+def _containers(
+    module: str, variables: Mapping[str, Any], resources: Mapping, each: tuple | None = None
+) -> list:
+    """The container definitions of the module's ecs_task call, as ECS receives them: the call's
+    arguments evaluated in the module (``each``: the for_each key and value of one task), then
+    ecs_task's container (the shared fields merged over the caller's) evaluated with them."""
     mod = load_module(MODULES / module)
-    body = mod.of_type("aws_ecs_task_definition")[task]
-    return json.loads(Evaluator(mod, variables, resources).template(body["container_definitions"]))
+    if each is not None:
+        key, value = each
+        resources = {**resources, "each.key": key}
+        resources |= {f"each.value.{name}": part for name, part in value.items()}
+    caller = Evaluator(mod, variables, resources)
+    call = mod.calls("ecs_task")["task"]
+    given = ("container", "environment", "volumes", "log_group_name")
+    args = {name: caller.value(call[name]) for name in given}
+    ecs_task = load_module(MODULES / "ecs_task")
+    (body,) = ecs_task.of_type("aws_ecs_task_definition").values()
+    region = {"data.aws_region.current.id": "eu-west-1"}
+    return json.loads(Evaluator(ecs_task, args, region).template(body["container_definitions"]))
 
 
 def producer_container(**variables: Any) -> dict:
@@ -35,7 +50,7 @@ def producer_container(**variables: Any) -> dict:
         "user_agent": "WikiStream contract test (ops@example.org)",
         "image_tag": "test",
     }
-    (container,) = _containers("producer", "this", {**defaults, **variables}, {})
+    (container,) = _containers("producer", {**defaults, **variables}, {})
     return container
 
 
@@ -59,8 +74,10 @@ def dagster_container(task: str, **variables: Any) -> dict:
     }
     resources = {
         "aws_db_instance.this.address": variables.pop("db_host", "db.example"),
-        "aws_ecs_cluster.this.arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/wikistream",
-        "aws_security_group.tasks.id": "sg-tasks",
+        "module.cluster.arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/wikistream",
+        "module.tasks_security_group.id": "sg-tasks",
     }
-    (container,) = _containers("orchestration", task, {**defaults, **variables}, resources)
+    tasks = Evaluator(load_module(MODULES / "orchestration"), {**defaults, **variables}, resources)
+    each = (task, tasks.local("tasks")[task])
+    (container,) = _containers("orchestration", {**defaults, **variables}, resources, each)
     return container

@@ -14,7 +14,17 @@ INFRA = REPO / "infra"
 MODULES = INFRA / "modules"
 ENV_ROOT = INFRA / "envs" / "prod"
 # Internal modules: building blocks the other modules call (the env root does not).
-INTERNAL_MODULES = {"kms_key", "iam_role", "ecr_repository"}
+INTERNAL_MODULES = {
+    "kms_key",
+    "iam_role",
+    "ecr_repository",
+    "ecs_cluster",
+    "ecs_task",
+    "ecs_service",
+    "security_group",
+    "policy_document",
+    "aws_context",
+}
 
 
 def _unquote(value: str) -> str:
@@ -82,6 +92,15 @@ def has(expression: str, snippet: str) -> bool:
     return squash(snippet) in squash(expression)
 
 
+# The statement policy_document adds to a resource policy, but for its actions and resources.
+DENY_INSECURE_TRANSPORT = {
+    "sid": "DenyInsecureTransport",
+    "effect": "Deny",
+    "principals": [{"type": "AWS", "identifiers": ["*"]}],
+    "condition": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+}
+
+
 EACH_VALUE = re.compile(r"\$\{(?:try\()?each\.value\.(\w+)(?:, null\))?\}")
 
 
@@ -123,7 +142,17 @@ class Module:
         return {name: body for (t, name), body in self.resources.items() if t == rtype}
 
     def policy(self, name: str) -> dict:
-        return self.data[("aws_iam_policy_document", name)]
+        """A policy document by name: an aws_iam_policy_document of the module (kms_key,
+        iam_role's trust), a call of policy_document, or the inline policy of an iam_role call,
+        read as the document policy_document makes: the statements, and the statement it adds
+        for ``deny_insecure_transport`` (test_infra_iam checks that statement in the module)."""
+        if ("aws_iam_policy_document", name) in self.data:
+            return self.data[("aws_iam_policy_document", name)]
+        call = self.calls("policy_document").get(name) or self.calls("iam_role")[name]["policy"]
+        statements = [{"effect": "Allow", **s} for s in call.get("statements", [])]
+        if "deny_insecure_transport" in call:
+            statements.append({**DENY_INSECURE_TRANSPORT, **call["deny_insecure_transport"]})
+        return {"statement": statements}
 
     def expanded(self, rtype: str) -> dict:
         """Resources of a type, those with ``for_each`` over a map in ``locals`` expanded to one

@@ -17,9 +17,11 @@ POLICY_ATTRIBUTES = {
     "aws_efs_file_system_policy": "policy",
     "aws_sns_topic_policy": "policy",
 }
-DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.(\w+)\.json\}$")
-# The iam_role module makes every role: its inline policy is the caller's document (`policy`).
-PASSED_IN = {("iam_role", "aws_iam_role_policy"): "${var.policy.json}"}
+# A document of the module (kms_key, iam_role) or a call of the policy_document module.
+DOCUMENT = re.compile(r"^\$\{(?:data\.aws_iam_policy_document|module)\.(\w+)\.json\}$")
+# The iam_role module makes every role: its inline policy is the document policy_document makes
+# of the caller's statements (`policy`).
+PASSED_IN = {("iam_role", "aws_iam_role_policy"): "${module.policy[0].json}"}
 RDS_MONITORING = "service-role/AmazonRDSEnhancedMonitoringRole"
 
 
@@ -34,7 +36,8 @@ def policy_sources(module, rtype) -> dict:
     if rtype == "aws_iam_role_policy":
         for name, call in module.calls("iam_role").items():
             if "policy" in call:
-                sources[f"module.{name}"] = call["policy"]["json"]
+                assert isinstance(call["policy"]["statements"], list), f"{module.name}.{name}"
+                sources[f"module.{name}"] = f"${{module.{name}.json}}"  # read by Module.policy
     return sources
 
 
@@ -133,7 +136,9 @@ def test_trust_policies_are_limited_to_this_account(modules):
     assert condition["variable"] == "aws:SourceAccount"
     assert condition["values"] == ["${data.aws_caller_identity.current.account_id}"]
     calls = [c for m in modules.values() for c in m.calls("iam_role").values()]
-    assert len(calls) == 9  # flow logs, EMR jobs, producer x2, Dagster x4, RDS monitoring
+    # flow logs, EMR jobs, ECS execution (ecs_cluster: producer, Dagster), producer task,
+    # Dagster webserver, worker and kafka-admin, RDS monitoring
+    assert len(calls) == 8
     assert all(re.fullmatch(r"[a-z.-]+\.amazonaws\.com", c["service"]) for c in calls)
 
 
@@ -144,6 +149,29 @@ def test_resource_policies_grant_nobody_everything(modules):
                 anyone = any("*" in p["identifiers"] for p in statement["principals"])
                 if statement.get("effect", "Allow") == "Allow":
                     assert not anyone, f"{where} allows everyone"
+
+
+def test_resource_policies_deny_requests_without_tls(modules):
+    """policy_document's deny_insecure_transport is the statement tests/infra reads it as; the
+    bucket, file system and topic policies all ask for it."""
+    local = modules["policy_document"].locals["deny_insecure_transport"]
+    for snippet in (
+        'effect = "Deny"',
+        'principals = [{ type = "AWS", identifiers = ["*"] }]',
+        'condition = [{ test = "Bool", variable = "aws:SecureTransport", values = ["false"] }]',
+    ):
+        assert has(local, snippet), snippet
+    asked = [
+        (m.name, n)
+        for m in modules.values()
+        for n, c in m.calls("policy_document").items()
+        if "deny_insecure_transport" in c
+    ]
+    assert sorted(asked) == [
+        ("lakehouse", "artifacts_policy"),
+        ("monitoring", "alerts_policy"),
+        ("producer", "efs_policy"),
+    ]
 
 
 def test_key_policies_give_services_only_what_they_need(modules):
@@ -171,7 +199,8 @@ def test_key_policies_give_services_only_what_they_need(modules):
                 assert not grant["service"].startswith("logs."), f"{module.name}: use log_groups"
                 assert "kms:*" not in grant["actions"], module.name
             if "log_groups" in call:
-                assert call["log_groups"]["names"], f"{module.name}: logs for no group"
+                named = [*call["log_groups"].get("names", []), *call["log_groups"].get("create", {})]
+                assert named, f"{module.name}: logs for no group"
 
 
 @pytest.mark.parametrize(
@@ -179,7 +208,7 @@ def test_key_policies_give_services_only_what_they_need(modules):
     [
         (
             "orchestration",
-            "worker",
+            "worker_role",
             {
                 "emr-serverless:StartJobRun",
                 "emr-serverless:GetJobRun",
@@ -193,19 +222,19 @@ def test_key_policies_give_services_only_what_they_need(modules):
         ),
         (
             "orchestration",
-            "webserver",
+            "webserver_role",
             {"ecs:StopTask"},
             {"emr-serverless:StartJobRun", "ecs:RunTask", "iam:PassRole", "s3:PutObject"},
         ),
         (
             "producer",
-            "task",
+            "task_role",
             {"kafka-cluster:WriteData", "kafka-cluster:WriteDataIdempotently"},
             {"kafka-cluster:ReadData", "kafka-cluster:CreateTopic", "kafka-cluster:AlterGroup"},
         ),
         (
             "emr_serverless",
-            "job",
+            "job_role",
             {
                 "kafka-cluster:ReadData",
                 "s3tables:PutTableData",
@@ -228,14 +257,14 @@ def test_roles_have_what_they_need_and_nothing_dangerous(modules, module, docume
 
 
 def test_spark_writes_only_checkpoints_logs_and_scratch(modules):
-    job = modules["emr_serverless"].policy("job")
+    job = modules["emr_serverless"].policy("job_role")
     (writes,) = [s for s in job["statement"] if "s3:PutObject" in s["actions"]]
     prefixes = {r.split("}/", 1)[1] for r in writes["resources"]}
     assert prefixes == {"checkpoints/*", "logs/*", "tmp/*"}
 
 
 def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(modules):
-    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker")["statement"]}
+    worker = {s["sid"]: s for s in modules["orchestration"].policy("worker_role")["statement"]}
     submit = worker["SubmitAndWatchSparkJobs"]
     assert submit["resources"] == [
         "${var.emr_application_arn}",
@@ -250,7 +279,7 @@ def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(mo
 def test_spark_can_write_dead_letters_idempotently(modules):
     """Spark's DLQ writer is a kafka-clients producer with idempotence on by default: without
     WriteDataIdempotently on the cluster the first dead letter fails a bronze batch (#13 item 4)."""
-    job = modules["emr_serverless"].policy("job")["statement"]
+    job = modules["emr_serverless"].policy("job_role")["statement"]
     idempotent = [s for s in job if "kafka-cluster:WriteDataIdempotently" in s["actions"]]
     assert idempotent, "the EMR job role lacks kafka-cluster:WriteDataIdempotently"
     assert all(s["resources"] == ["${var.msk_cluster_arn}"] for s in idempotent)
@@ -259,20 +288,20 @@ def test_spark_can_write_dead_letters_idempotently(modules):
 def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modules):
     """EMR Serverless describes the log group named in the request, then creates streams and puts
     events in it with the job role (EMR Serverless user guide, "Logging: CloudWatch")."""
-    job = modules["emr_serverless"].policy("job")["statement"]
+    job = modules["emr_serverless"].policy("job_role")["statement"]
     granted = {(a, r) for s in job for a in s["actions"] for r in s["resources"]}
-    group = "${aws_cloudwatch_log_group.this.arn}"
+    group = "${module.kms.log_groups.jobs.arn}"
     for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
         assert (action, f"{group}:*") in granted, action
     describe = [r for a, r in granted if a == "logs:DescribeLogGroups"]
     assert describe, "the EMR job role lacks logs:DescribeLogGroups"
-    assert all(r.endswith(":log-group:*") and "${local.account_id}" in r for r in describe)
+    assert all(r.endswith(":log-group:*") and "${module.aws.account_id}" in r for r in describe)
 
 
 def test_dagster_writes_only_its_compute_logs(modules):
     """The code prefix EMR executes must not be writable by Dagster's tasks (#13 item 6)."""
     orchestration = modules["orchestration"]
-    for document in ("worker", "webserver"):
+    for document in ("worker_role", "webserver_role"):
         for statement in orchestration.policy(document)["statement"]:
             writes = {"s3:PutObject", "s3:DeleteObject"} & set(statement["actions"])
             if writes:

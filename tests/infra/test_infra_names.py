@@ -61,12 +61,12 @@ def test_dagster_containers_get_the_settings(modules, root):
     assert root.modules["orchestration"]["wikistream_env"] == "${local.dagster_aws_env}"
     orchestration = modules["orchestration"]
     assert squash(orchestration.locals["environment"]).startswith("merge(var.wikistream_env,")
-    container = orchestration.locals["container"]
-    assert squash(container["environment"]) == squash(
-        "[for key, value in local.environment : { name = key, value = value }]"
-    )
-    tasks = orchestration.of_type("aws_ecs_task_definition")
-    assert set(tasks) == {"webserver", "daemon", "run", "kafka_admin"}
+    task = orchestration.calls("ecs_task")["task"]
+    assert task["for_each"] == "${local.tasks}" and task["environment"] == "${local.environment}"
+    assert set(orchestration.locals["tasks"]) == {"webserver", "daemon", "run", "kafka_admin"}
+    # ecs_task writes every container's environment from the map it is given.
+    container = modules["ecs_task"].locals["container"]
+    assert has(container, "[for key, value in var.environment : { name = key, value = value }]")
     validation = orchestration.variables["wikistream_env"]["validation"][0]["condition"]
     assert all(has(validation, f'"{name}"') for name in AwsSettings.ENV.values())
 
@@ -77,9 +77,9 @@ def test_dagster_instance_uses_ecs_run_launcher_and_postgres(modules):
     assert "module: dagster_aws.ecs\n  class: EcsRunLauncher" in template
     assert "container_name: run" in template
     assert "storage:\n  postgres:" in template and "sslmode: require" in template
-    run = orchestration.of_type("aws_ecs_task_definition")["run"]
-    assert has(run["container_definitions"], 'name = "run",')
-    assert run["family"] == "${local.run_task_family}"
+    assert orchestration.locals["tasks"]["run"]["container"] == {"name": "run"}
+    family = orchestration.calls("ecs_task")["task"]["family"]
+    assert has(family, 'each.key == "run" ? local.run_task_family')
 
 
 def test_kafka_topics_match_the_project(modules, root):
@@ -89,12 +89,15 @@ def test_kafka_topics_match_the_project(modules, root):
     properties = msk.locals["server_properties"]
     assert properties["auto.create.topics.enable"] == "false"
     assert properties["log.retention.hours"] == "${tostring(var.retention_hours)}"
-    admin = modules["orchestration"].of_type("aws_ecs_task_definition")["kafka_admin"]
-    assert has(
-        admin["container_definitions"],
-        'command = ["wikistream", "kafka", "create-topics", "--bootstrap", '
-        'var.msk_bootstrap_servers, "--msk-iam"]',
-    )
+    admin = modules["orchestration"].locals["tasks"]["kafka_admin"]
+    assert admin["container"]["command"] == [
+        "wikistream",
+        "kafka",
+        "create-topics",
+        "--bootstrap",
+        "${var.msk_bootstrap_servers}",
+        "--msk-iam",
+    ]
     (step,) = root.of_type("terraform_data").values()
     assert "run-ecs-task.sh" in step["provisioner"][0]["local-exec"]["command"]
 
@@ -117,13 +120,14 @@ def test_producer_settings_match_producer_service(modules):
     assert producer.variables["metrics_port"]["default"] == Settings.producer_metrics_port == 9108
     assert producer.variables["sse_url"]["default"] == DEFAULT_SSE_URL
     assert "user_agent" in producer.variables and "default" not in producer.variables["user_agent"]
-    (task,) = producer.of_type("aws_ecs_task_definition").values()
-    container = task["container_definitions"]
+    task = producer.calls("ecs_task")["task"]
+    assert task["environment"] == "${local.environment}"
+    container = task["container"]
     # The image's ENTRYPOINT starts the producer; a `command` would be appended to it as
     # arguments (tests/containers/test_producer_container.py builds the argv ECS runs).
-    assert "command=" not in squash(container).replace("healthCheck=command=", "")
-    assert has(container, "urlopen('http://127.0.0.1:${var.metrics_port}/health', timeout")
-    assert has(container, 'sourceVolume = "state", containerPath = local.state_dir')
+    assert "command" not in container
+    assert has(container["healthCheck"]["command"], "127.0.0.1:${var.metrics_port}/health")
+    assert task["volumes"]["state"]["path"] == "${local.state_dir}"
     assert env["PRODUCER_STATE_DIR"] == "${local.state_dir}"
 
 
@@ -168,7 +172,10 @@ def test_emr_log_group_is_the_one_dagster_names_in_start_job_run(modules, root):
     configured = root.modules["emr_serverless"]["log_group_name"].replace("${var.project}", project)
     assert configured == expected
     emr = modules["emr_serverless"]
-    assert emr.of_type("aws_cloudwatch_log_group")["this"]["name"] == "${local.log_group_name}"
+    kms = emr.calls("kms_key")["kms"]
+    assert kms["log_groups"]["create"] == {"jobs": "${local.log_group_name}"}
+    assert emr.outputs["log_group_name"]["value"] == "${module.kms.log_groups.jobs.name}"
+    assert root.outputs["emr_log_group_name"]["value"] == "${module.emr_serverless.log_group_name}"
     assert squash(emr.locals["log_group_name"]).startswith("var.log_group_name!=")
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.infra.infra_hcl import INFRA, has, interpolations
+from tests.infra.infra_hcl import INFRA, has, interpolations, squash
 
 OPEN = "0.0.0.0/0"
 BLOCK_PUBLIC = (
@@ -37,8 +37,9 @@ def test_msk_requires_iam_auth_tls_and_encryption_at_rest(modules):
     logs = cluster["logging_info"][0]["broker_logs"][0]["cloudwatch_logs"][0]
     assert logs["enabled"] is True
     assert msk.variables["kafka_version"]["default"] == "3.9.x.kraft"
-    (rule,) = msk.of_type("aws_vpc_security_group_ingress_rule").values()
-    assert (rule["from_port"], rule["to_port"]) == (9098, 9098), "only the SASL/IAM TLS port"
+    (group,) = msk.calls("security_group").values()
+    assert set(group["rules"]) == {"ingress"}
+    assert has(group["rules"]["ingress"], "port = 9098"), "only the SASL/IAM TLS port"
 
 
 def test_s3_buckets_are_encrypted_versioned_private_and_tls_only(modules, root):
@@ -67,7 +68,7 @@ def test_s3_buckets_are_encrypted_versioned_private_and_tls_only(modules, root):
         versioning = by_bucket["aws_s3_bucket_versioning"][0]["versioning_configuration"][0]
         assert versioning["status"] == "Enabled"
         policy = by_bucket["aws_s3_bucket_policy"][0]["policy"]
-        document = module.policy(re.search(r"aws_iam_policy_document\.(\w+)", policy).group(1))
+        document = module.policy(re.fullmatch(r"\$\{module\.(\w+)\.json\}", policy).group(1))
         denies = [s for s in document["statement"] if s.get("effect") == "Deny"]
         assert any(c["variable"] == "aws:SecureTransport" for s in denies for c in s["condition"])
 
@@ -85,8 +86,9 @@ def test_table_bucket_uses_kms_and_maintenance(modules):
 
 
 def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
+    # Log groups are made by ecs_cluster (containers) and kms_key (with the key encrypting them).
     log_groups = every(modules, root, "aws_cloudwatch_log_group")
-    assert len(log_groups) >= 6
+    assert sorted(m for m, _, _ in log_groups) == ["ecs_cluster", "kms_key"]
     for module_name, name, body in log_groups:
         assert body.get("kms_key_id"), f"{module_name}: log group {name} is not KMS-encrypted"
         assert body.get("retention_in_days"), f"{module_name}: log group {name} keeps logs forever"
@@ -107,11 +109,14 @@ def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
 
 
 def test_efs_volume_uses_tls_and_iam(modules):
-    (task,) = modules["producer"].of_type("aws_ecs_task_definition").values()
-    (state,) = [v for v in task["volume"] if v["name"] == "state"]
-    efs = state["efs_volume_configuration"][0]
-    assert efs["transit_encryption"] == "ENABLED"
-    assert efs["authorization_config"][0]["iam"] == "ENABLED"
+    state = modules["producer"].calls("ecs_task")["task"]["volumes"]["state"]
+    assert state["efs"]["access_point_id"] == "${aws_efs_access_point.state.id}"
+    (task,) = modules["ecs_task"].of_type("aws_ecs_task_definition").values()
+    (volume,) = task["dynamic"]
+    (efs,) = volume["volume"]["content"][0]["dynamic"]
+    (content,) = efs["efs_volume_configuration"]["content"]
+    assert content["transit_encryption"] == "ENABLED"
+    assert content["authorization_config"][0]["iam"] == "ENABLED"
 
 
 def test_database_is_encrypted_private_tls_only_and_password_in_secrets_manager(modules):
@@ -138,68 +143,86 @@ def test_no_plaintext_secrets_in_terraform():
         assert not re.search(r'(password|secret_string)\s*=\s*"[^$"]', text), tf
 
 
-def ingress_rules(modules, root):
-    return every(modules, root, "aws_vpc_security_group_ingress_rule")
+def rules(modules, direction):
+    """(module, group, key, rule) of every rule given to the security_group module; rules written
+    as a for expression over a list of networks are one entry: key None, the expression as rule."""
+    found = []
+    for module in modules.values():
+        for group, call in module.calls("security_group").items():
+            given = call["rules"].get(direction, {})
+            if isinstance(given, str):
+                found.append((module.name, group, None, given))
+            else:
+                found += [(module.name, group, key, rule) for key, rule in given.items()]
+    return found
 
 
-def test_no_ingress_from_anywhere(modules, root):
-    rules = ingress_rules(modules, root)
-    assert rules
-    for module_name, name, rule in rules:
-        assert rule.get("cidr_ipv4") != OPEN, f"{module_name}.{name} is open to the internet"
-        assert "cidr_ipv6" not in rule, f"{module_name}.{name}"
-    for module_name, name, group in every(modules, root, "aws_security_group"):
-        assert "ingress" not in group, f"{module_name}.{name}: use rule resources, not inline"
+def test_every_security_group_and_rule_is_the_security_group_modules(modules, root):
+    """One TCP port per rule, one rule resource per direction, no inline rules."""
+    groups = every(modules, root, "aws_security_group")
+    assert [(m, n) for m, n, _ in groups] == [("security_group", "this")]
+    assert "ingress" not in groups[0][2] and "egress" not in groups[0][2]
+    module = modules["security_group"]
+    for direction in ("ingress", "egress"):
+        (rule,) = module.of_type(f"aws_vpc_security_group_{direction}_rule").values()
+        assert rule["ip_protocol"] == "tcp"
+        assert rule["from_port"] == rule["to_port"] == "${each.value.port}"
+        assert rule["for_each"] == f'${{lookup(var.rules, "{direction}", {{}})}}'
 
 
-def test_ingress_from_variable_cidrs_rejects_anywhere(modules, root):
+def test_no_ingress_from_anywhere(modules):
+    found = rules(modules, "ingress")
+    assert len(found) >= 7
+    for module, group, key, rule in found:
+        assert OPEN not in str(rule), f"{module}.{group}.{key} is open to the internet"
+
+
+def test_ingress_from_variable_cidrs_rejects_anywhere(modules):
     """Rules fed from a variable list must have a validation that refuses 0.0.0.0/0."""
     checked = 0
-    for module_name, _, rule in ingress_rules(modules, root):
-        source = re.search(r"var\.(\w+)", rule.get("for_each", ""))
-        if source and rule.get("cidr_ipv4") == "${each.value}":
-            validation = modules[module_name].variables[source.group(1)]["validation"]
+    for module, _, key, rule in rules(modules, "ingress"):
+        if key is None:
+            source = re.match(r"\$\{\{for cidr in var\.(\w+) : cidr =>", rule)
+            assert source and has(rule, "cidr = cidr"), rule
+            validation = modules[module].variables[source.group(1)]["validation"]
             assert any(OPEN in v["condition"] for v in validation), source.group(1)
             checked += 1
     assert checked == 3  # MSK clients, producer metrics, Dagster UI
 
 
-def test_egress_to_anywhere_is_https_only(modules, root):
+def test_egress_to_anywhere_is_https_only(modules):
     """Only the producer (Wikimedia over NAT), Dagster (AWS APIs) and the UI's load balancer
     (Cognito's token endpoint, for sign-in) go out to 0.0.0.0/0, on 443."""
     open_egress = [
-        (module_name, name, rule)
-        for module_name, name, rule in every(modules, root, "aws_vpc_security_group_egress_rule")
-        if rule.get("cidr_ipv4") == OPEN
+        (module, key, rule)
+        for module, _, key, rule in rules(modules, "egress")
+        if rule.get("cidr") == OPEN
     ]
-    assert {(m, n) for m, n, _ in open_egress} == {
-        ("producer", 'this["https"]'),
-        ("orchestration", 'this["tasks_https"]'),
-        ("orchestration", 'this["alb_to_idp"]'),
+    assert {(m, k) for m, k, _ in open_egress} == {
+        ("producer", "https"),
+        ("orchestration", "tasks_https"),
+        ("orchestration", "alb_to_idp"),
     }
-    assert all(
-        (r["from_port"], r["to_port"], r["ip_protocol"]) == (443, 443, "tcp")
-        for _, _, r in open_egress
-    )
+    assert all(rule["port"] == 443 for _, _, rule in open_egress)
 
 
 def test_emr_workers_have_no_internet_path(modules):
-    emr = modules["emr_serverless"]
-    egress = emr.expanded("aws_vpc_security_group_egress_rule").values()
+    (group,) = modules["emr_serverless"].calls("security_group").values()
+    assert set(group["rules"]) == {"egress"}
+    egress = group["rules"]["egress"].values()
     assert len(egress) == 3
-    assert {r.get("cidr_ipv4") for r in egress} <= {"${var.vpc_cidr}", None}
+    assert {r.get("cidr") for r in egress} <= {"${var.vpc_cidr}", None}
     s3 = "${var.s3_prefix_list_id}"
-    assert all("cidr_ipv4" in r or r["prefix_list_id"] == s3 for r in egress)
-    assert not emr.of_type("aws_vpc_security_group_ingress_rule")
+    assert all("cidr" in r or r["prefix_list"] == s3 for r in egress)
 
 
 def test_tasks_run_without_public_ips_in_private_subnets(modules, root):
-    services = every(modules, root, "aws_ecs_service")
-    assert len(services) == 3
-    for _, name, service in services:
-        network = service["network_configuration"][0]
-        assert network["assign_public_ip"] is False, name
-        assert network["subnets"] == "${var.subnet_ids}", name
+    (service,) = [body for _, _, body in every(modules, root, "aws_ecs_service")]
+    network = service["network_configuration"][0]
+    assert network["assign_public_ip"] is False
+    calls = [c for m in modules.values() for c in m.calls("ecs_service").values()]
+    assert len(calls) == 2  # the producer; Dagster's webserver and daemon (for_each)
+    assert all(call["subnet_ids"] == "${var.subnet_ids}" for call in calls)
     for call in root.modules.values():
         if "subnet_ids" in call:
             assert call["subnet_ids"] == "${module.network.private_subnet_ids}"
@@ -237,14 +260,20 @@ def test_dagster_ui_requires_sign_in(modules):
 
 
 def test_containers_run_read_only_without_exec(modules, root):
-    (producer,) = modules["producer"].of_type("aws_ecs_task_definition").values()
-    assert has(producer["container_definitions"], "readonlyRootFilesystem = true")
-    orchestration = modules["orchestration"]
-    assert orchestration.locals["container"]["readonlyRootFilesystem"] is True
-    for name, task in orchestration.of_type("aws_ecs_task_definition").items():
-        assert has(task["container_definitions"], "merge(local.container,"), name
-    for module_name, name, task in every(modules, root, "aws_ecs_task_definition"):
-        assert "privileged" not in task["container_definitions"], f"{module_name}.{name}"
+    """Every task definition is ecs_task's, whose container is the caller's fields with the
+    shared ones merged last (a caller cannot turn them off)."""
+    ecs_task = modules["ecs_task"]
+    assert [(m, n) for m, n, _ in every(modules, root, "aws_ecs_task_definition")] == [
+        ("ecs_task", "this")
+    ]
+    (task,) = ecs_task.of_type("aws_ecs_task_definition").values()
+    assert task["container_definitions"] == "${jsonencode([local.container])}"
+    container = ecs_task.locals["container"]
+    assert squash(container).startswith("merge(var.container,")
+    assert has(container, "readonlyRootFilesystem = true")
+    for module in modules.values():
+        for name, call in module.calls("ecs_task").items():
+            assert "privileged" not in str(call), f"{module.name}.{name}"
     for _, name, service in every(modules, root, "aws_ecs_service"):
         assert service["enable_execute_command"] is False, name
 

@@ -35,7 +35,7 @@ def scratch(tmp_path_factory):
 
 def test_every_root_is_covered():
     assert "envs/prod" in WITH_TESTS and "modules/emr_serverless" in WITH_TESTS
-    assert len(ROOTS) == 11  # the env's 7 modules, 3 internal ones, envs/prod
+    assert len(ROOTS) == 17  # the env's 7 modules, 9 internal ones, envs/prod
 
 
 def test_terraform_fmt_is_clean():

@@ -3,6 +3,11 @@ output "dagster_aws_env" {
   value       = local.dagster_aws_env
 }
 
+output "emr_log_group_name" {
+  description = "CloudWatch log group of the EMR Serverless jobs: the one Dagster's StartJobRun request names and Pipes reads."
+  value       = module.emr_serverless.log_group_name
+}
+
 output "dagster_ui_url" {
   description = "Dagster UI (internal load balancer, Cognito sign-in)."
   value       = module.orchestration.ui_url

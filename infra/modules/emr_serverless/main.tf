@@ -1,14 +1,8 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   log_group_name = var.log_group_name != "" ? var.log_group_name : "/${var.name}/emr-serverless"
 
   # Capacity from the jobs' own sizes (var.sizing): a job at its ceiling uses one driver and
@@ -36,25 +30,6 @@ locals {
     Executor = merge(local.sizing.executor, { count = var.prewarm ? local.prewarmed.initial_executors : 0 })
   }
 
-  # Worker egress (TCP, one port): the VPC (interface endpoints, MSK) and S3's prefix list only.
-  egress_rules = {
-    https_vpc = {
-      description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)"
-      port        = 443
-      cidr        = var.vpc_cidr
-    }
-    https_s3 = {
-      description = "HTTPS to S3 through the gateway endpoint"
-      port        = 443
-      prefix_list = var.s3_prefix_list_id
-    }
-    kafka = {
-      description = "Kafka SASL/IAM over TLS to MSK"
-      port        = 9098
-      cidr        = var.vpc_cidr
-    }
-  }
-
   tags = merge(var.tags, { "wikistream:module" = "emr_serverless" })
 }
 
@@ -67,41 +42,30 @@ module "kms" {
 
   description = "${var.name}: EMR Serverless job logs"
   alias       = "${var.name}-emr"
-  log_groups  = { sid = "JobLogs", names = [local.log_group_name] }
+  log_groups  = { sid = "JobLogs", create = { jobs = local.log_group_name }, retention_in_days = var.log_retention_days }
   tags        = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "this" {
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
 }
 
 ################################################################################
 # Network: no ingress; egress only to the VPC (endpoints, MSK) and S3
 ################################################################################
 
-resource "aws_security_group" "this" {
-  #checkov:skip=CKV2_AWS_5:Attached by aws_emrserverless_application.network_configuration, which this graph check does not know.
+module "security_group" {
+  source = "../security_group"
+
   name        = "${var.name}-emr-serverless"
   description = "EMR Serverless workers: egress to VPC endpoints, S3 and MSK only"
   vpc_id      = var.vpc_id
 
-  tags = merge(local.tags, { Name = "${var.name}-emr-serverless" })
-}
+  rules = {
+    egress = {
+      https_vpc = { description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)", port = 443, cidr = var.vpc_cidr }
+      https_s3  = { description = "HTTPS to S3 through the gateway endpoint", port = 443, prefix_list = var.s3_prefix_list_id }
+      kafka     = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.vpc_cidr }
+    }
+  }
 
-resource "aws_vpc_security_group_egress_rule" "this" {
-  for_each = local.egress_rules
-
-  security_group_id = aws_security_group.this.id
-  description       = each.value.description
-  ip_protocol       = "tcp"
-  from_port         = each.value.port
-  to_port           = each.value.port
-  cidr_ipv4         = try(each.value.cidr, null)
-  prefix_list_id    = try(each.value.prefix_list, null)
+  tags = local.tags
 }
 
 ################################################################################
@@ -149,7 +113,7 @@ resource "aws_emrserverless_application" "this" {
 
   network_configuration {
     subnet_ids         = var.subnet_ids
-    security_group_ids = [aws_security_group.this.id]
+    security_group_ids = [module.security_group.id]
   }
 
   # Logging and the job-concurrency queue are set per job run instead: the StartJobRun request
@@ -171,99 +135,47 @@ module "job_role" {
   service     = "emr-serverless.amazonaws.com"
   description = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
   source_arns = [aws_emrserverless_application.this.arn]
-  policy      = { name = "wikistream-spark-jobs", json = data.aws_iam_policy_document.job.json }
 
   tags = local.tags
-}
 
-data "aws_iam_policy_document" "job" {
-  statement {
-    sid       = "ListArtifacts"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.artifacts_bucket_arn]
-  }
-
-  statement {
-    sid       = "ReadArtifacts"
-    actions   = ["s3:GetObject"]
-    resources = ["${var.artifacts_bucket_arn}/*"]
-  }
-
-  statement {
-    sid     = "WriteCheckpointsAndLogs"
-    actions = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = [
-      "${var.artifacts_bucket_arn}/checkpoints/*",
-      "${var.artifacts_bucket_arn}/logs/*",
-      "${var.artifacts_bucket_arn}/tmp/*",
+  policy = {
+    name = "wikistream-spark-jobs"
+    statements = [
+      { sid = "ListArtifacts", actions = ["s3:ListBucket", "s3:GetBucketLocation"], resources = [var.artifacts_bucket_arn] },
+      { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.artifacts_bucket_arn}/*"] },
+      {
+        sid       = "WriteCheckpointsAndLogs"
+        actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+        resources = ["${var.artifacts_bucket_arn}/checkpoints/*", "${var.artifacts_bucket_arn}/logs/*", "${var.artifacts_bucket_arn}/tmp/*"]
+      },
+      {
+        sid       = "IcebergTables"
+        actions   = ["s3tables:GetTableBucket", "s3tables:GetNamespace", "s3tables:ListNamespaces", "s3tables:ListTables", "s3tables:GetTable", "s3tables:CreateTable", "s3tables:GetTableMetadataLocation", "s3tables:UpdateTableMetadataLocation", "s3tables:GetTableData", "s3tables:PutTableData"]
+        resources = [var.table_bucket_arn, "${var.table_bucket_arn}/table/*"]
+      },
+      { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse_kms_key_arn] },
+      # WriteDataIdempotently: Spark's DLQ writer is a kafka-clients producer, idempotent by default.
+      {
+        sid       = "KafkaCluster"
+        actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
+        resources = [var.msk_cluster_arn]
+      },
+      { sid = "ReadRawEvents", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], resources = [var.raw_topic_arn] },
+      { sid = "WriteDeadLetters", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = [var.dlq_topic_arn] },
+      {
+        sid       = "ConsumerGroups"
+        actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
+        resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
+      },
+      # EMR Serverless checks the request's log group with the job role, then writes its streams.
+      { sid = "FindLogGroup", actions = ["logs:DescribeLogGroups"], resources = ["arn:${module.aws.partition}:logs:${module.aws.region}:${module.aws.account_id}:log-group:*"] },
+      {
+        sid       = "JobLogs"
+        actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        resources = [module.kms.log_groups.jobs.arn, "${module.kms.log_groups.jobs.arn}:*"]
+      },
+      { sid = "JobLogsKey", actions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources = [module.kms.arn] },
     ]
-  }
-
-  statement {
-    sid = "IcebergTables"
-    actions = [
-      "s3tables:GetTableBucket",
-      "s3tables:GetNamespace",
-      "s3tables:ListNamespaces",
-      "s3tables:ListTables",
-      "s3tables:GetTable",
-      "s3tables:CreateTable",
-      "s3tables:GetTableMetadataLocation",
-      "s3tables:UpdateTableMetadataLocation",
-      "s3tables:GetTableData",
-      "s3tables:PutTableData",
-    ]
-    resources = [var.table_bucket_arn, "${var.table_bucket_arn}/table/*"]
-  }
-
-  statement {
-    sid       = "LakehouseKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.lakehouse_kms_key_arn]
-  }
-
-  # WriteDataIdempotently: Spark's DLQ writer is a kafka-clients producer, idempotent by default.
-  statement {
-    sid       = "KafkaCluster"
-    actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
-    resources = [var.msk_cluster_arn]
-  }
-
-  statement {
-    sid       = "ReadRawEvents"
-    actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]
-    resources = [var.raw_topic_arn]
-  }
-
-  statement {
-    sid       = "WriteDeadLetters"
-    actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
-    resources = [var.dlq_topic_arn]
-  }
-
-  statement {
-    sid       = "ConsumerGroups"
-    actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
-    resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
-  }
-
-  # EMR Serverless checks the request's log group with the job role, then writes its streams.
-  statement {
-    sid       = "FindLogGroup"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
-  }
-
-  statement {
-    sid       = "JobLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = [aws_cloudwatch_log_group.this.arn, "${aws_cloudwatch_log_group.this.arn}:*"]
-  }
-
-  statement {
-    sid       = "JobLogsKey"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [module.kms.arn]
   }
 }
 

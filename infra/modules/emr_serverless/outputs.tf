@@ -20,17 +20,17 @@ output "execution_role_arn" {
 
 output "log_group_name" {
   description = "CloudWatch log group of the jobs (Dagster Pipes reads it)."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.kms.log_groups.jobs.name
 }
 
 output "log_group_arn" {
   description = "ARN of the jobs' log group."
-  value       = aws_cloudwatch_log_group.this.arn
+  value       = module.kms.log_groups.jobs.arn
 }
 
 output "security_group_id" {
   description = "Security group of the workers."
-  value       = aws_security_group.this.id
+  value       = module.security_group.id
 }
 
 output "capacity" {

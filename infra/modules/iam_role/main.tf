@@ -37,12 +37,19 @@ resource "aws_iam_role" "this" {
   tags = var.tags
 }
 
+module "policy" {
+  source = "../policy_document"
+  count  = var.policy == null ? 0 : 1
+
+  statements = var.policy.statements
+}
+
 resource "aws_iam_role_policy" "this" {
   count = var.policy == null ? 0 : 1
 
   name   = var.policy.name
   role   = aws_iam_role.this.id
-  policy = var.policy.json
+  policy = module.policy[0].json
 }
 
 resource "aws_iam_role_policy_attachment" "this" {

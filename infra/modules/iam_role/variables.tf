@@ -21,8 +21,8 @@ variable "source_arns" {
 }
 
 variable "policy" {
-  description = "The role's inline policy: its name and the JSON of an aws_iam_policy_document of the caller."
-  type        = object({ name = string, json = string })
+  description = "The role's inline policy: its name and its statements (the caller's, next to what they grant; see policy_document)."
+  type        = object({ name = string, statements = any })
   default     = null
 }
 

@@ -10,7 +10,7 @@ locals {
     sid       = var.log_groups.sid
     service   = "logs.${data.aws_region.current.id}.amazonaws.com"
     actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    condition = { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = [for name in var.log_groups.names : "${local.log_group_arn}:${name}"] }
+    condition = { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = [for name in concat(values(var.log_groups.create), var.log_groups.names) : "${local.log_group_arn}:${name}"] }
   }]
   grants        = concat(local.logs_grant, var.grants)
   log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:log-group"
@@ -71,4 +71,16 @@ resource "aws_kms_key" "this" {
 resource "aws_kms_alias" "this" {
   name          = "alias/${var.alias}"
   target_key_id = aws_kms_key.this.key_id
+}
+
+# The log groups the key encrypts that the caller has made here: retention always set, never kept
+# forever.
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = var.log_groups == null ? {} : var.log_groups.create
+
+  name              = each.value
+  retention_in_days = var.log_groups.retention_in_days
+  kms_key_id        = aws_kms_key.this.arn
+
+  tags = var.tags
 }

@@ -9,9 +9,19 @@ variable "alias" {
 }
 
 variable "log_groups" {
-  description = "CloudWatch Logs groups of this region and account the key encrypts: one statement (sid) for the logs service, limited to these group names by encryption context."
-  type        = object({ sid = string, names = list(string) })
-  default     = null
+  description = "CloudWatch Logs groups of this region and account the key encrypts: one statement (sid) for the logs service, limited to these groups by encryption context. Those in `create` (by key) are made here with `retention_in_days`; those in `names` are made elsewhere (ecs_cluster)."
+  type = object({
+    sid               = string
+    create            = optional(map(string), {})
+    names             = optional(list(string), [])
+    retention_in_days = optional(number, 365)
+  })
+  default = null
+
+  validation {
+    condition     = var.log_groups == null || length(concat(values(try(var.log_groups.create, {})), try(var.log_groups.names, []))) > 0
+    error_message = "log_groups must name at least one group (create or names)."
+  }
 }
 
 variable "grants" {

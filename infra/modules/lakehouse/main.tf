@@ -1,19 +1,13 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   table_bucket_name = "${var.name}-tables"
   # Built from the name (not the resource) so the key policy can name it without a cycle.
-  table_bucket_arn = "arn:${local.partition}:s3tables:${local.region}:${local.account_id}:bucket/${local.table_bucket_name}"
+  table_bucket_arn = "arn:${module.aws.partition}:s3tables:${module.aws.region}:${module.aws.account_id}:bucket/${local.table_bucket_name}"
 
-  artifacts_bucket_name = "${var.name}-artifacts-${local.account_id}"
+  artifacts_bucket_name = "${var.name}-artifacts-${module.aws.account_id}"
 
   # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS) in the namespaces below; their
   # schemas belong to the jobs (wikistream_dagster/spark_jobs/tables.py, ALL_TABLES), so
@@ -192,29 +186,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
   depends_on = [aws_s3_bucket_versioning.artifacts]
 }
 
-data "aws_iam_policy_document" "artifacts" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"]
+module "artifacts_policy" {
+  source = "../policy_document"
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  deny_insecure_transport = { actions = ["s3:*"], resources = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"] }
 }
 
 resource "aws_s3_bucket_policy" "artifacts" {
   bucket = aws_s3_bucket.artifacts.id
-  policy = data.aws_iam_policy_document.artifacts.json
+  policy = module.artifacts_policy.json
 
   depends_on = [aws_s3_bucket_public_access_block.artifacts]
 }

@@ -20,7 +20,7 @@ output "tables" {
 
 output "iceberg_rest_uri" {
   description = "S3 Tables Iceberg REST endpoint (SigV4 signing name s3tables, warehouse = table bucket ARN)."
-  value       = "https://s3tables.${local.region}.amazonaws.com/iceberg"
+  value       = "https://s3tables.${module.aws.region}.amazonaws.com/iceberg"
 }
 
 output "artifacts_bucket_name" {

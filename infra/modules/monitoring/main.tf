@@ -1,14 +1,8 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   alarm_prefix = "${var.name}-"
 
   # CloudWatch Metrics Insights queries, shared by the alarms and the dashboard.
@@ -49,52 +43,28 @@ resource "aws_sns_topic" "alerts" {
   tags = local.tags
 }
 
-data "aws_iam_policy_document" "alerts" {
-  statement {
-    sid       = "CloudWatchAlarmsOfThisAccount"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
+module "alerts_policy" {
+  source = "../policy_document"
 
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
+  statements = [
+    {
+      sid        = "CloudWatchAlarmsOfThisAccount"
+      actions    = ["sns:Publish"]
+      resources  = [aws_sns_topic.alerts.arn]
+      principals = [{ type = "Service", identifiers = ["cloudwatch.amazonaws.com"] }]
+      condition = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [module.aws.account_id] },
+        { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${module.aws.partition}:cloudwatch:${module.aws.region}:${module.aws.account_id}:alarm:${local.alarm_prefix}*"] },
+      ]
+    },
+  ]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.alarm_prefix}*"]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  deny_insecure_transport = { actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] }
 }
 
 resource "aws_sns_topic_policy" "alerts" {
   arn    = aws_sns_topic.alerts.arn
-  policy = data.aws_iam_policy_document.alerts.json
+  policy = module.alerts_policy.json
 }
 
 resource "aws_sns_topic_subscription" "email" {
@@ -262,81 +232,55 @@ resource "aws_cloudwatch_metric_alarm" "metric" {
 # Dashboard: producer rate, Kafka lag, bronze progress, job failures
 ################################################################################
 
+locals {
+  # The dashboard's graphs in reading order, two a row (each 12 columns wide, 6 high), then the
+  # alarms across the page. `stat` only where the metric is not a Metrics Insights query.
+  graphs = [
+    {
+      title   = "Producer rate (events/s into Kafka)", period = 60, stat = null
+      metrics = [[{ id = "raw", expression = local.queries.raw_rate, label = var.raw_topic }], [{ id = "dlq", expression = local.queries.dlq_rate, label = var.dlq_topic }]]
+    },
+    {
+      title   = "Kafka lag of bronze (events)", period = 60, stat = "Maximum"
+      metrics = [[var.metrics_namespace, "BronzeKafkaLag", { label = "raw-events -> bronze" }]]
+    },
+    {
+      title   = "Bronze progress (rows added)", period = 300, stat = "Sum"
+      metrics = [[var.metrics_namespace, "BronzeRowsAdded", { label = "bronze.wiki_events" }]]
+    },
+    {
+      title   = "Spark jobs on EMR Serverless", period = 300, stat = null
+      metrics = [[{ id = "failed", expression = local.queries.emr_fail, label = "failed", color = "#d62728" }], [{ id = "succeeded", expression = local.queries.emr_ok, label = "succeeded" }], [{ id = "running", expression = local.queries.emr_run, label = "running" }]]
+    },
+    {
+      title   = "Running tasks", period = 60, stat = "Minimum"
+      metrics = [for key, svc in var.ecs_services : ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", svc.cluster_name, "ServiceName", svc.service_name, { label = key }]]
+    },
+    {
+      title   = "MSK disk used (%)", period = 300, stat = null
+      metrics = [[{ id = "disk", expression = local.queries.disk_used, label = "max over brokers" }]]
+    },
+  ]
+
+  alarms_widget = {
+    type = "alarm", x = 0, y = 6 * ceil(length(local.graphs) / 2), width = 24, height = 4
+    properties = {
+      title  = "Alarms"
+      alarms = concat([for alarm in aws_cloudwatch_metric_alarm.service_down : alarm.arn], [for name in ["producer_rate_low", "dlq_rate_high", "kafka_disk", "job_failures"] : aws_cloudwatch_metric_alarm.query[name].arn], [aws_cloudwatch_metric_alarm.metric["bronze_lag"].arn])
+    }
+  }
+}
+
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name
 
   dashboard_body = jsonencode({
-    widgets = [
-      {
-        type = "metric", x = 0, y = 0, width = 12, height = 6
-        properties = {
-          title   = "Producer rate (events/s into Kafka)"
-          region  = local.region
-          view    = "timeSeries"
-          period  = 60
-          metrics = [[{ id = "raw", expression = local.queries.raw_rate, label = var.raw_topic }], [{ id = "dlq", expression = local.queries.dlq_rate, label = var.dlq_topic }]]
-        }
-      },
-      {
-        type = "metric", x = 12, y = 0, width = 12, height = 6
-        properties = {
-          title   = "Kafka lag of bronze (events)"
-          region  = local.region
-          view    = "timeSeries"
-          period  = 60
-          stat    = "Maximum"
-          metrics = [[var.metrics_namespace, "BronzeKafkaLag", { label = "raw-events -> bronze" }]]
-        }
-      },
-      {
-        type = "metric", x = 0, y = 6, width = 12, height = 6
-        properties = {
-          title   = "Bronze progress (rows added)"
-          region  = local.region
-          view    = "timeSeries"
-          period  = 300
-          stat    = "Sum"
-          metrics = [[var.metrics_namespace, "BronzeRowsAdded", { label = "bronze.wiki_events" }]]
-        }
-      },
-      {
-        type = "metric", x = 12, y = 6, width = 12, height = 6
-        properties = {
-          title   = "Spark jobs on EMR Serverless"
-          region  = local.region
-          view    = "timeSeries"
-          period  = 300
-          metrics = [[{ id = "failed", expression = local.queries.emr_fail, label = "failed", color = "#d62728" }], [{ id = "succeeded", expression = local.queries.emr_ok, label = "succeeded" }], [{ id = "running", expression = local.queries.emr_run, label = "running" }]]
-        }
-      },
-      {
-        type = "metric", x = 0, y = 12, width = 12, height = 6
-        properties = {
-          title   = "Running tasks"
-          region  = local.region
-          view    = "timeSeries"
-          period  = 60
-          stat    = "Minimum"
-          metrics = [for key, svc in var.ecs_services : ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", svc.cluster_name, "ServiceName", svc.service_name, { label = key }]]
-        }
-      },
-      {
-        type = "metric", x = 12, y = 12, width = 12, height = 6
-        properties = {
-          title   = "MSK disk used (%)"
-          region  = local.region
-          view    = "timeSeries"
-          period  = 300
-          metrics = [[{ id = "disk", expression = local.queries.disk_used, label = "max over brokers" }]]
-        }
-      },
-      {
-        type = "alarm", x = 0, y = 18, width = 24, height = 4
-        properties = {
-          title  = "Alarms"
-          alarms = concat([for alarm in aws_cloudwatch_metric_alarm.service_down : alarm.arn], [for name in ["producer_rate_low", "dlq_rate_high", "kafka_disk", "job_failures"] : aws_cloudwatch_metric_alarm.query[name].arn], [aws_cloudwatch_metric_alarm.metric["bronze_lag"].arn])
-        }
-      },
-    ]
+    widgets = concat([for i, graph in local.graphs : {
+      type = "metric", x = 12 * (i % 2), y = 6 * floor(i / 2), width = 12, height = 6
+      properties = merge(
+        { title = graph.title, region = module.aws.region, view = "timeSeries", period = graph.period, metrics = graph.metrics },
+        { for key, value in { stat = graph.stat } : key => value if value != null },
+      )
+    }], [local.alarms_widget])
   })
 }

@@ -15,7 +15,7 @@ output "dashboard_name" {
 
 output "dashboard_url" {
   description = "Console URL of the dashboard."
-  value       = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards:name=${aws_cloudwatch_dashboard.this.dashboard_name}"
+  value       = "https://${module.aws.region}.console.aws.amazon.com/cloudwatch/home?region=${module.aws.region}#dashboards:name=${aws_cloudwatch_dashboard.this.dashboard_name}"
 }
 
 output "metrics_namespace" {

@@ -32,39 +32,22 @@ module "kms" {
 
   description = "${var.name}: MSK data at rest and broker logs"
   alias       = var.name
-  log_groups  = { sid = "BrokerLogs", names = [local.broker_log_group] }
+  log_groups  = { sid = "BrokerLogs", create = { broker = local.broker_log_group }, retention_in_days = var.log_retention_days }
   tags        = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "broker" {
-  name              = local.broker_log_group
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
 }
 
 ################################################################################
 # Network: clients reach the brokers only on the SASL/IAM TLS port
 ################################################################################
 
-resource "aws_security_group" "this" {
+module "security_group" {
+  source = "../security_group"
+
   name        = "${var.name}-brokers"
   description = "MSK brokers: Kafka over TLS with IAM authentication from the private subnets"
   vpc_id      = var.vpc_id
-
-  tags = merge(local.tags, { Name = "${var.name}-brokers" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "iam_tls" {
-  for_each = toset(var.client_cidr_blocks)
-
-  security_group_id = aws_security_group.this.id
-  description       = "Kafka SASL/IAM over TLS from a private subnet"
-  ip_protocol       = "tcp"
-  from_port         = 9098
-  to_port           = 9098
-  cidr_ipv4         = each.value
+  rules       = { ingress = { for cidr in var.client_cidr_blocks : cidr => { description = "Kafka SASL/IAM over TLS from a private subnet", port = 9098, cidr = cidr } } }
+  tags        = local.tags
 }
 
 ################################################################################
@@ -87,7 +70,7 @@ resource "aws_msk_cluster" "this" {
   broker_node_group_info {
     instance_type   = var.broker_instance_type
     client_subnets  = var.subnet_ids
-    security_groups = [aws_security_group.this.id]
+    security_groups = [module.security_group.id]
 
     storage_info {
       ebs_storage_info {
@@ -129,7 +112,7 @@ resource "aws_msk_cluster" "this" {
     broker_logs {
       cloudwatch_logs {
         enabled   = true
-        log_group = aws_cloudwatch_log_group.broker.name
+        log_group = module.kms.log_groups.broker.name
       }
     }
   }

@@ -157,21 +157,14 @@ resource "aws_vpc_endpoint" "s3" {
   tags = merge(local.tags, { Name = "${var.name}-s3" })
 }
 
-resource "aws_security_group" "endpoints" {
+module "endpoints_security_group" {
+  source = "../security_group"
+
   name        = "${var.name}-vpc-endpoints"
   description = "Interface VPC endpoints: HTTPS from inside the VPC only"
   vpc_id      = aws_vpc.this.id
-
-  tags = merge(local.tags, { Name = "${var.name}-vpc-endpoints" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
-  security_group_id = aws_security_group.endpoints.id
-  description       = "HTTPS from the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = var.cidr
+  rules       = { ingress = { https = { description = "HTTPS from the VPC", port = 443, cidr = var.cidr } } }
+  tags        = local.tags
 }
 
 resource "aws_vpc_endpoint" "interface" {
@@ -181,7 +174,7 @@ resource "aws_vpc_endpoint" "interface" {
   service_name        = "com.amazonaws.${local.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = aws_subnet.private[*].id
-  security_group_ids  = [aws_security_group.endpoints.id]
+  security_group_ids  = [module.endpoints_security_group.id]
   private_dns_enabled = true
 
   tags = merge(local.tags, { Name = "${var.name}-${each.key}" })
@@ -196,16 +189,8 @@ module "kms" {
 
   description = "${var.name} network: VPC flow logs"
   alias       = "${var.name}-network"
-  log_groups  = { sid = "CloudWatchLogsOfThisProject", names = [local.flow_log_group] }
+  log_groups  = { sid = "CloudWatchLogsOfThisProject", create = { flow_logs = local.flow_log_group }, retention_in_days = var.flow_log_retention_days }
   tags        = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "flow_logs" {
-  name              = local.flow_log_group
-  retention_in_days = var.flow_log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
 }
 
 module "flow_logs_role" {
@@ -213,16 +198,18 @@ module "flow_logs_role" {
 
   name    = "${var.name}-vpc-flow-logs"
   service = "vpc-flow-logs.amazonaws.com"
-  policy  = { name = "write-flow-logs", json = data.aws_iam_policy_document.flow_logs.json }
 
   tags = local.tags
-}
 
-data "aws_iam_policy_document" "flow_logs" {
-  statement {
-    sid       = "WriteFlowLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+  policy = {
+    name = "write-flow-logs"
+    statements = [
+      {
+        sid       = "WriteFlowLogs"
+        actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        resources = [module.kms.log_groups.flow_logs.arn, "${module.kms.log_groups.flow_logs.arn}:*"]
+      },
+    ]
   }
 }
 
@@ -230,7 +217,7 @@ resource "aws_flow_log" "this" {
   vpc_id                   = aws_vpc.this.id
   traffic_type             = "ALL"
   log_destination_type     = "cloud-watch-logs"
-  log_destination          = aws_cloudwatch_log_group.flow_logs.arn
+  log_destination          = module.kms.log_groups.flow_logs.arn
   iam_role_arn             = module.flow_logs_role.arn
   max_aggregation_interval = 600
 

@@ -35,22 +35,12 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
-resource "aws_cloudwatch_log_group" "db" {
-  for_each = toset(["postgresql", "upgrade"])
-
-  name              = "/aws/rds/instance/${local.db_identifier}/${each.key}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
-
-  tags = local.tags
-}
-
 module "rds_monitoring_role" {
   source = "../iam_role"
 
   name               = "${local.db_identifier}-rds-monitoring"
   service            = "monitoring.rds.amazonaws.com"
-  managed_policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+  managed_policy_arn = "arn:${module.aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
   tags = local.tags
 }
@@ -75,7 +65,7 @@ resource "aws_db_instance" "this" {
   kms_key_id            = module.kms.arn
 
   db_subnet_group_name                = aws_db_subnet_group.this.name
-  vpc_security_group_ids              = [aws_security_group.db.id]
+  vpc_security_group_ids              = [module.db_security_group.id]
   parameter_group_name                = aws_db_parameter_group.this.name
   publicly_accessible                 = false
   multi_az                            = var.db_multi_az
@@ -88,7 +78,7 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = "${local.db_identifier}-final"
 
   auto_minor_version_upgrade      = true
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports = keys(module.kms.log_groups)
   performance_insights_enabled    = true
   performance_insights_kms_key_id = module.kms.arn
   monitoring_interval             = 60
@@ -96,5 +86,5 @@ resource "aws_db_instance" "this" {
 
   tags = local.tags
 
-  depends_on = [aws_cloudwatch_log_group.db]
+  depends_on = [module.kms] # its log groups exist before RDS would make them unencrypted
 }

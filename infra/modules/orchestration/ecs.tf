@@ -1,13 +1,13 @@
 ################################################################################
-# ECS: cluster, task definitions (webserver, daemon, run, kafka-admin), services
+# ECS: task definitions (webserver, daemon, run, kafka-admin) and services
 ################################################################################
 
 locals {
   instance_yaml = templatefile("${path.module}/templates/dagster.yaml.tftpl", {
     run_task_family     = local.run_task_family
-    cluster_arn         = aws_ecs_cluster.this.arn
+    cluster_arn         = module.cluster.arn
     subnets             = jsonencode(var.subnet_ids)
-    security_groups     = jsonencode([aws_security_group.tasks.id])
+    security_groups     = jsonencode([module.tasks_security_group.id])
     max_concurrent_runs = var.max_concurrent_runs
     artifacts_bucket    = local.artifacts
     compute_logs_prefix = local.compute_logs_prefix
@@ -31,233 +31,79 @@ locals {
   # Writes the instance config to $DAGSTER_HOME, then execs the given command.
   with_instance = "mkdir -p \"$DAGSTER_HOME\" && printf '%s\\n' \"$DAGSTER_INSTANCE_YAML\" > \"$DAGSTER_HOME/dagster.yaml\" && exec"
 
-  container = {
-    image                  = "${module.ecr.repository_url}:${var.image_tag}"
-    essential              = true
-    readonlyRootFilesystem = true
-    environment            = [for key, value in local.environment : { name = key, value = value }]
-    secrets                = local.secrets
-    linuxParameters        = { initProcessEnabled = true }
-    mountPoints = [
-      { sourceVolume = "dagster-home", containerPath = local.dagster_home, readOnly = false },
-      { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
-    ]
-  }
+  # The task definitions, by key: size, role and the container's own fields. All run the Dagster
+  # image with the instance's environment and the database secret (the admin task needs none).
+  # EcsRunLauncher starts one task of `run` per run, overriding the command.
+  tasks = {
+    webserver = {
+      size = var.task_sizes.webserver
+      role = module.webserver_role.arn
+      container = {
+        name         = "webserver"
+        command      = ["/bin/sh", "-c", "${local.with_instance} dagster-webserver --host 0.0.0.0 --port 3000 -w ${var.workspace_file}"]
+        portMappings = [{ name = "http", containerPort = 3000, protocol = "tcp" }]
 
-  log_options = {
-    awslogs-group   = aws_cloudwatch_log_group.dagster.name
-    awslogs-region  = local.region
-    mode            = "non-blocking"
-    max-buffer-size = "25m"
-  }
-}
-
-resource "aws_ecs_cluster" "this" {
-  name = local.cluster_name
-
-  setting {
-    name  = "containerInsights"
-    value = "enabled"
-  }
-
-  tags = local.tags
-}
-
-resource "aws_ecs_task_definition" "webserver" {
-  family                   = "${local.cluster_name}-webserver"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.webserver.cpu
-  memory                   = var.webserver.memory
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = module.webserver_role.arn
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-
-  volume {
-    name = "dagster-home"
-  }
-
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([merge(local.container, {
-    name         = "webserver"
-    command      = ["/bin/sh", "-c", "${local.with_instance} dagster-webserver --host 0.0.0.0 --port 3000 -w ${var.workspace_file}"]
-    portMappings = [{ name = "http", containerPort = 3000, protocol = "tcp" }]
-
-    healthCheck = {
-      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/server_info', timeout=5)"]
-      interval    = 30
-      timeout     = 10
-      retries     = 3
-      startPeriod = 120
+        healthCheck = {
+          command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/server_info', timeout=5)"]
+          interval    = 30
+          timeout     = 10
+          retries     = 3
+          startPeriod = 120
+        }
+      }
     }
-
-    logConfiguration = { logDriver = "awslogs", options = merge(local.log_options, { awslogs-stream-prefix = "webserver" }) }
-  })])
-
-  tags = local.tags
+    daemon = {
+      size      = var.task_sizes.daemon
+      role      = module.worker_role.arn
+      container = { name = "daemon", command = ["/bin/sh", "-c", "${local.with_instance} dagster-daemon run -w ${var.workspace_file}"] }
+    }
+    run = {
+      size      = var.task_sizes.run
+      role      = module.worker_role.arn
+      container = { name = "run" }
+    }
+    kafka_admin = {
+      size      = { cpu = 256, memory = 512 }
+      role      = module.kafka_admin_role.arn
+      container = { name = "kafka-admin", command = ["wikistream", "kafka", "create-topics", "--bootstrap", var.msk_bootstrap_servers, "--msk-iam"], secrets = [] }
+    }
+  }
 }
 
-resource "aws_ecs_task_definition" "daemon" {
-  family                   = "${local.cluster_name}-daemon"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.daemon.cpu
-  memory                   = var.daemon.memory
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = module.worker_role.arn
+module "task" {
+  source   = "../ecs_task"
+  for_each = local.tasks
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-
-  volume {
-    name = "dagster-home"
-  }
-
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([merge(local.container, {
-    name             = "daemon"
-    command          = ["/bin/sh", "-c", "${local.with_instance} dagster-daemon run -w ${var.workspace_file}"]
-    logConfiguration = { logDriver = "awslogs", options = merge(local.log_options, { awslogs-stream-prefix = "daemon" }) }
-  })])
-
-  tags = local.tags
+  family             = each.key == "run" ? local.run_task_family : "${local.cluster_name}-${each.value.container.name}"
+  cpu                = each.value.size.cpu
+  memory             = each.value.size.memory
+  cpu_architecture   = var.cpu_architecture
+  execution_role_arn = module.cluster.execution_role_arn
+  task_role_arn      = each.value.role
+  environment        = local.environment
+  log_group_name     = module.cluster.log_group_name
+  volumes            = { dagster-home = { path = local.dagster_home }, tmp = { path = "/tmp" } }
+  container          = merge({ image = "${module.cluster.repository_url}:${var.image_tag}", secrets = local.secrets }, each.value.container)
+  tags               = local.tags
 }
 
-# EcsRunLauncher starts one task of this definition per run, overriding the command.
-resource "aws_ecs_task_definition" "run" {
-  family                   = local.run_task_family
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.run.cpu
-  memory                   = var.run.memory
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = module.worker_role.arn
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
+# The webserver behind the load balancer, and the daemon, a singleton (one run queue, one set of
+# sensors). Both start after the run task definition exists: the run launcher resolves it.
+module "service" {
+  source = "../ecs_service"
+  for_each = {
+    webserver = { singleton = false, load_balancer = { target_group_arn = aws_lb_target_group.webserver.arn, container_name = "webserver", container_port = 3000, grace_period_seconds = 180 } }
+    daemon    = { singleton = true, load_balancer = null }
   }
 
-  volume {
-    name = "dagster-home"
-  }
+  name                = "${local.cluster_name}-${each.key}"
+  cluster_id          = module.cluster.id
+  task_definition_arn = module.task[each.key].arn
+  subnet_ids          = var.subnet_ids
+  security_group_ids  = [module.tasks_security_group.id]
+  singleton           = each.value.singleton
+  load_balancer       = each.value.load_balancer
+  tags                = local.tags
 
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([merge(local.container, {
-    name             = "run"
-    logConfiguration = { logDriver = "awslogs", options = merge(local.log_options, { awslogs-stream-prefix = "run" }) }
-  })])
-
-  tags = local.tags
-}
-
-resource "aws_ecs_task_definition" "kafka_admin" {
-  family                   = "${local.cluster_name}-kafka-admin"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = 256
-  memory                   = 512
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = module.kafka_admin_role.arn
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-
-  volume {
-    name = "dagster-home"
-  }
-
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([merge(local.container, {
-    name             = "kafka-admin"
-    command          = ["wikistream", "kafka", "create-topics", "--bootstrap", var.msk_bootstrap_servers, "--msk-iam"]
-    secrets          = []
-    logConfiguration = { logDriver = "awslogs", options = merge(local.log_options, { awslogs-stream-prefix = "kafka-admin" }) }
-  })])
-
-  tags = local.tags
-}
-
-resource "aws_ecs_service" "webserver" {
-  name                              = "${local.cluster_name}-webserver"
-  cluster                           = aws_ecs_cluster.this.id
-  task_definition                   = aws_ecs_task_definition.webserver.arn
-  desired_count                     = 1
-  launch_type                       = "FARGATE"
-  platform_version                  = "LATEST"
-  enable_execute_command            = false
-  propagate_tags                    = "SERVICE"
-  health_check_grace_period_seconds = 180
-
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
-
-  network_configuration {
-    subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.tasks.id]
-    assign_public_ip = false
-  }
-
-  load_balancer {
-    target_group_arn = aws_lb_target_group.webserver.arn
-    container_name   = "webserver"
-    container_port   = 3000
-  }
-
-  tags = local.tags
-
-  depends_on = [aws_lb_listener.https]
-}
-
-resource "aws_ecs_service" "daemon" {
-  name                   = "${local.cluster_name}-daemon"
-  cluster                = aws_ecs_cluster.this.id
-  task_definition        = aws_ecs_task_definition.daemon.arn
-  desired_count          = 1
-  launch_type            = "FARGATE"
-  platform_version       = "LATEST"
-  enable_execute_command = false
-  propagate_tags         = "SERVICE"
-
-  # The daemon must be a singleton: stop the old one before starting the new one.
-  deployment_minimum_healthy_percent = 0
-  deployment_maximum_percent         = 100
-
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
-
-  network_configuration {
-    subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.tasks.id]
-    assign_public_ip = false
-  }
-
-  tags = local.tags
-
-  # The run task definition must exist before the daemon's launcher resolves it.
-  depends_on = [aws_ecs_task_definition.run]
+  depends_on = [module.task, aws_lb_listener.https]
 }

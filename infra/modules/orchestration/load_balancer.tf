@@ -8,7 +8,7 @@ resource "aws_lb" "this" {
   internal                   = true
   load_balancer_type         = "application"
   subnets                    = var.subnet_ids
-  security_groups            = [aws_security_group.alb.id]
+  security_groups            = [module.alb_security_group.id]
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 120
@@ -105,7 +105,7 @@ resource "aws_cognito_user_pool" "ui" {
 }
 
 resource "aws_cognito_user_pool_domain" "ui" {
-  domain       = "${local.cluster_name}-${local.account_id}"
+  domain       = "${local.cluster_name}-${module.aws.account_id}"
   user_pool_id = aws_cognito_user_pool.ui.id
 }
 

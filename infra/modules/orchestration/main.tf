@@ -1,14 +1,8 @@
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
+module "aws" {
+  source = "../aws_context"
+}
 
 locals {
-  region     = data.aws_region.current.id
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-
   cluster_name    = "${var.name}-dagster"
   log_group_name  = "/${var.name}/dagster"
   db_identifier   = "${var.name}-dagster"
@@ -32,27 +26,26 @@ module "kms" {
 
   description = "${local.cluster_name}: logs, run storage, secrets, images"
   alias       = local.cluster_name
+  # Dagster's containers' group (made by ecs_cluster) and the database's, made here.
   log_groups = {
-    sid   = "DagsterAndDatabaseLogs"
-    names = [local.log_group_name, "/aws/rds/instance/${local.db_identifier}/*"]
+    sid               = "DagsterAndDatabaseLogs"
+    names             = [local.log_group_name]
+    create            = { for log in ["postgresql", "upgrade"] : log => "/aws/rds/instance/${local.db_identifier}/${log}" }
+    retention_in_days = var.log_retention_days
   }
 
   tags = local.tags
 }
 
-resource "aws_cloudwatch_log_group" "dagster" {
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
+# Cluster, log group, image repository and execution role (pull the image, write the logs, read
+# the database secret).
+module "cluster" {
+  source = "../ecs_cluster"
 
-  tags = local.tags
-}
-
-# Image repository
-module "ecr" {
-  source = "../ecr_repository"
-
-  name        = local.cluster_name
-  kms_key_arn = module.kms.arn
-  tags        = local.tags
+  name               = local.cluster_name
+  kms_key_arn        = module.kms.arn
+  log_group_name     = local.log_group_name
+  log_retention_days = var.log_retention_days
+  secret_arns        = [local.db_secret_arn]
+  tags               = local.tags
 }

@@ -1,21 +1,21 @@
 output "cluster_name" {
   description = "ECS cluster of Dagster (webserver, daemon and run tasks)."
-  value       = aws_ecs_cluster.this.name
+  value       = module.cluster.name
 }
 
 output "cluster_arn" {
   description = "ARN of the Dagster ECS cluster."
-  value       = aws_ecs_cluster.this.arn
+  value       = module.cluster.arn
 }
 
 output "webserver_service_name" {
   description = "ECS service of the webserver."
-  value       = aws_ecs_service.webserver.name
+  value       = module.service["webserver"].name
 }
 
 output "daemon_service_name" {
   description = "ECS service of the daemon."
-  value       = aws_ecs_service.daemon.name
+  value       = module.service["daemon"].name
 }
 
 output "ui_url" {
@@ -35,7 +35,7 @@ output "ui_user_pool_id" {
 
 output "ecr_repository_url" {
   description = "Push the Dagster image here (tag = image_tag)."
-  value       = module.ecr.repository_url
+  value       = module.cluster.repository_url
 }
 
 output "db_instance_id" {
@@ -55,12 +55,12 @@ output "worker_role_arn" {
 
 output "kafka_admin_task_definition_arn" {
   description = "One-off task that creates the Kafka topics (wikistream kafka create-topics --msk-iam)."
-  value       = aws_ecs_task_definition.kafka_admin.arn
+  value       = module.task["kafka_admin"].arn
 }
 
 output "task_security_group_id" {
   description = "Security group of the Dagster tasks (and of the admin task)."
-  value       = aws_security_group.tasks.id
+  value       = module.tasks_security_group.id
 }
 
 output "task_subnet_ids" {

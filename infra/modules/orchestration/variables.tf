@@ -170,22 +170,19 @@ variable "max_concurrent_runs" {
   default     = 4
 }
 
-variable "webserver" {
-  description = "CPU units and MiB of the webserver task."
-  type        = object({ cpu = number, memory = number })
-  default     = { cpu = 512, memory = 2048 }
-}
+variable "task_sizes" {
+  description = "CPU units and MiB of the webserver, the daemon and each run task."
+  type        = map(object({ cpu = number, memory = number }))
+  default = {
+    webserver = { cpu = 512, memory = 2048 }
+    daemon    = { cpu = 512, memory = 2048 }
+    run       = { cpu = 512, memory = 2048 }
+  }
 
-variable "daemon" {
-  description = "CPU units and MiB of the daemon task."
-  type        = object({ cpu = number, memory = number })
-  default     = { cpu = 512, memory = 2048 }
-}
-
-variable "run" {
-  description = "CPU units and MiB of each run task."
-  type        = object({ cpu = number, memory = number })
-  default     = { cpu = 512, memory = 2048 }
+  validation {
+    condition     = alltrue([for task in ["webserver", "daemon", "run"] : contains(keys(var.task_sizes), task)])
+    error_message = "task_sizes must size the webserver, the daemon and the run tasks."
+  }
 }
 
 variable "cpu_architecture" {

@@ -35,19 +35,13 @@ module "kms" {
   tags        = local.tags
 }
 
-resource "aws_cloudwatch_log_group" "this" {
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = module.kms.arn
+# Cluster, log group, image repository and execution role (pull the image, write the logs).
+module "cluster" {
+  source = "../ecs_cluster"
 
-  tags = local.tags
-}
-
-# Image repository
-module "ecr" {
-  source = "../ecr_repository"
-
-  name        = local.service_name
-  kms_key_arn = module.kms.arn
-  tags        = local.tags
+  name               = local.service_name
+  kms_key_arn        = module.kms.arn
+  log_group_name     = local.log_group_name
+  log_retention_days = var.log_retention_days
+  tags               = local.tags
 }

@@ -1,16 +1,16 @@
 output "cluster_name" {
   description = "ECS cluster of the producer."
-  value       = aws_ecs_cluster.this.name
+  value       = module.cluster.name
 }
 
 output "service_name" {
   description = "ECS service of the producer."
-  value       = aws_ecs_service.this.name
+  value       = module.service.name
 }
 
 output "ecr_repository_url" {
   description = "Push the producer image here (tag = image_tag)."
-  value       = module.ecr.repository_url
+  value       = module.cluster.repository_url
 }
 
 output "task_role_arn" {
@@ -20,7 +20,7 @@ output "task_role_arn" {
 
 output "log_group_name" {
   description = "CloudWatch log group of the producer."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.cluster.log_group_name
 }
 
 output "state_file_system_id" {

@@ -24,7 +24,7 @@ resource "aws_efs_mount_target" "state" {
 
   file_system_id  = aws_efs_file_system.state.id
   subnet_id       = var.subnet_ids[count.index]
-  security_groups = [aws_security_group.efs.id]
+  security_groups = [module.efs_security_group.id]
 }
 
 resource "aws_efs_access_point" "state" {
@@ -48,44 +48,23 @@ resource "aws_efs_access_point" "state" {
   tags = local.tags
 }
 
-data "aws_iam_policy_document" "efs" {
-  statement {
-    sid       = "ProducerMountsThroughItsAccessPoint"
-    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-    resources = [aws_efs_file_system.state.arn]
+module "efs_policy" {
+  source = "../policy_document"
 
-    principals {
-      type        = "AWS"
-      identifiers = [module.task_role.arn]
-    }
+  statements = [
+    {
+      sid        = "ProducerMountsThroughItsAccessPoint"
+      actions    = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+      resources  = [aws_efs_file_system.state.arn]
+      principals = [{ type = "AWS", identifiers = [module.task_role.arn] }]
+      condition  = [{ test = "StringEquals", variable = "elasticfilesystem:AccessPointArn", values = [aws_efs_access_point.state.arn] }]
+    },
+  ]
 
-    condition {
-      test     = "StringEquals"
-      variable = "elasticfilesystem:AccessPointArn"
-      values   = [aws_efs_access_point.state.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["*"]
-    resources = [aws_efs_file_system.state.arn]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  deny_insecure_transport = { actions = ["*"], resources = [aws_efs_file_system.state.arn] }
 }
 
 resource "aws_efs_file_system_policy" "state" {
   file_system_id = aws_efs_file_system.state.id
-  policy         = data.aws_iam_policy_document.efs.json
+  policy         = module.efs_policy.json
 }

@@ -60,7 +60,7 @@ run "prod_env" {
 
   # Names the code expects (wikistream_dagster/resources/emr.py LOG_GROUP, config.py settings).
   assert {
-    condition     = module.emr_serverless.log_group_name == "/aws/emr-serverless/wikistream"
+    condition     = module.emr_serverless.log_group_name == "/aws/emr-serverless/wikistream" && output.emr_log_group_name == module.emr_serverless.log_group_name
     error_message = "The EMR log group must be the one Dagster's StartJobRun request names."
   }
   assert {

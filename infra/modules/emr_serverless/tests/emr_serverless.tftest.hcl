@@ -28,15 +28,15 @@ run "job_role_network_and_capacity" {
   # Spark's DLQ writer (kafka-clients, idempotent by default) needs WriteDataIdempotently.
   assert {
     condition = anytrue([
-      for s in data.aws_iam_policy_document.job.statement :
-      contains(s.actions, "kafka-cluster:WriteDataIdempotently") && s.resources == toset([var.msk_cluster_arn])
+      for s in module.job_role.statements :
+      contains(s.actions, "kafka-cluster:WriteDataIdempotently") && s.resources == [var.msk_cluster_arn]
     ])
     error_message = "The job role lacks kafka-cluster:WriteDataIdempotently on the cluster."
   }
   assert {
     condition = anytrue([
-      for s in data.aws_iam_policy_document.job.statement :
-      contains(s.actions, "kafka-cluster:WriteData") && s.resources == toset([var.dlq_topic_arn])
+      for s in module.job_role.statements :
+      contains(s.actions, "kafka-cluster:WriteData") && s.resources == [var.dlq_topic_arn]
     ])
     error_message = "The job role writes only the dlq-events topic."
   }
@@ -44,12 +44,12 @@ run "job_role_network_and_capacity" {
   assert {
     condition = alltrue([
       for action in ["logs:DescribeLogGroups", "logs:CreateLogStream", "logs:PutLogEvents"] :
-      anytrue([for s in data.aws_iam_policy_document.job.statement : contains(s.actions, action)])
+      anytrue([for s in module.job_role.statements : contains(s.actions, action)])
     ])
     error_message = "The job role lacks the CloudWatch Logs permissions EMR Serverless needs."
   }
   assert {
-    condition     = aws_cloudwatch_log_group.this.name == "/aws/emr-serverless/wikistream"
+    condition     = module.kms.log_groups.jobs.name == "/aws/emr-serverless/wikistream" && output.log_group_name == module.kms.log_groups.jobs.name
     error_message = "The log group must be the one the StartJobRun request names."
   }
 
@@ -60,10 +60,10 @@ run "job_role_network_and_capacity" {
   }
   assert {
     condition = (
-      aws_vpc_security_group_egress_rule.this["https_vpc"].from_port == 443 && aws_vpc_security_group_egress_rule.this["https_s3"].to_port == 443
-      && aws_vpc_security_group_egress_rule.this["https_s3"].prefix_list_id == var.s3_prefix_list_id
-      && aws_vpc_security_group_egress_rule.this["kafka"].from_port == 9098 && aws_vpc_security_group_egress_rule.this["kafka"].cidr_ipv4 == var.vpc_cidr
-      && length(aws_vpc_security_group_egress_rule.this) == 3
+      module.security_group.rules.egress["https_vpc"].from_port == 443 && module.security_group.rules.egress["https_s3"].to_port == 443
+      && module.security_group.rules.egress["https_s3"].prefix_list_id == var.s3_prefix_list_id
+      && module.security_group.rules.egress["kafka"].from_port == 9098 && module.security_group.rules.egress["kafka"].cidr_ipv4 == var.vpc_cidr
+      && length(module.security_group.rules.egress) == 3
     )
     error_message = "Worker egress is 443 and 9098 inside the VPC (plus S3's prefix list)."
   }

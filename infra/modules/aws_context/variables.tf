@@ -1,0 +1,1 @@
+# No inputs: the region and account are the provider's.

@@ -1,0 +1,4 @@
+output "name" {
+  description = "Name of the service (the ServiceName dimension of its metrics)."
+  value       = aws_ecs_service.this.name
+}
