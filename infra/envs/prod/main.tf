@@ -34,7 +34,6 @@ module "network" {
   cidr               = var.vpc_cidr
   az_count           = var.az_count
   single_nat_gateway = var.single_nat_gateway
-  tags               = local.tags
 }
 
 module "msk" {
@@ -48,14 +47,12 @@ module "msk" {
   broker_instance_type = var.kafka_broker_instance_type
   broker_volume_size   = var.kafka_broker_volume_size
   topics               = local.kafka_topics.topics
-  tags                 = local.tags
 }
 
 module "lakehouse" {
   source = "../../modules/lakehouse"
 
   name = local.name
-  tags = local.tags
 }
 
 module "emr_serverless" {
@@ -77,7 +74,6 @@ module "emr_serverless" {
   raw_topic_arn         = module.msk.topic_arns["raw-events"]
   dlq_topic_arn         = module.msk.topic_arns["dlq-events"]
   msk_group_arn_prefix  = module.msk.group_arn_prefix
-  tags                  = local.tags
 }
 
 module "producer" {
@@ -92,7 +88,6 @@ module "producer" {
   msk_bootstrap_servers = module.msk.bootstrap_brokers_sasl_iam
   msk_cluster_arn       = module.msk.cluster_arn
   topic_arns            = values(module.msk.topic_arns)
-  tags                  = local.tags
 
   # Start producing once the topics exist (auto-creation is off).
   depends_on = [terraform_data.kafka_topics]
@@ -107,7 +102,6 @@ module "monitoring" {
   emr_application_id   = module.emr_serverless.application_id
   emr_application_name = module.emr_serverless.application_name
   db_instance_id       = module.orchestration.db_instance_id
-  tags                 = local.tags
 
   ecs_services = {
     producer = {
@@ -150,7 +144,6 @@ module "orchestration" {
   msk_bootstrap_servers  = module.msk.bootstrap_brokers_sasl_iam
   topic_arns             = values(module.msk.topic_arns)
   db_multi_az            = var.dagster_db_multi_az
-  tags                   = local.tags
 }
 
 # Idempotent admin step: the AWS provider has no MSK topic resource, so the project's own command

@@ -13,7 +13,6 @@ resource "aws_ecr_repository" "this" {
     kms_key         = var.kms_key_arn
   }
 
-  tags = var.tags
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {

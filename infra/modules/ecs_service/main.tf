@@ -36,5 +36,4 @@ resource "aws_ecs_service" "this" {
     }
   }
 
-  tags = var.tags
 }

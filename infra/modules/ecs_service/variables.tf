@@ -40,8 +40,3 @@ variable "load_balancer" {
   default = null
 }
 
-variable "tags" {
-  description = "Tags of the service (propagated to its tasks)."
-  type        = map(string)
-  default     = {}
-}

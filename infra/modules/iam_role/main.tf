@@ -34,7 +34,6 @@ resource "aws_iam_role" "this" {
   description        = var.description
   assume_role_policy = data.aws_iam_policy_document.assume.json
 
-  tags = var.tags
 }
 
 module "policy" {

@@ -35,8 +35,3 @@ variable "grants" {
   default = []
 }
 
-variable "tags" {
-  description = "Tags of the key."
-  type        = map(string)
-  default     = {}
-}

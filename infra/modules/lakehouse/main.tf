@@ -17,8 +17,6 @@ locals {
     silver = ["wiki_events_cleaned", "quality_history", "quarantine"]
     gold   = ["hourly_edit_stats", "entity_trends", "entity_hourly", "risk_scores", "editor_risk"]
   }
-
-  tags = merge(var.tags, { "wikistream:module" = "lakehouse" })
 }
 
 ################################################################################
@@ -37,7 +35,6 @@ module "kms" {
     condition = { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["${local.table_bucket_arn}/*"] }
   }]
 
-  tags = local.tags
 }
 
 ################################################################################
@@ -83,7 +80,6 @@ resource "aws_s3_bucket" "artifacts" {
   bucket        = local.artifacts_bucket_name
   force_destroy = var.force_destroy
 
-  tags = local.tags
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {

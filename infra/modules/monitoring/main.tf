@@ -14,8 +14,6 @@ locals {
     emr_ok    = "SELECT SUM(SuccessJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
     emr_run   = "SELECT MAX(RunningJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
   }
-
-  tags = merge(var.tags, { "wikistream:module" = "monitoring" })
 }
 
 ################################################################################
@@ -33,14 +31,12 @@ module "kms" {
     actions = ["kms:Decrypt", "kms:GenerateDataKey*"]
   }]
 
-  tags = local.tags
 }
 
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
   kms_master_key_id = module.kms.arn
 
-  tags = local.tags
 }
 
 module "alerts_policy" {
@@ -100,7 +96,6 @@ resource "aws_cloudwatch_metric_alarm" "service_down" {
     ServiceName = each.value.service_name
   }
 
-  tags = local.tags
 }
 
 locals {
@@ -205,7 +200,6 @@ resource "aws_cloudwatch_metric_alarm" "query" {
     return_data = true
   }
 
-  tags = local.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "metric" {
@@ -225,7 +219,6 @@ resource "aws_cloudwatch_metric_alarm" "metric" {
   ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
   dimensions          = each.value.dimensions
 
-  tags = local.tags
 }
 
 ################################################################################

@@ -102,8 +102,3 @@ variable "log_retention_days" {
   default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

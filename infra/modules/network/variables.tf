@@ -44,8 +44,3 @@ variable "flow_log_retention_days" {
   default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

@@ -6,7 +6,6 @@ resource "aws_db_subnet_group" "this" {
   name       = local.db_identifier
   subnet_ids = var.subnet_ids
 
-  tags = local.tags
 }
 
 resource "aws_db_parameter_group" "this" {
@@ -28,7 +27,6 @@ resource "aws_db_parameter_group" "this" {
     value = "1000"
   }
 
-  tags = local.tags
 
   lifecycle {
     create_before_destroy = true
@@ -42,7 +40,6 @@ module "rds_monitoring_role" {
   service            = "monitoring.rds.amazonaws.com"
   managed_policy_arn = "arn:${module.aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
-  tags = local.tags
 }
 
 resource "aws_db_instance" "this" {
@@ -84,7 +81,6 @@ resource "aws_db_instance" "this" {
   monitoring_interval             = 60
   monitoring_role_arn             = module.rds_monitoring_role.arn
 
-  tags = local.tags
 
   depends_on = [module.kms] # its log groups exist before RDS would make them unencrypted
 }

@@ -9,7 +9,6 @@ module "webserver_role" {
   name    = "${local.cluster_name}-webserver"
   service = "ecs-tasks.amazonaws.com"
 
-  tags = local.tags
 
   policy = {
     name = "dagster-webserver"
@@ -39,7 +38,6 @@ module "worker_role" {
   name    = "${local.cluster_name}-worker"
   service = "ecs-tasks.amazonaws.com"
 
-  tags = local.tags
 
   policy = {
     name = "dagster-worker"
@@ -116,7 +114,6 @@ module "kafka_admin_role" {
   name    = "${local.cluster_name}-kafka-admin"
   service = "ecs-tasks.amazonaws.com"
 
-  tags = local.tags
 
   policy = {
     name = "create-project-topics"

@@ -13,7 +13,6 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 120
 
-  tags = local.tags
 }
 
 resource "aws_lb_target_group" "webserver" {
@@ -33,7 +32,6 @@ resource "aws_lb_target_group" "webserver" {
     unhealthy_threshold = 3
   }
 
-  tags = local.tags
 }
 
 resource "aws_lb_listener" "https" {
@@ -63,7 +61,6 @@ resource "aws_lb_listener" "https" {
     target_group_arn = aws_lb_target_group.webserver.arn
   }
 
-  tags = local.tags
 }
 
 ################################################################################
@@ -101,7 +98,6 @@ resource "aws_cognito_user_pool" "ui" {
     }
   }
 
-  tags = local.tags
 }
 
 resource "aws_cognito_user_pool_domain" "ui" {

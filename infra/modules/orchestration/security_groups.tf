@@ -18,7 +18,6 @@ module "alb_security_group" {
     }
   }
 
-  tags = local.tags
 }
 
 module "tasks_security_group" {
@@ -37,7 +36,6 @@ module "tasks_security_group" {
     }
   }
 
-  tags = local.tags
 }
 
 module "db_security_group" {
@@ -47,5 +45,4 @@ module "db_security_group" {
   description = "Dagster PostgreSQL: from the Dagster tasks only"
   vpc_id      = var.vpc_id
   rules       = { ingress = { db_from_tasks = { description = "PostgreSQL from the Dagster tasks", port = 5432, peer = module.tasks_security_group.id } } }
-  tags        = local.tags
 }

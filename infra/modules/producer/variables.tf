@@ -101,8 +101,3 @@ variable "log_retention_days" {
   default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}
