@@ -31,6 +31,7 @@ module "network" {
   source = "../../modules/network"
 
   name               = local.name
+  log_retention_days = var.log_retention_days
   cidr               = var.vpc_cidr
   az_count           = var.az_count
   single_nat_gateway = var.single_nat_gateway
@@ -40,6 +41,7 @@ module "msk" {
   source = "../../modules/msk"
 
   name                 = local.name
+  log_retention_days   = var.log_retention_days
   vpc_id               = module.network.vpc_id
   subnet_ids           = module.network.private_subnet_ids
   client_cidr_blocks   = module.network.private_subnet_cidrs
@@ -59,6 +61,7 @@ module "emr_serverless" {
   source = "../../modules/emr_serverless"
 
   name                  = local.name
+  log_retention_days    = var.log_retention_days
   release_label         = var.emr_release_label
   sizing                = local.spark_sizing
   prewarm               = var.emr_prewarm
@@ -80,6 +83,7 @@ module "producer" {
   source = "../../modules/producer"
 
   name                  = local.name
+  log_retention_days    = var.log_retention_days
   vpc_id                = module.network.vpc_id
   vpc_cidr              = module.network.vpc_cidr
   subnet_ids            = module.network.private_subnet_ids
@@ -123,6 +127,7 @@ module "orchestration" {
   source = "../../modules/orchestration"
 
   name                   = local.name
+  log_retention_days     = var.log_retention_days
   vpc_id                 = module.network.vpc_id
   vpc_cidr               = module.network.vpc_cidr
   subnet_ids             = module.network.private_subnet_ids

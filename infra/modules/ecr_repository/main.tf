@@ -12,7 +12,6 @@ resource "aws_ecr_repository" "this" {
     encryption_type = "KMS"
     kms_key         = var.kms_key_arn
   }
-
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {

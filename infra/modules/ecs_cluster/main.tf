@@ -10,14 +10,12 @@ resource "aws_ecs_cluster" "this" {
     name  = "containerInsights"
     value = "enabled"
   }
-
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = var.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
-
 }
 
 module "ecr" {
@@ -34,7 +32,6 @@ module "execution_role" {
 
   name    = "${var.name}-execution"
   service = "ecs-tasks.amazonaws.com"
-
 
   policy = {
     name = length(var.secret_arns) > 0 ? "pull-image-read-secret" : "pull-image-write-logs"

@@ -61,7 +61,6 @@ module "security_group" {
       kafka     = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.vpc_cidr }
     }
   }
-
 }
 
 ################################################################################
@@ -116,7 +115,6 @@ resource "aws_emrserverless_application" "this" {
   # names the log group (Pipes reads it) and S3 log URI (wikistream_dagster/resources/emr.py),
   # and emr-7 applications queue runs beyond the capacity by default. The application-level
   # blocks (monitoring_configuration, scheduler_configuration) need AWS provider 6.x.
-
 }
 
 ################################################################################
@@ -130,7 +128,6 @@ module "job_role" {
   service     = "emr-serverless.amazonaws.com"
   description = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
   source_arns = [aws_emrserverless_application.this.arn]
-
 
   policy = {
     name = "wikistream-spark-jobs"

@@ -34,7 +34,6 @@ module "kms" {
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     condition = { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["${local.table_bucket_arn}/*"] }
   }]
-
 }
 
 ################################################################################
@@ -79,7 +78,6 @@ resource "aws_s3_bucket" "artifacts" {
   #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications: Dagster and EMR poll the objects they wrote.
   bucket        = local.artifacts_bucket_name
   force_destroy = var.force_destroy
-
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {

@@ -30,13 +30,11 @@ module "kms" {
     service = "cloudwatch.amazonaws.com"
     actions = ["kms:Decrypt", "kms:GenerateDataKey*"]
   }]
-
 }
 
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
   kms_master_key_id = module.kms.arn
-
 }
 
 module "alerts_policy" {
@@ -95,7 +93,6 @@ resource "aws_cloudwatch_metric_alarm" "service_down" {
     ClusterName = each.value.cluster_name
     ServiceName = each.value.service_name
   }
-
 }
 
 locals {
@@ -199,7 +196,6 @@ resource "aws_cloudwatch_metric_alarm" "query" {
     period      = 300
     return_data = true
   }
-
 }
 
 resource "aws_cloudwatch_metric_alarm" "metric" {
@@ -218,7 +214,6 @@ resource "aws_cloudwatch_metric_alarm" "metric" {
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
   dimensions          = each.value.dimensions
-
 }
 
 ################################################################################

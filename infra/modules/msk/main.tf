@@ -119,5 +119,4 @@ resource "aws_msk_cluster" "this" {
       error_message = "broker_count must be a multiple of the number of subnets."
     }
   }
-
 }

@@ -186,7 +186,7 @@ module "kms" {
 
   description = "${var.name} network: VPC flow logs"
   alias       = "${var.name}-network"
-  log_groups  = { sid = "CloudWatchLogsOfThisProject", create = { flow_logs = local.flow_log_group }, retention_in_days = var.flow_log_retention_days }
+  log_groups  = { sid = "CloudWatchLogsOfThisProject", create = { flow_logs = local.flow_log_group }, retention_in_days = var.log_retention_days }
 }
 
 module "flow_logs_role" {
@@ -194,7 +194,6 @@ module "flow_logs_role" {
 
   name    = "${var.name}-vpc-flow-logs"
   service = "vpc-flow-logs.amazonaws.com"
-
 
   policy = {
     name = "write-flow-logs"
@@ -215,5 +214,4 @@ resource "aws_flow_log" "this" {
   log_destination          = module.kms.log_groups.flow_logs.arn
   iam_role_arn             = module.flow_logs_role.arn
   max_aggregation_interval = 600
-
 }

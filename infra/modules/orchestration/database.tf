@@ -5,7 +5,6 @@
 resource "aws_db_subnet_group" "this" {
   name       = local.db_identifier
   subnet_ids = var.subnet_ids
-
 }
 
 resource "aws_db_parameter_group" "this" {
@@ -27,7 +26,6 @@ resource "aws_db_parameter_group" "this" {
     value = "1000"
   }
 
-
   lifecycle {
     create_before_destroy = true
   }
@@ -39,7 +37,6 @@ module "rds_monitoring_role" {
   name               = "${local.db_identifier}-rds-monitoring"
   service            = "monitoring.rds.amazonaws.com"
   managed_policy_arn = "arn:${module.aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
 }
 
 resource "aws_db_instance" "this" {
@@ -80,7 +77,6 @@ resource "aws_db_instance" "this" {
   performance_insights_kms_key_id = module.kms.arn
   monitoring_interval             = 60
   monitoring_role_arn             = module.rds_monitoring_role.arn
-
 
   depends_on = [module.kms] # its log groups exist before RDS would make them unencrypted
 }

@@ -9,7 +9,6 @@ module "webserver_role" {
   name    = "${local.cluster_name}-webserver"
   service = "ecs-tasks.amazonaws.com"
 
-
   policy = {
     name = "dagster-webserver"
     statements = [
@@ -37,7 +36,6 @@ module "worker_role" {
 
   name    = "${local.cluster_name}-worker"
   service = "ecs-tasks.amazonaws.com"
-
 
   policy = {
     name = "dagster-worker"
@@ -113,7 +111,6 @@ module "kafka_admin_role" {
 
   name    = "${local.cluster_name}-kafka-admin"
   service = "ecs-tasks.amazonaws.com"
-
 
   policy = {
     name = "create-project-topics"

@@ -31,7 +31,6 @@ module "kms" {
     create            = { for log in ["postgresql", "upgrade"] : log => "/aws/rds/instance/${local.db_identifier}/${log}" }
     retention_in_days = var.log_retention_days
   }
-
 }
 
 # Cluster, log group, image repository and execution role (pull the image, write the logs, read

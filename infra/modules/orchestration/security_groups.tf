@@ -17,7 +17,6 @@ module "alb_security_group" {
       alb_to_webserver = { description = "To the Dagster webserver", port = 3000, peer = module.tasks_security_group.id }
     }
   }
-
 }
 
 module "tasks_security_group" {
@@ -35,7 +34,6 @@ module "tasks_security_group" {
       tasks_kafka    = { description = "Kafka SASL/IAM over TLS to MSK (offsets for lag, topic admin)", port = 9098, cidr = var.vpc_cidr }
     }
   }
-
 }
 
 module "db_security_group" {

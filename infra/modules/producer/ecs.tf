@@ -38,7 +38,6 @@ module "task" {
     # Restart the container in place on any exit (network trouble, OOM) before ECS replaces the task.
     restartPolicy = { enabled = true, restartAttemptPeriod = 60 }
   }
-
 }
 
 # One producer at a time: two would resume from the same position and double every event.

@@ -19,7 +19,6 @@ module "task_security_group" {
       nfs   = { description = "NFS to the resume-state file system", port = 2049, peer = module.efs_security_group.id }
     }
   }
-
 }
 
 module "efs_security_group" {

@@ -44,7 +44,6 @@ resource "aws_efs_access_point" "state" {
       permissions = "0750"
     }
   }
-
 }
 
 module "efs_policy" {

@@ -96,8 +96,7 @@ variable "state_uid" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the producer's logs."
+  description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
-  default     = 365
 }
 
