@@ -94,7 +94,7 @@ module "producer" {
   topic_arns            = values(module.msk.topic_arns)
 
   # Start producing once the topics exist (auto-creation is off).
-  depends_on = [terraform_data.kafka_topics]
+  start_after = { for step in terraform_data.kafka_topics : "kafka_topics" => step.id }
 }
 
 module "monitoring" {

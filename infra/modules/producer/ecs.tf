@@ -51,6 +51,7 @@ module "service" {
   subnet_ids          = var.subnet_ids
   security_group_ids  = [module.task_security_group.id]
   singleton           = true
+  start_after         = var.start_after
 
   depends_on = [aws_efs_mount_target.state, module.task_role]
 }

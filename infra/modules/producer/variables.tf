@@ -100,3 +100,9 @@ variable "log_retention_days" {
   type        = number
 }
 
+
+variable "start_after" {
+  description = "Ids of steps the producer's service starts after (ecs_service's start_after): the Kafka topics step, as auto-creation is off."
+  type        = map(string)
+  default     = {}
+}
