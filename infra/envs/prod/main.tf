@@ -31,16 +31,17 @@ module "network" {
   source = "../../modules/network"
 
   name               = local.name
+  log_retention_days = var.log_retention_days
   cidr               = var.vpc_cidr
   az_count           = var.az_count
   single_nat_gateway = var.single_nat_gateway
-  tags               = local.tags
 }
 
 module "msk" {
   source = "../../modules/msk"
 
   name                 = local.name
+  log_retention_days   = var.log_retention_days
   vpc_id               = module.network.vpc_id
   subnet_ids           = module.network.private_subnet_ids
   client_cidr_blocks   = module.network.private_subnet_cidrs
@@ -48,20 +49,19 @@ module "msk" {
   broker_instance_type = var.kafka_broker_instance_type
   broker_volume_size   = var.kafka_broker_volume_size
   topics               = local.kafka_topics.topics
-  tags                 = local.tags
 }
 
 module "lakehouse" {
   source = "../../modules/lakehouse"
 
   name = local.name
-  tags = local.tags
 }
 
 module "emr_serverless" {
   source = "../../modules/emr_serverless"
 
   name                  = local.name
+  log_retention_days    = var.log_retention_days
   release_label         = var.emr_release_label
   sizing                = local.spark_sizing
   prewarm               = var.emr_prewarm
@@ -77,13 +77,13 @@ module "emr_serverless" {
   raw_topic_arn         = module.msk.topic_arns["raw-events"]
   dlq_topic_arn         = module.msk.topic_arns["dlq-events"]
   msk_group_arn_prefix  = module.msk.group_arn_prefix
-  tags                  = local.tags
 }
 
 module "producer" {
   source = "../../modules/producer"
 
   name                  = local.name
+  log_retention_days    = var.log_retention_days
   vpc_id                = module.network.vpc_id
   vpc_cidr              = module.network.vpc_cidr
   subnet_ids            = module.network.private_subnet_ids
@@ -92,10 +92,9 @@ module "producer" {
   msk_bootstrap_servers = module.msk.bootstrap_brokers_sasl_iam
   msk_cluster_arn       = module.msk.cluster_arn
   topic_arns            = values(module.msk.topic_arns)
-  tags                  = local.tags
 
   # Start producing once the topics exist (auto-creation is off).
-  depends_on = [terraform_data.kafka_topics]
+  start_after = { for step in terraform_data.kafka_topics : "kafka_topics" => step.id }
 }
 
 module "monitoring" {
@@ -107,7 +106,6 @@ module "monitoring" {
   emr_application_id   = module.emr_serverless.application_id
   emr_application_name = module.emr_serverless.application_name
   db_instance_id       = module.orchestration.db_instance_id
-  tags                 = local.tags
 
   ecs_services = {
     producer = {
@@ -129,6 +127,7 @@ module "orchestration" {
   source = "../../modules/orchestration"
 
   name                   = local.name
+  log_retention_days     = var.log_retention_days
   vpc_id                 = module.network.vpc_id
   vpc_cidr               = module.network.vpc_cidr
   subnet_ids             = module.network.private_subnet_ids
@@ -150,7 +149,6 @@ module "orchestration" {
   msk_bootstrap_servers  = module.msk.bootstrap_brokers_sasl_iam
   topic_arns             = values(module.msk.topic_arns)
   db_multi_az            = var.dagster_db_multi_az
-  tags                   = local.tags
 }
 
 # Idempotent admin step: the AWS provider has no MSK topic resource, so the project's own command

@@ -21,6 +21,12 @@ variable "tags" {
   default     = {}
 }
 
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch Logs group of the project (the modules that make log groups get it)."
+  type        = number
+  default     = 365
+}
+
 # Network
 
 variable "vpc_cidr" {

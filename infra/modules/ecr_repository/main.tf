@@ -12,8 +12,6 @@ resource "aws_ecr_repository" "this" {
     encryption_type = "KMS"
     kms_key         = var.kms_key_arn
   }
-
-  tags = var.tags
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {

@@ -8,8 +8,3 @@ variable "kms_key_arn" {
   type        = string
 }
 
-variable "tags" {
-  description = "Tags of the repository."
-  type        = map(string)
-  default     = {}
-}

@@ -10,16 +10,12 @@ resource "aws_ecs_cluster" "this" {
     name  = "containerInsights"
     value = "enabled"
   }
-
-  tags = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = var.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
-
-  tags = var.tags
 }
 
 module "ecr" {
@@ -27,7 +23,6 @@ module "ecr" {
 
   name        = var.name
   kms_key_arn = var.kms_key_arn
-  tags        = var.tags
 }
 
 # Image layers, log events and secrets are all encrypted with the caller's key; a cluster
@@ -37,8 +32,6 @@ module "execution_role" {
 
   name    = "${var.name}-execution"
   service = "ecs-tasks.amazonaws.com"
-
-  tags = var.tags
 
   policy = {
     name = length(var.secret_arns) > 0 ? "pull-image-read-secret" : "pull-image-write-logs"

@@ -24,8 +24,3 @@ variable "secret_arns" {
   default     = []
 }
 
-variable "tags" {
-  description = "Tags of every resource."
-  type        = map(string)
-  default     = {}
-}

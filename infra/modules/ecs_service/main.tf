@@ -9,6 +9,7 @@ resource "aws_ecs_service" "this" {
   platform_version                  = "LATEST"
   enable_execute_command            = false
   propagate_tags                    = "SERVICE"
+  triggers                          = var.start_after
   health_check_grace_period_seconds = var.load_balancer == null ? null : var.load_balancer.grace_period_seconds
 
   # A singleton stops the old task before it starts the new one (never two at once).
@@ -35,6 +36,4 @@ resource "aws_ecs_service" "this" {
       container_port   = load_balancer.value.container_port
     }
   }
-
-  tags = var.tags
 }

@@ -40,8 +40,9 @@ variable "load_balancer" {
   default = null
 }
 
-variable "tags" {
-  description = "Tags of the service (propagated to its tasks)."
+
+variable "start_after" {
+  description = "Ids of steps the service starts after (e.g. the Kafka topics step): stored in `triggers`, so the service depends on just these and not its whole calling module (a module-level depends_on defers the module's data sources, and so its task definition, whenever anything upstream changes); without force_new_deployment a change does not redeploy."
   type        = map(string)
   default     = {}
 }

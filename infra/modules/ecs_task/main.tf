@@ -63,6 +63,4 @@ resource "aws_ecs_task_definition" "this" {
   }
 
   container_definitions = jsonencode([local.container])
-
-  tags = var.tags
 }

@@ -52,8 +52,3 @@ variable "log_group_name" {
   type        = string
 }
 
-variable "tags" {
-  description = "Tags of the task definition."
-  type        = map(string)
-  default     = {}
-}

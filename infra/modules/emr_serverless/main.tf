@@ -29,8 +29,6 @@ locals {
     Driver   = merge(local.sizing.driver, { count = var.prewarm ? 1 : 0 })
     Executor = merge(local.sizing.executor, { count = var.prewarm ? local.prewarmed.initial_executors : 0 })
   }
-
-  tags = merge(var.tags, { "wikistream:module" = "emr_serverless" })
 }
 
 ################################################################################
@@ -43,7 +41,6 @@ module "kms" {
   description = "${var.name}: EMR Serverless job logs"
   alias       = "${var.name}-emr"
   log_groups  = { sid = "JobLogs", create = { jobs = local.log_group_name }, retention_in_days = var.log_retention_days }
-  tags        = local.tags
 }
 
 ################################################################################
@@ -64,8 +61,6 @@ module "security_group" {
       kafka     = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.vpc_cidr }
     }
   }
-
-  tags = local.tags
 }
 
 ################################################################################
@@ -120,8 +115,6 @@ resource "aws_emrserverless_application" "this" {
   # names the log group (Pipes reads it) and S3 log URI (wikistream_dagster/resources/emr.py),
   # and emr-7 applications queue runs beyond the capacity by default. The application-level
   # blocks (monitoring_configuration, scheduler_configuration) need AWS provider 6.x.
-
-  tags = local.tags
 }
 
 ################################################################################
@@ -135,8 +128,6 @@ module "job_role" {
   service     = "emr-serverless.amazonaws.com"
   description = "Runtime role of WikiStream's Spark jobs on EMR Serverless"
   source_arns = [aws_emrserverless_application.this.arn]
-
-  tags = local.tags
 
   policy = {
     name = "wikistream-spark-jobs"

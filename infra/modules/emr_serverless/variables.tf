@@ -129,13 +129,7 @@ variable "log_group_name" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the job logs in CloudWatch Logs."
+  description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
-  default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

@@ -33,8 +33,6 @@ resource "aws_iam_role" "this" {
   name               = var.name
   description        = var.description
   assume_role_policy = data.aws_iam_policy_document.assume.json
-
-  tags = var.tags
 }
 
 module "policy" {

@@ -32,8 +32,3 @@ variable "managed_policy_arn" {
   default     = null
 }
 
-variable "tags" {
-  description = "Tags of the role."
-  type        = map(string)
-  default     = {}
-}

@@ -64,8 +64,6 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.this.json
-
-  tags = var.tags
 }
 
 resource "aws_kms_alias" "this" {
@@ -81,6 +79,4 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = each.value
   retention_in_days = var.log_groups.retention_in_days
   kms_key_id        = aws_kms_key.this.arn
-
-  tags = var.tags
 }

@@ -14,13 +14,18 @@ variable "log_groups" {
     sid               = string
     create            = optional(map(string), {})
     names             = optional(list(string), [])
-    retention_in_days = optional(number, 365)
+    retention_in_days = optional(number)
   })
   default = null
 
   validation {
     condition     = var.log_groups == null || length(concat(values(try(var.log_groups.create, {})), try(var.log_groups.names, []))) > 0
     error_message = "log_groups must name at least one group (create or names)."
+  }
+
+  validation {
+    condition     = try(length(var.log_groups.create), 0) == 0 || try(var.log_groups.retention_in_days, null) != null
+    error_message = "log_groups.create needs retention_in_days (the root's log_retention_days): no group keeps logs forever."
   }
 }
 
@@ -35,8 +40,3 @@ variable "grants" {
   default = []
 }
 
-variable "tags" {
-  description = "Tags of the key."
-  type        = map(string)
-  default     = {}
-}

@@ -17,8 +17,6 @@ locals {
     silver = ["wiki_events_cleaned", "quality_history", "quarantine"]
     gold   = ["hourly_edit_stats", "entity_trends", "entity_hourly", "risk_scores", "editor_risk"]
   }
-
-  tags = merge(var.tags, { "wikistream:module" = "lakehouse" })
 }
 
 ################################################################################
@@ -36,8 +34,6 @@ module "kms" {
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     condition = { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["${local.table_bucket_arn}/*"] }
   }]
-
-  tags = local.tags
 }
 
 ################################################################################
@@ -82,8 +78,6 @@ resource "aws_s3_bucket" "artifacts" {
   #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications: Dagster and EMR poll the objects they wrote.
   bucket        = local.artifacts_bucket_name
   force_destroy = var.force_destroy
-
-  tags = local.tags
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {

@@ -54,8 +54,3 @@ variable "force_destroy" {
   default     = false
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

@@ -14,8 +14,6 @@ locals {
     emr_ok    = "SELECT SUM(SuccessJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
     emr_run   = "SELECT MAX(RunningJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
   }
-
-  tags = merge(var.tags, { "wikistream:module" = "monitoring" })
 }
 
 ################################################################################
@@ -32,15 +30,11 @@ module "kms" {
     service = "cloudwatch.amazonaws.com"
     actions = ["kms:Decrypt", "kms:GenerateDataKey*"]
   }]
-
-  tags = local.tags
 }
 
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
   kms_master_key_id = module.kms.arn
-
-  tags = local.tags
 }
 
 module "alerts_policy" {
@@ -99,8 +93,6 @@ resource "aws_cloudwatch_metric_alarm" "service_down" {
     ClusterName = each.value.cluster_name
     ServiceName = each.value.service_name
   }
-
-  tags = local.tags
 }
 
 locals {
@@ -204,8 +196,6 @@ resource "aws_cloudwatch_metric_alarm" "query" {
     period      = 300
     return_data = true
   }
-
-  tags = local.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "metric" {
@@ -224,8 +214,6 @@ resource "aws_cloudwatch_metric_alarm" "metric" {
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
   dimensions          = each.value.dimensions
-
-  tags = local.tags
 }
 
 ################################################################################

@@ -73,8 +73,3 @@ variable "max_bronze_lag" {
   default     = 100000
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

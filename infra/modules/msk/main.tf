@@ -19,8 +19,6 @@ locals {
   # IAM resources of the data plane: arn:...:cluster/NAME/UUID -> arn:...:topic/NAME/UUID/TOPIC
   topic_arn_prefix = replace(aws_msk_cluster.this.arn, ":cluster/", ":topic/")
   group_arn_prefix = replace(aws_msk_cluster.this.arn, ":cluster/", ":group/")
-
-  tags = merge(var.tags, { "wikistream:module" = "msk" })
 }
 
 ################################################################################
@@ -33,7 +31,6 @@ module "kms" {
   description = "${var.name}: MSK data at rest and broker logs"
   alias       = var.name
   log_groups  = { sid = "BrokerLogs", create = { broker = local.broker_log_group }, retention_in_days = var.log_retention_days }
-  tags        = local.tags
 }
 
 ################################################################################
@@ -47,7 +44,6 @@ module "security_group" {
   description = "MSK brokers: Kafka over TLS with IAM authentication from the private subnets"
   vpc_id      = var.vpc_id
   rules       = { ingress = { for cidr in var.client_cidr_blocks : cidr => { description = "Kafka SASL/IAM over TLS from a private subnet", port = 9098, cidr = cidr } } }
-  tags        = local.tags
 }
 
 ################################################################################
@@ -123,6 +119,4 @@ resource "aws_msk_cluster" "this" {
       error_message = "broker_count must be a multiple of the number of subnets."
     }
   }
-
-  tags = local.tags
 }

@@ -97,13 +97,7 @@ variable "retention_hours" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the broker logs in CloudWatch Logs."
+  description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
-  default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

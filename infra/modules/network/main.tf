@@ -27,8 +27,6 @@ locals {
   nat_count     = var.single_nat_gateway ? 1 : var.az_count
 
   flow_log_group = "/${var.name}/vpc/flow-logs"
-
-  tags = merge(var.tags, { "wikistream:module" = "network" })
 }
 
 ################################################################################
@@ -40,20 +38,20 @@ resource "aws_vpc" "this" {
   enable_dns_support   = true
   enable_dns_hostnames = true
 
-  tags = merge(local.tags, { Name = var.name })
+  tags = { Name = var.name }
 }
 
 # The default security group of the VPC allows nothing (nothing should use it).
 resource "aws_default_security_group" "this" {
   vpc_id = aws_vpc.this.id
 
-  tags = merge(local.tags, { Name = "${var.name}-default-deny" })
+  tags = { Name = "${var.name}-default-deny" }
 }
 
 resource "aws_internet_gateway" "this" {
   vpc_id = aws_vpc.this.id
 
-  tags = merge(local.tags, { Name = var.name })
+  tags = { Name = var.name }
 }
 
 # Public subnets hold only the NAT gateways: nothing else gets a public address.
@@ -65,7 +63,7 @@ resource "aws_subnet" "public" {
   availability_zone       = local.azs[count.index]
   map_public_ip_on_launch = false
 
-  tags = merge(local.tags, { Name = "${var.name}-public-${local.azs[count.index]}", Tier = "public" })
+  tags = { Name = "${var.name}-public-${local.azs[count.index]}", Tier = "public" }
 }
 
 resource "aws_subnet" "private" {
@@ -75,7 +73,7 @@ resource "aws_subnet" "private" {
   cidr_block        = local.private_cidrs[count.index]
   availability_zone = local.azs[count.index]
 
-  tags = merge(local.tags, { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" })
+  tags = { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" }
 }
 
 ################################################################################
@@ -87,7 +85,7 @@ resource "aws_eip" "nat" {
 
   domain = "vpc"
 
-  tags = merge(local.tags, { Name = "${var.name}-nat-${count.index}" })
+  tags = { Name = "${var.name}-nat-${count.index}" }
 }
 
 resource "aws_nat_gateway" "this" {
@@ -96,7 +94,7 @@ resource "aws_nat_gateway" "this" {
   allocation_id = aws_eip.nat[count.index].id
   subnet_id     = aws_subnet.public[count.index].id
 
-  tags = merge(local.tags, { Name = "${var.name}-nat-${count.index}" })
+  tags = { Name = "${var.name}-nat-${count.index}" }
 
   depends_on = [aws_internet_gateway.this]
 }
@@ -104,7 +102,7 @@ resource "aws_nat_gateway" "this" {
 resource "aws_route_table" "public" {
   vpc_id = aws_vpc.this.id
 
-  tags = merge(local.tags, { Name = "${var.name}-public" })
+  tags = { Name = "${var.name}-public" }
 }
 
 resource "aws_route" "public_internet" {
@@ -125,7 +123,7 @@ resource "aws_route_table" "private" {
 
   vpc_id = aws_vpc.this.id
 
-  tags = merge(local.tags, { Name = "${var.name}-private-${local.azs[count.index]}" })
+  tags = { Name = "${var.name}-private-${local.azs[count.index]}" }
 }
 
 resource "aws_route" "private_nat" {
@@ -154,7 +152,7 @@ resource "aws_vpc_endpoint" "s3" {
   vpc_endpoint_type = "Gateway"
   route_table_ids   = aws_route_table.private[*].id
 
-  tags = merge(local.tags, { Name = "${var.name}-s3" })
+  tags = { Name = "${var.name}-s3" }
 }
 
 module "endpoints_security_group" {
@@ -164,7 +162,6 @@ module "endpoints_security_group" {
   description = "Interface VPC endpoints: HTTPS from inside the VPC only"
   vpc_id      = aws_vpc.this.id
   rules       = { ingress = { https = { description = "HTTPS from the VPC", port = 443, cidr = var.cidr } } }
-  tags        = local.tags
 }
 
 resource "aws_vpc_endpoint" "interface" {
@@ -177,7 +174,7 @@ resource "aws_vpc_endpoint" "interface" {
   security_group_ids  = [module.endpoints_security_group.id]
   private_dns_enabled = true
 
-  tags = merge(local.tags, { Name = "${var.name}-${each.key}" })
+  tags = { Name = "${var.name}-${each.key}" }
 }
 
 ################################################################################
@@ -189,8 +186,7 @@ module "kms" {
 
   description = "${var.name} network: VPC flow logs"
   alias       = "${var.name}-network"
-  log_groups  = { sid = "CloudWatchLogsOfThisProject", create = { flow_logs = local.flow_log_group }, retention_in_days = var.flow_log_retention_days }
-  tags        = local.tags
+  log_groups  = { sid = "CloudWatchLogsOfThisProject", create = { flow_logs = local.flow_log_group }, retention_in_days = var.log_retention_days }
 }
 
 module "flow_logs_role" {
@@ -198,8 +194,6 @@ module "flow_logs_role" {
 
   name    = "${var.name}-vpc-flow-logs"
   service = "vpc-flow-logs.amazonaws.com"
-
-  tags = local.tags
 
   policy = {
     name = "write-flow-logs"
@@ -220,6 +214,4 @@ resource "aws_flow_log" "this" {
   log_destination          = module.kms.log_groups.flow_logs.arn
   iam_role_arn             = module.flow_logs_role.arn
   max_aggregation_interval = 600
-
-  tags = local.tags
 }

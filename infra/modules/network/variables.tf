@@ -38,14 +38,8 @@ variable "interface_endpoints" {
   default     = ["s3tables", "logs", "monitoring", "sts"]
 }
 
-variable "flow_log_retention_days" {
-  description = "Retention of the VPC flow logs in CloudWatch Logs."
+variable "log_retention_days" {
+  description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
-  default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

@@ -5,8 +5,6 @@
 resource "aws_db_subnet_group" "this" {
   name       = local.db_identifier
   subnet_ids = var.subnet_ids
-
-  tags = local.tags
 }
 
 resource "aws_db_parameter_group" "this" {
@@ -28,8 +26,6 @@ resource "aws_db_parameter_group" "this" {
     value = "1000"
   }
 
-  tags = local.tags
-
   lifecycle {
     create_before_destroy = true
   }
@@ -41,8 +37,6 @@ module "rds_monitoring_role" {
   name               = "${local.db_identifier}-rds-monitoring"
   service            = "monitoring.rds.amazonaws.com"
   managed_policy_arn = "arn:${module.aws.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-  tags = local.tags
 }
 
 resource "aws_db_instance" "this" {
@@ -83,8 +77,6 @@ resource "aws_db_instance" "this" {
   performance_insights_kms_key_id = module.kms.arn
   monitoring_interval             = 60
   monitoring_role_arn             = module.rds_monitoring_role.arn
-
-  tags = local.tags
 
   depends_on = [module.kms] # its log groups exist before RDS would make them unencrypted
 }

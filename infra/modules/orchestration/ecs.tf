@@ -84,7 +84,6 @@ module "task" {
   log_group_name     = module.cluster.log_group_name
   volumes            = { dagster-home = { path = local.dagster_home }, tmp = { path = "/tmp" } }
   container          = merge({ image = "${module.cluster.repository_url}:${var.image_tag}", secrets = local.secrets }, each.value.container)
-  tags               = local.tags
 }
 
 # The webserver behind the load balancer, and the daemon, a singleton (one run queue, one set of
@@ -103,7 +102,6 @@ module "service" {
   security_group_ids  = [module.tasks_security_group.id]
   singleton           = each.value.singleton
   load_balancer       = each.value.load_balancer
-  tags                = local.tags
 
   depends_on = [module.task, aws_lb_listener.https]
 }

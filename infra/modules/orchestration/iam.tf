@@ -9,8 +9,6 @@ module "webserver_role" {
   name    = "${local.cluster_name}-webserver"
   service = "ecs-tasks.amazonaws.com"
 
-  tags = local.tags
-
   policy = {
     name = "dagster-webserver"
     statements = [
@@ -38,8 +36,6 @@ module "worker_role" {
 
   name    = "${local.cluster_name}-worker"
   service = "ecs-tasks.amazonaws.com"
-
-  tags = local.tags
 
   policy = {
     name = "dagster-worker"
@@ -115,8 +111,6 @@ module "kafka_admin_role" {
 
   name    = "${local.cluster_name}-kafka-admin"
   service = "ecs-tasks.amazonaws.com"
-
-  tags = local.tags
 
   policy = {
     name = "create-project-topics"

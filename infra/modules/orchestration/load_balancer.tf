@@ -12,8 +12,6 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 120
-
-  tags = local.tags
 }
 
 resource "aws_lb_target_group" "webserver" {
@@ -32,8 +30,6 @@ resource "aws_lb_target_group" "webserver" {
     healthy_threshold   = 2
     unhealthy_threshold = 3
   }
-
-  tags = local.tags
 }
 
 resource "aws_lb_listener" "https" {
@@ -62,8 +58,6 @@ resource "aws_lb_listener" "https" {
     order            = 2
     target_group_arn = aws_lb_target_group.webserver.arn
   }
-
-  tags = local.tags
 }
 
 ################################################################################
@@ -100,8 +94,6 @@ resource "aws_cognito_user_pool" "ui" {
       priority = 1
     }
   }
-
-  tags = local.tags
 }
 
 resource "aws_cognito_user_pool_domain" "ui" {

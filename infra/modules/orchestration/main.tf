@@ -13,8 +13,6 @@ locals {
   artifacts       = var.wikistream_env["WIKISTREAM_ARTIFACTS_BUCKET"]
   # Dagster's S3ComputeLogManager prefix (templates/dagster.yaml.tftpl): the only place it writes.
   compute_logs_prefix = "logs/dagster/compute"
-
-  tags = merge(var.tags, { "wikistream:module" = "orchestration" })
 }
 
 ################################################################################
@@ -33,8 +31,6 @@ module "kms" {
     create            = { for log in ["postgresql", "upgrade"] : log => "/aws/rds/instance/${local.db_identifier}/${log}" }
     retention_in_days = var.log_retention_days
   }
-
-  tags = local.tags
 }
 
 # Cluster, log group, image repository and execution role (pull the image, write the logs, read
@@ -47,5 +43,4 @@ module "cluster" {
   log_group_name     = local.log_group_name
   log_retention_days = var.log_retention_days
   secret_arns        = [local.db_secret_arn]
-  tags               = local.tags
 }

@@ -17,8 +17,6 @@ module "alb_security_group" {
       alb_to_webserver = { description = "To the Dagster webserver", port = 3000, peer = module.tasks_security_group.id }
     }
   }
-
-  tags = local.tags
 }
 
 module "tasks_security_group" {
@@ -36,8 +34,6 @@ module "tasks_security_group" {
       tasks_kafka    = { description = "Kafka SASL/IAM over TLS to MSK (offsets for lag, topic admin)", port = 9098, cidr = var.vpc_cidr }
     }
   }
-
-  tags = local.tags
 }
 
 module "db_security_group" {
@@ -47,5 +43,4 @@ module "db_security_group" {
   description = "Dagster PostgreSQL: from the Dagster tasks only"
   vpc_id      = var.vpc_id
   rules       = { ingress = { db_from_tasks = { description = "PostgreSQL from the Dagster tasks", port = 5432, peer = module.tasks_security_group.id } } }
-  tags        = local.tags
 }

@@ -192,13 +192,7 @@ variable "cpu_architecture" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the Dagster and database logs."
+  description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
-  default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
-  type        = map(string)
-  default     = {}
-}

@@ -38,8 +38,6 @@ module "task" {
     # Restart the container in place on any exit (network trouble, OOM) before ECS replaces the task.
     restartPolicy = { enabled = true, restartAttemptPeriod = 60 }
   }
-
-  tags = local.tags
 }
 
 # One producer at a time: two would resume from the same position and double every event.
@@ -53,7 +51,7 @@ module "service" {
   subnet_ids          = var.subnet_ids
   security_group_ids  = [module.task_security_group.id]
   singleton           = true
-  tags                = local.tags
+  start_after         = var.start_after
 
   depends_on = [aws_efs_mount_target.state, module.task_role]
 }

@@ -8,8 +8,6 @@ module "task_role" {
   name    = "${local.service_name}-task"
   service = "ecs-tasks.amazonaws.com"
 
-  tags = local.tags
-
   policy = {
     name = "produce-to-msk"
     statements = [

@@ -18,8 +18,6 @@ locals {
     PRODUCER_METRICS_HOST      = "0.0.0.0"
     PRODUCER_METRICS_PORT      = tostring(var.metrics_port)
   }
-
-  tags = merge(var.tags, { "wikistream:module" = "producer" })
 }
 
 ################################################################################
@@ -32,7 +30,6 @@ module "kms" {
   description = "${local.service_name}: logs, resume state, images"
   alias       = local.service_name
   log_groups  = { sid = "ProducerLogs", names = [local.log_group_name] }
-  tags        = local.tags
 }
 
 # Cluster, log group, image repository and execution role (pull the image, write the logs).
@@ -43,5 +40,4 @@ module "cluster" {
   kms_key_arn        = module.kms.arn
   log_group_name     = local.log_group_name
   log_retention_days = var.log_retention_days
-  tags               = local.tags
 }

@@ -19,8 +19,6 @@ module "task_security_group" {
       nfs   = { description = "NFS to the resume-state file system", port = 2049, peer = module.efs_security_group.id }
     }
   }
-
-  tags = local.tags
 }
 
 module "efs_security_group" {
@@ -30,5 +28,4 @@ module "efs_security_group" {
   description = "Producer state file system: NFS from the producer task only"
   vpc_id      = var.vpc_id
   rules       = { ingress = { efs_from_task = { description = "NFS from the producer task", port = 2049, peer = module.task_security_group.id } } }
-  tags        = local.tags
 }

@@ -8,7 +8,7 @@ resource "aws_efs_file_system" "state" {
   performance_mode = "generalPurpose"
   throughput_mode  = "elastic"
 
-  tags = merge(local.tags, { Name = "${local.service_name}-state" })
+  tags = { Name = "${local.service_name}-state" }
 }
 
 resource "aws_efs_backup_policy" "state" {
@@ -44,8 +44,6 @@ resource "aws_efs_access_point" "state" {
       permissions = "0750"
     }
   }
-
-  tags = local.tags
 }
 
 module "efs_policy" {

@@ -96,13 +96,13 @@ variable "state_uid" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the producer's logs."
+  description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
-  default     = 365
 }
 
-variable "tags" {
-  description = "Tags added to every resource."
+
+variable "start_after" {
+  description = "Ids of steps the producer's service starts after (ecs_service's start_after): the Kafka topics step, as auto-creation is off."
   type        = map(string)
   default     = {}
 }

@@ -7,7 +7,7 @@ resource "aws_security_group" "this" {
   description = var.description
   vpc_id      = var.vpc_id
 
-  tags = merge(var.tags, { Name = var.name })
+  tags = { Name = var.name }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "this" {

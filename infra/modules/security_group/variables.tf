@@ -29,8 +29,3 @@ variable "rules" {
   }
 }
 
-variable "tags" {
-  description = "Tags of the group."
-  type        = map(string)
-  default     = {}
-}

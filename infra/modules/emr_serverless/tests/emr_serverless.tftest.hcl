@@ -8,6 +8,7 @@ mock_provider "aws" {
 variables {
   name                  = "wikistream-prod"
   log_group_name        = "/aws/emr-serverless/wikistream"
+  log_retention_days    = 365
   vpc_id                = "vpc-0mock"
   vpc_cidr              = "10.40.0.0/16"
   subnet_ids            = ["subnet-a", "subnet-b", "subnet-c"]
