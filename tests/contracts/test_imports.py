@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dagster.test_definitions import AWS_ENV
+from tests.aws_example import AWS_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "wikistream_dagster" / "contracts"
