@@ -35,6 +35,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from wikistream_dagster.bench import bronze_scale
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.local import catalog, kafka, spark_submit
 from wikistream_dagster.local.replay import default_recording
 
@@ -127,7 +128,7 @@ def _bronze(settings: Settings, bootstrap: str, topic: str, sink: str) -> dict:
         "--sink",
         sink,
         "--table",
-        "bronze.wiki_events_append" if sink == "append" else "bronze.wiki_events",
+        f"{BRONZE_TABLE}_append" if sink == "append" else BRONZE_TABLE,
     ]
     wall, result = _job(settings, "bronze", args, "2g")
     batches = result.pop("batch_progress")
@@ -182,6 +183,7 @@ def fill_main(argv: list[str]) -> int:
     from wikistream_dagster.local.spark_jars import spark_jars
     from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig
     from wikistream_dagster.spark_jobs.session import build_session
+    from wikistream_dagster.spark_jobs.tables import qualified
 
     jars = ",".join(str(j) for j in spark_jars(Path(argv[2])))
     spark = build_session(
@@ -190,7 +192,7 @@ def fill_main(argv: list[str]) -> int:
         master="local[2]",
         conf={"spark.jars": jars, "spark.ui.enabled": "false", "spark.driver.memory": "2g"},
     )
-    bronze = spark.table("lake.bronze.wiki_events")
+    bronze = spark.table(qualified(BRONZE_TABLE))
     copies = spark.range(1, int(argv[1]) + 1).withColumnRenamed("id", "copy")
     shifted = F.col("event_time") - F.make_interval(days=F.col("copy").cast("int"))
     out = (
@@ -201,8 +203,8 @@ def fill_main(argv: list[str]) -> int:
         .withColumn("event_hour", F.hour(shifted))
         .select(*bronze.columns)
     )
-    out.writeTo("lake.bronze.wiki_events").option("fanout-enabled", "true").append()
-    print(spark.table("lake.bronze.wiki_events").count())  # noqa: T201 - read by the parent
+    out.writeTo(qualified(BRONZE_TABLE)).option("fanout-enabled", "true").append()
+    print(spark.table(qualified(BRONZE_TABLE)).count())  # noqa: T201 - read by the parent
     spark.stop()
     return 0
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.local import spark_submit
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def sensor_tick_s(settings: Settings) -> dict:
     from wikistream_dagster.resources.lake import LakeReader
 
     lake = LakeReader(uri=settings.catalog_uri, warehouse=warehouse_uri(settings))
-    snaps = lake.snapshots("bronze.wiki_events")
+    snaps = lake.snapshots(BRONZE_TABLE)
     out = {"snapshots": len(snaps)}
     for name, cursor in (
         ("steady", Cursor(last_snapshot_id=snaps[-2]["snapshot_id"]).to_json()),

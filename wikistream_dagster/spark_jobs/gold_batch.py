@@ -191,12 +191,7 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="UTC hours to compute, e.g. 2018-03-07T16 (default: the latest silver run's)",
-    )
+    runtime.add_hours_arg(parser, "the hours to compute (default: the latest silver run's)")
     parser.add_argument(
         "--silver-settled",
         type=int,

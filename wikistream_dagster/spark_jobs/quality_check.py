@@ -122,12 +122,7 @@ def _hours_of(found: DataFrame) -> list[H.Hour]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="UTC hours to check, e.g. 2018-03-07T16 (default: latest silver run)",
-    )
+    runtime.add_hours_arg(parser, "the hours to check (default: the latest silver run's)")
     parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 even when a blocking constraint fails"
     )

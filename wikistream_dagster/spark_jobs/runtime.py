@@ -46,6 +46,17 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
+def add_hours_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--hours``: UTC hours (repeatable, each may be a comma-list), as ``H.parse_hours`` reads
+    them and ``contracts.hours.format_hours`` writes them; ``what`` ends the help text."""
+    parser.add_argument(
+        "--hours",
+        action="append",
+        default=None,
+        help=f"UTC hours, e.g. 2018-03-07T16 (repeat or comma-list): {what}",
+    )
+
+
 def parse_args(
     parser: argparse.ArgumentParser, argv: list[str] | None = None
 ) -> argparse.Namespace:

@@ -176,12 +176,7 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="rebuild these UTC hours, e.g. 2018-03-07T16 (repeat or comma-list)",
-    )
+    runtime.add_hours_arg(parser, "rebuild these hours from bronze")
     parser.add_argument(
         "--bronze-snapshot-end",
         type=int,

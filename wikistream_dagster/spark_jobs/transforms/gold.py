@@ -5,7 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-KNOWN_TYPES = ("edit", "new", "log", "categorize", "external")
+from wikistream_dagster.contracts.checks import KNOWN_TYPES
+
 HOUR_KEYS = ("wiki", "event_date", "event_hour")
 
 BASELINE_HOURS = 24  # trailing window an entity is compared with
