@@ -48,6 +48,18 @@ def aws(moto_url, monkeypatch):
     return runner, emr, boto3.client("logs", region_name=REGION, endpoint_url=moto_url), app
 
 
+def _materialize_silver(runner: EmrServerlessSparkRunner, instance) -> dg.ExecuteInProcessResult:
+    """Silver of one hour through the medallion op, on EMR Serverless (moto)."""
+    return dg.materialize(
+        [medallion.silver_checks_gold],
+        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
+        partition_key="2026-11-26-09:00",
+        instance=instance,
+        raise_on_error=False,
+        resources={"spark": runner},
+    )
+
+
 def _pipes_lines(metadata: dict) -> list[str]:
     msg = lambda method, params: json.dumps(  # noqa: E731
         {"__dagster_pipes_version": "0.1", "method": method, "params": params}
@@ -81,14 +93,8 @@ def test_job_submitted_polled_and_messages_read_back(aws):
             for i, line in enumerate(_pipes_lines({"rows_written": 1234}))
         ],
     )
-    result = dg.materialize(
-        [medallion.silver_checks_gold],
-        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
-        partition_key="2026-11-26-09:00",
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        resources={"spark": runner},
-    )
+    instance = dg.DagsterInstance.ephemeral()  # the result refers to it weakly
+    result = _materialize_silver(runner, instance)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     mats = [
         e.event_specific_data.materialization for e in result.get_asset_materialization_events()
@@ -116,14 +122,8 @@ def test_failed_job_fails_the_asset_with_the_reason(aws, monkeypatch):
         self.state, self.state_details = "FAILED", "Job failed: OutOfMemoryError on the driver"
 
     monkeypatch.setattr(emr_models.JobRun, "__init__", failing)
-    result = dg.materialize(
-        [medallion.silver_checks_gold],
-        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
-        partition_key="2026-11-26-09:00",
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        resources={"spark": runner},
-    )
+    instance = dg.DagsterInstance.ephemeral()  # the result refers to it weakly
+    result = _materialize_silver(runner, instance)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     text = str(failure.event_specific_data.error)
