@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-# One error type for a bad setting in both programs (the producer defines it; stdlib only).
+# One error type for a bad setting in both programs, and the names the producer defines for
+# the stream and the topics (producer_service/settings.py, standard library only).
+from producer_service.settings import DEFAULT_SSE_URL as DEFAULT_SSE_URL
+from producer_service.settings import DLQ_TOPIC as DLQ_TOPIC
+from producer_service.settings import RAW_TOPIC as RAW_TOPIC
 from producer_service.settings import SettingsError as SettingsError
 from wikistream_dagster.contracts.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
 AUTOMATIONS = ("schedule", "eager")
-RAW_TOPIC = "raw-events"
-DLQ_TOPIC = "dlq-events"
-DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
 
 
 def project_root() -> Path:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from wikistream_dagster.config import Settings
+from wikistream_dagster.config import RAW_TOPIC, Settings
 from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.local import spark_submit
 
@@ -128,7 +128,7 @@ def _snapshots(spark, count: int) -> int:
     table = iceberg._java_table(spark, BRONZE)
     txn = table.newTransaction()
     for i in range(count):
-        offsets = json.dumps({"raw-events": {"0": [i * 400, i * 400 + 400]}})
+        offsets = json.dumps({RAW_TOPIC: {"0": [i * 400, i * 400 + 400]}})
         (
             txn.newFastAppend()
             .set(S.BATCH_ID, str(1_000_000 + i))

@@ -10,6 +10,7 @@ import time
 
 import dagster as dg
 
+from wikistream_dagster.config import DLQ_TOPIC, RAW_TOPIC
 from wikistream_dagster.contracts.snapshot import BronzeBatch
 from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.defs import supervision as sv
@@ -103,14 +104,14 @@ def _observe(context, streaming: StreamingRunner, kafka: KafkaOffsets):
     processed = lag = dlq_total = None
     try:
         batch = streaming.progress()
-        processed = batch.topic("raw-events") if batch else {}
+        processed = batch.topic(RAW_TOPIC) if batch else {}
     except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint must not stop supervision
         context.log.warning(f"could not read bronze's checkpoint: {exc}")
     try:
-        ends = kafka.end_offsets("raw-events")
+        ends = kafka.end_offsets(RAW_TOPIC)
         if ends and processed is not None:
             lag = ckpt.lag(ends, processed)
-        dlq_total = sum(kafka.end_offsets("dlq-events").values())
+        dlq_total = sum(kafka.end_offsets(DLQ_TOPIC).values())
     except Exception as exc:  # noqa: BLE001 - Kafka down must not stop supervision
         context.log.warning(f"could not read Kafka offsets: {exc}")
     return processed, lag, dlq_total

@@ -19,6 +19,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from producer_service.settings import DLQ_TOPIC, RAW_TOPIC
 from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs import kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
@@ -88,8 +89,8 @@ def arg_parser() -> argparse.ArgumentParser:
     """The job's arguments (the EMR request builder's tests parse its arguments with it)."""
     parser = runtime.base_parser(__doc__.splitlines()[0])
     parser.add_argument("--bootstrap-servers", required=True)
-    parser.add_argument("--topic", default="raw-events")
-    parser.add_argument("--dlq-topic", default="dlq-events")
+    parser.add_argument("--topic", default=RAW_TOPIC)
+    parser.add_argument("--dlq-topic", default=DLQ_TOPIC)
     parser.add_argument("--checkpoint", required=True, help="checkpoint directory or URI")
     parser.add_argument("--trigger-seconds", type=float, default=30.0)
     parser.add_argument(
