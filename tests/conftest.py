@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,10 @@ import pytest
 from wikistream_dagster.config import Settings, load_settings
 from wikistream_dagster.local import catalog as catalog_service
 from wikistream_dagster.local import kafka
+from wikistream_dagster.local.process import free_port as free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

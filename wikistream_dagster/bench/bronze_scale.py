@@ -30,23 +30,21 @@ SNAPSHOTS = 10_000
 HOURS = 720  # synthetic rows spread over 30 days from the measured hour on (inside partitions)
 
 
-def _child(settings: Settings, *args: str) -> str:
-    """Run :func:`child_main` in its own Spark driver; return its last stdout line."""
-    code = (
-        "import sys; from wikistream_dagster.bench.bronze_scale import child_main; "
-        "sys.exit(child_main(sys.argv[1:]))"
-    )
+def spark_child(settings: Settings, main: str, *args: str, timeout: float = 3600) -> str:
+    """Run ``main`` (``module:function``, given ``catalog_uri jars_dir *args``) in its own Spark
+    driver, stopped when it exits; return its last stdout line."""
+    module, function = main.split(":")
+    code = f"import sys; from {module} import {function}; sys.exit({function}(sys.argv[1:]))"
     cmd = [sys.executable, "-c", code, settings.catalog_uri, str(settings.jars_dir), *args]
-    proc = subprocess.run(
-        cmd,
-        env=spark_submit.spark_submit_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    env = spark_submit.spark_submit_env(settings)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise RuntimeError(f"bench scale step {args[0]} failed: {_cause(proc.stderr)}")
+        raise RuntimeError(f"bench step {function} {args[0]} failed: {_cause(proc.stderr)}")
     return proc.stdout.strip().splitlines()[-1]
+
+
+def _child(settings: Settings, *args: str) -> str:
+    return spark_child(settings, f"{__name__}:child_main", *args)
 
 
 def fill_rows(settings: Settings, rows: int, hour: str) -> int:

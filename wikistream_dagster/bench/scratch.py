@@ -4,11 +4,11 @@ process tree of a service (to measure it or to kill it without warning)."""
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from pathlib import Path
 
 from wikistream_dagster.config import Settings, child_env, load_settings
+from wikistream_dagster.local.process import free_port
 
 PORT_SETTINGS = (
     "KAFKA_PORT",
@@ -18,12 +18,6 @@ PORT_SETTINGS = (
     "PRODUCER_METRICS_PORT",
     "DAGSTER_PORT",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def scratch_stack(settings: Settings, prefix: str) -> tuple[Path, dict[str, str], Settings]:

@@ -34,6 +34,23 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A TCP port free on the loopback interface now (tests and benchmarks bind theirs here)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout_s: float, host: str = "127.0.0.1") -> bool:
+    """Poll until something listens on ``host:port``; False if nothing did in ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not port_open(host, port, timeout=0.2):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
