@@ -10,24 +10,23 @@ from contextlib import contextmanager
 import pytest
 
 from tests.conftest import free_port
-from wikistream_dagster.config import AwsSettings
+from wikistream_dagster.config import load_settings
 
 REGION = "eu-west-1"
-AWS = AwsSettings(
-    region=REGION,
-    emr_application_id="00fabc123",
-    emr_execution_role_arn="arn:aws:iam::123456789012:role/wikistream-emr-job",
-    artifacts_bucket="wikistream-artifacts",
-    table_bucket_arn="arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
-    msk_bootstrap_servers="b-1.msk:9098",
-    alerts_topic_arn="arn:aws:sns:eu-west-1:123456789012:wikistream-alerts",
-    emr_log_group="/aws/emr-serverless/wikistream",
-)
-# The same settings as the variables the Dagster containers get.
+# As the Dagster containers get them (Terraform's dagster_aws_env output)...
 AWS_ENV = {
     "WIKISTREAM_DEPLOYMENT": "aws",
-    **{name: getattr(AWS, attr) for attr, name in AwsSettings.ENV.items()},
+    "WIKISTREAM_AWS_REGION": REGION,
+    "WIKISTREAM_EMR_APPLICATION_ID": "00fabc123",
+    "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": "arn:aws:iam::123456789012:role/wikistream-emr-job",
+    "WIKISTREAM_ARTIFACTS_BUCKET": "wikistream-artifacts",
+    "WIKISTREAM_TABLE_BUCKET_ARN": "arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
+    "WIKISTREAM_MSK_BOOTSTRAP_SERVERS": "b-1.msk:9098",
+    "WIKISTREAM_ALERTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:wikistream-alerts",
+    "WIKISTREAM_EMR_LOG_GROUP": "/aws/emr-serverless/wikistream",
 }
+# ... and as the code reads them.
+AWS = load_settings(AWS_ENV).aws
 
 
 def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
