@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from producer_service.event_limits import DLQ_TOPIC, RAW_TOPIC
+
 DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
-# The topics the producer writes and bronze reads (the platform imports these names).
-RAW_TOPIC = "raw-events"
-DLQ_TOPIC = "dlq-events"
 SECURITY_PROTOCOLS = ("plaintext", "msk-iam")
 
 

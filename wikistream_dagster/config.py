@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 
 # One error type for a bad setting in both programs, and the names the producer defines for
-# the stream and the topics (producer_service/settings.py, standard library only).
+# the stream and the topics (standard library only).
+from producer_service.event_limits import DLQ_TOPIC as DLQ_TOPIC
+from producer_service.event_limits import RAW_TOPIC as RAW_TOPIC
 from producer_service.settings import DEFAULT_SSE_URL as DEFAULT_SSE_URL
-from producer_service.settings import DLQ_TOPIC as DLQ_TOPIC
-from producer_service.settings import RAW_TOPIC as RAW_TOPIC
 from producer_service.settings import SettingsError as SettingsError
 from wikistream_dagster.contracts.hours import PARTITION_START
 

@@ -19,7 +19,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from producer_service.settings import DLQ_TOPIC, RAW_TOPIC
+from producer_service.event_limits import DLQ_TOPIC, RAW_TOPIC
 from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs import kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
