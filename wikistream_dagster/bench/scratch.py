@@ -8,16 +8,7 @@ import tempfile
 from pathlib import Path
 
 from wikistream_dagster.config import Settings, child_env, load_settings
-from wikistream_dagster.local.process import free_port
-
-PORT_SETTINGS = (
-    "KAFKA_PORT",
-    "KAFKA_CONTROLLER_PORT",
-    "CATALOG_PORT",
-    "REPLAY_PORT",
-    "PRODUCER_METRICS_PORT",
-    "DAGSTER_PORT",
-)
+from wikistream_dagster.local.process import on_free_ports
 
 
 def scratch_stack(settings: Settings, prefix: str) -> tuple[Path, dict[str, str], Settings]:
@@ -25,9 +16,8 @@ def scratch_stack(settings: Settings, prefix: str) -> tuple[Path, dict[str, str]
     the shared jar cache) and the settings read from that environment."""
     state = Path(tempfile.mkdtemp(prefix=prefix))
     env = child_env(WIKISTREAM_STATE_DIR=str(state), WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
-    for name in PORT_SETTINGS:
-        env[f"WIKISTREAM_{name}"] = str(free_port())
-    return state, env, load_settings(env)
+    scratch = on_free_ports(load_settings(env))
+    return state, env | scratch.to_env(), scratch
 
 
 def _parents() -> dict[int, int]:
