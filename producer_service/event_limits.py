@@ -17,6 +17,14 @@ EARLIEST_EVENT_ISO = "2001-01-01T00:00:00Z"
 MAX_FUTURE_SECONDS = 86_400  # one day after "now"
 WINDOW_TEXT = f"[{EARLIEST_EVENT_ISO}, now + {MAX_FUTURE_SECONDS // 3600} h]"
 
+# The topics the producer writes and bronze reads.
+RAW_TOPIC = "raw-events"
+DLQ_TOPIC = "dlq-events"
+
+# The recentchange event types (the producer dead-letters others; silver's type_known check and
+# gold's per-type counts use the same list, in this order).
+EVENT_TYPES = ("edit", "new", "log", "categorize", "external")
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # bronze's LONG columns
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # bronze's INT column: namespace
 

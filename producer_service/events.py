@@ -16,7 +16,7 @@ import orjson
 from producer_service import event_limits as L
 from producer_service.sse_parser import Frame
 
-KNOWN_TYPES = frozenset({"edit", "new", "log", "categorize", "external"})
+KNOWN_TYPES = frozenset(L.EVENT_TYPES)
 DLQ_SAMPLE_BYTES = 64 * 1024
 
 # optional field -> accepted types (bool is checked apart, since bool is an int in Python)

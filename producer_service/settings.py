@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from producer_service.event_limits import DLQ_TOPIC, RAW_TOPIC
+
 DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
 SECURITY_PROTOCOLS = ("plaintext", "msk-iam")
 
@@ -30,8 +32,8 @@ class ProducerSettings:
     reset_position: bool = False
     exit_on_idle: float | None = None
     max_events: int | None = None
-    raw_topic: str = "raw-events"
-    dlq_topic: str = "dlq-events"
+    raw_topic: str = RAW_TOPIC
+    dlq_topic: str = DLQ_TOPIC
     security_protocol: str = "plaintext"
     aws_region: str = ""
     metrics_host: str = "127.0.0.1"
@@ -201,8 +203,8 @@ def parse_settings(
         reset_position=ns.reset_position,
         exit_on_idle=_num(float, idle, "--exit-on-idle", None) if idle else None,
         max_events=_num(int, max_events, "--max-events", None, 1) if max_events else None,
-        raw_topic=get("--raw-topic") or "raw-events",
-        dlq_topic=get("--dlq-topic") or "dlq-events",
+        raw_topic=get("--raw-topic") or RAW_TOPIC,
+        dlq_topic=get("--dlq-topic") or DLQ_TOPIC,
         security_protocol=security,
         aws_region=region,
         metrics_host=get("--metrics-host") or "127.0.0.1",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,35 +10,24 @@ import pytest
 from wikistream_dagster.config import Settings, load_settings
 from wikistream_dagster.local import catalog as catalog_service
 from wikistream_dagster.local import kafka
+from wikistream_dagster.local.process import free_port as free_port
+from wikistream_dagster.local.process import on_free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def stack_settings(tmp_path_factory) -> Settings:
     """Settings for an isolated test stack: temp state dir, free ports, the shared jar cache."""
     state = tmp_path_factory.mktemp("state")
+    checkout = load_settings({"WIKISTREAM_ROOT": str(ROOT)})
     env = {
         "WIKISTREAM_ROOT": str(ROOT),
         "WIKISTREAM_STATE_DIR": str(state),
-        "WIKISTREAM_CACHE_DIR": os.environ.get(
-            "WIKISTREAM_CACHE_DIR", str(load_settings({"WIKISTREAM_ROOT": str(ROOT)}).cache_dir)
-        ),
-        "WIKISTREAM_KAFKA_PORT": str(free_port()),
-        "WIKISTREAM_KAFKA_CONTROLLER_PORT": str(free_port()),
-        "WIKISTREAM_CATALOG_PORT": str(free_port()),
-        "WIKISTREAM_REPLAY_PORT": str(free_port()),
-        "WIKISTREAM_PRODUCER_METRICS_PORT": str(free_port()),
-        "WIKISTREAM_DAGSTER_PORT": str(free_port()),
+        "WIKISTREAM_CACHE_DIR": os.environ.get("WIKISTREAM_CACHE_DIR", str(checkout.cache_dir)),
     }
-    return load_settings(env)
+    return on_free_ports(load_settings(env))
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from wikistream_dagster.local.stack import producer_command
 
 ROOT = Path(__file__).resolve().parent.parent
 UA = "WikiStream-tests/0.1 (https://example.org/wikistream; tests@example.org)"
@@ -58,32 +59,10 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list:
 
 
 def producer_cmd(url: str, bootstrap: str, state: Path, raw: str, dlq: str, *extra: str) -> list:
-    return [
-        sys.executable,
-        "-m",
-        "producer_service",
-        "--sse-url",
-        url,
-        "--bootstrap-servers",
-        bootstrap,
-        "--state-dir",
-        str(state),
-        "--user-agent",
-        UA,
-        "--raw-topic",
-        raw,
-        "--dlq-topic",
-        dlq,
-        "--metrics-port",
-        "0",
-        "--backoff-initial",
-        "0.05",
-        "--backoff-max",
-        "0.5",
-        "--progress-every",
-        "1",
-        *extra,
-    ]
+    """The producer on fresh topics, quick to back off and to report progress."""
+    flags = {"raw_topic": raw, "dlq_topic": dlq, "metrics_port": 0, "backoff_initial": 0.05}
+    flags |= {"backoff_max": 0.5, "progress_every": 1}
+    return [*producer_command(url, bootstrap, state, UA, **flags), *extra]
 
 
 def run_producer(*args, timeout: float = 120, **kw) -> subprocess.CompletedProcess:

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-# One error type for a bad setting in both programs (the producer defines it; stdlib only).
+# One error type for a bad setting in both programs, and the names the producer defines for
+# the stream and the topics (standard library only).
+from producer_service.event_limits import DLQ_TOPIC as DLQ_TOPIC
+from producer_service.event_limits import RAW_TOPIC as RAW_TOPIC
+from producer_service.settings import DEFAULT_SSE_URL as DEFAULT_SSE_URL
 from producer_service.settings import SettingsError as SettingsError
 from wikistream_dagster.contracts.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
 AUTOMATIONS = ("schedule", "eager")
-RAW_TOPIC = "raw-events"
-DLQ_TOPIC = "dlq-events"
-DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
 
 
 def project_root() -> Path:
@@ -40,6 +41,7 @@ class AwsSettings:
     table_bucket_arn: str = ""
     msk_bootstrap_servers: str = ""
     alerts_topic_arn: str = ""
+    emr_log_group: str = ""  # where EMR jobs log and Dagster Pipes reads their messages
 
     ENV = {
         "region": "WIKISTREAM_AWS_REGION",
@@ -49,6 +51,7 @@ class AwsSettings:
         "table_bucket_arn": "WIKISTREAM_TABLE_BUCKET_ARN",
         "msk_bootstrap_servers": "WIKISTREAM_MSK_BOOTSTRAP_SERVERS",
         "alerts_topic_arn": "WIKISTREAM_ALERTS_TOPIC_ARN",
+        "emr_log_group": "WIKISTREAM_EMR_LOG_GROUP",
     }
 
     def require_complete(self) -> None:
@@ -109,6 +112,27 @@ class Settings:
     @property
     def jars_dir(self) -> Path:
         return self.cache_dir / "jars"
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as the variables ``load_settings`` reads back to an equal object: the
+        one way to hand them to a child process (``kafka_heap_mb`` has no variable)."""
+        env = {
+            "WIKISTREAM_ROOT": str(self.root),
+            "WIKISTREAM_STATE_DIR": str(self.state_dir),
+            "WIKISTREAM_CACHE_DIR": str(self.cache_dir),
+            "WIKISTREAM_DEPLOYMENT": self.deployment,
+            "WIKISTREAM_KAFKA_PORT": str(self.kafka_port),
+            "WIKISTREAM_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
+            "WIKISTREAM_CATALOG_PORT": str(self.catalog_port),
+            "WIKISTREAM_REPLAY_PORT": str(self.replay_port),
+            "WIKISTREAM_PRODUCER_METRICS_PORT": str(self.producer_metrics_port),
+            "WIKISTREAM_DAGSTER_PORT": str(self.dagster_port),
+            "WIKISTREAM_AUTOSTART": "true" if self.autostart else "false",
+            "WIKISTREAM_AUTOMATION": self.automation,
+            "WIKISTREAM_PARTITION_START": self.partition_start.isoformat(),
+        }
+        aws = {name: getattr(self.aws, attr) for attr, name in AwsSettings.ENV.items()}
+        return env | {name: value for name, value in aws.items() if value}
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -8,6 +8,7 @@ locations jobs write (checkpoints, logs).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import sys
 import tarfile
@@ -16,7 +17,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.conftest import free_port
+from tests.aws_example import AWS as EXAMPLE_AWS
+from tests.aws_example import REGION, fake_credentials, moto_server
 from tests.infra.infra_hcl import MODULES, load_module
 from wikistream_dagster.aws import cli as aws_cli
 from wikistream_dagster.aws.artifacts import (
@@ -28,21 +30,12 @@ from wikistream_dagster.aws.artifacts import (
 )
 from wikistream_dagster.aws.env import pip_command
 from wikistream_dagster.cli import main
-from wikistream_dagster.config import AwsSettings
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.resources.emr import bronze_checkpoint, start_job_run_params
 
-REGION = "eu-west-1"
 BUCKET = "wikistream-artifacts-test"
 SPARK_JOBS = Path(__file__).resolve().parents[2] / "wikistream_dagster" / "spark_jobs"
-AWS = AwsSettings(
-    region=REGION,
-    emr_application_id="00fapp",
-    emr_execution_role_arn="arn:aws:iam::123456789012:role/wikistream-emr",
-    artifacts_bucket=BUCKET,
-    table_bucket_arn="arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
-    msk_bootstrap_servers="b-1.msk.example:9098",
-)
+AWS = dataclasses.replace(EXAMPLE_AWS, artifacts_bucket=BUCKET)
 # What jobs write, not read: need not exist before a run.
 OUTPUTS = {bronze_checkpoint(AWS), f"s3://{BUCKET}/logs/emr/"}
 
@@ -94,22 +87,16 @@ def test_default_arch_is_the_emr_application_architecture():
 
 @pytest.fixture(scope="module")
 def moto_s3(tmp_path_factory):
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    s3 = boto3.client(
-        "s3",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    yield url, s3
-    server.stop()
+    with moto_server() as url:
+        s3 = boto3.client(
+            "s3",
+            region_name=REGION,
+            endpoint_url=url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        yield url, s3
 
 
 def _existing(s3, uris: set[str]) -> set[str]:
@@ -120,12 +107,7 @@ def _existing(s3, uris: set[str]) -> set[str]:
 
 
 def _package_and_upload(monkeypatch, moto_url: str, out: Path, *package_args: str) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
     assert main(["aws", "package", "--out", str(out), *package_args]) == 0
     assert main(["aws", "upload", "--bucket", BUCKET, "--dir", str(out),
                  "--endpoint-url", moto_url]) == 0  # fmt: skip

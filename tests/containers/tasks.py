@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from tests.aws_example import AWS_ENV
 from tests.containers.ecs import Image, parse_dockerfile
 from tests.containers.hcl_eval import Evaluator
 from tests.infra.infra_hcl import MODULES, REPO, load_module
@@ -61,16 +62,7 @@ def dagster_container(task: str, **variables: Any) -> dict:
         "image_tag": "test",
         "subnet_ids": ["subnet-a", "subnet-b"],
         "msk_bootstrap_servers": "b-1.msk.example:9098",
-        "wikistream_env": {
-            "WIKISTREAM_DEPLOYMENT": "aws",
-            "WIKISTREAM_AWS_REGION": "eu-west-1",
-            "WIKISTREAM_EMR_APPLICATION_ID": "00fapp",
-            "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": "arn:aws:iam::123456789012:role/wikistream-emr",
-            "WIKISTREAM_ARTIFACTS_BUCKET": "wikistream-artifacts",
-            "WIKISTREAM_TABLE_BUCKET_ARN": "arn:aws:s3tables:eu-west-1:123456789012:bucket/ws",
-            "WIKISTREAM_MSK_BOOTSTRAP_SERVERS": "b-1.msk.example:9098",
-            "WIKISTREAM_ALERTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:wikistream",
-        },
+        "wikistream_env": AWS_ENV,
     }
     resources = {
         "aws_db_instance.this.address": variables.pop("db_host", "db.example"),

@@ -150,21 +150,27 @@ class FakeAlerter:
         self.alerts.append((subject, message))
 
 
-def bronze_snapshot(sid: int, ts: float, hours: str, offsets: dict, added: int = 10) -> dict:
+def snapshot(sid: int, ts: float, operation: str, summary: dict) -> dict:
+    """A snapshot as ``LakeReader.snapshots`` lists it."""
     return {
         "snapshot_id": sid,
         "timestamp_ms": int(ts * 1000),
-        "operation": "append",
-        "summary": {
-            "added-records": str(added),
-            "total-records": str(added * sid),
-            "wikistream.batch-id": str(sid),
-            "wikistream.records": str(added),
-            "wikistream.dlq-records": "1",
-            "wikistream.hours": hours,
-            "wikistream.kafka-offsets": json.dumps({"raw-events": offsets}),
-        },
+        "operation": operation,
+        "summary": summary,
     }
+
+
+def bronze_snapshot(sid: int, ts: float, hours: str, offsets: dict, added: int = 10) -> dict:
+    summary = {
+        "added-records": str(added),
+        "total-records": str(added * sid),
+        "wikistream.batch-id": str(sid),
+        "wikistream.records": str(added),
+        "wikistream.dlq-records": "1",
+        "wikistream.hours": hours,
+        "wikistream.kafka-offsets": json.dumps({"raw-events": offsets}),
+    }
+    return snapshot(sid, ts, "append", summary)
 
 
 def silver_snapshot(sid: int, ts: float, hours: str, bronze_upto: int | None = None) -> dict:
@@ -172,12 +178,7 @@ def silver_snapshot(sid: int, ts: float, hours: str, bronze_upto: int | None = N
     summary = {"added-records": "3", "wikistream.hours": hours}
     if bronze_upto is not None:
         summary["wikistream.bronze-snapshot-id"] = str(bronze_upto)
-    return {
-        "snapshot_id": sid,
-        "timestamp_ms": int(ts * 1000),
-        "operation": "append",
-        "summary": summary,
-    }
+    return snapshot(sid, ts, "append", summary)
 
 
 def gold_snapshot(sid: int, ts: float, hours: str, silver_read: int, settled=None) -> dict:
@@ -185,9 +186,4 @@ def gold_snapshot(sid: int, ts: float, hours: str, silver_read: int, settled=Non
     summary = {"wikistream.hours": hours, "wikistream.silver-snapshot-id": str(silver_read)}
     if settled is not None:
         summary["wikistream.silver-settled-id"] = str(settled)
-    return {
-        "snapshot_id": sid,
-        "timestamp_ms": int(ts * 1000),
-        "operation": "overwrite",
-        "summary": summary,
-    }
+    return snapshot(sid, ts, "overwrite", summary)

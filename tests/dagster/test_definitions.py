@@ -5,22 +5,12 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from tests.aws_example import AWS_ENV
 from tests.dagster.fakes import FakeSparkRunner
 from wikistream_dagster.config import SettingsError, load_settings
 from wikistream_dagster.definitions import build_definitions
 from wikistream_dagster.defs import medallion
 from wikistream_dagster.defs.common import GOLD_KEYS, SILVER_KEY
-
-AWS_ENV = {
-    "WIKISTREAM_DEPLOYMENT": "aws",
-    "WIKISTREAM_AWS_REGION": "eu-west-1",
-    "WIKISTREAM_EMR_APPLICATION_ID": "00fabc123",
-    "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": "arn:aws:iam::123456789012:role/wikistream-emr-job",
-    "WIKISTREAM_ARTIFACTS_BUCKET": "wikistream-artifacts",
-    "WIKISTREAM_TABLE_BUCKET_ARN": "arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
-    "WIKISTREAM_MSK_BOOTSTRAP_SERVERS": "b-1.msk:9098",
-    "WIKISTREAM_ALERTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:wikistream-alerts",
-}
 
 
 @pytest.mark.parametrize("env", [{}, AWS_ENV], ids=["local", "aws"])

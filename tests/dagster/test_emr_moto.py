@@ -7,6 +7,7 @@ EMR's reason.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -14,34 +15,23 @@ import boto3
 import dagster as dg
 import pytest
 
-from tests.conftest import free_port
+from tests.aws_example import AWS, REGION, fake_credentials, moto_server
 from wikistream_dagster.defs import medallion
 from wikistream_dagster.defs.common import SILVER_KEY
-from wikistream_dagster.resources.emr import LOG_GROUP, EmrServerlessSparkRunner
+from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
 
-REGION = "eu-west-1"
 JOB_ID = "00fjobrun0000001"
 
 
 @pytest.fixture(scope="module")
 def moto_url():
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
 def aws(moto_url, monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
     import moto.emrserverless.models as emr_models
 
     monkeypatch.setattr(emr_models, "random_job_id", lambda: JOB_ID)
@@ -52,17 +42,22 @@ def aws(moto_url, monkeypatch):
     # moto only accepts and returns "SPARK"; the real service answers "Spark", which is what
     # dagster-aws reads to find the driver's log stream.
     emr_models.emrserverless_backends["123456789012"][REGION].applications[app].type = "Spark"
-    runner = EmrServerlessSparkRunner(
-        region=REGION,
-        emr_application_id=app,
-        emr_execution_role_arn="arn:aws:iam::123456789012:role/wikistream-emr-job",
-        artifacts_bucket="wikistream-artifacts",
-        table_bucket_arn="arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
-        msk_bootstrap_servers="b-1:9098",
-        endpoint_url=moto_url,
-        poll_interval=0.1,
+    runner = EmrServerlessSparkRunner.from_settings(
+        dataclasses.replace(AWS, emr_application_id=app), endpoint_url=moto_url, poll_interval=0.1
     )
     return runner, emr, boto3.client("logs", region_name=REGION, endpoint_url=moto_url), app
+
+
+def _materialize_silver(runner: EmrServerlessSparkRunner, instance) -> dg.ExecuteInProcessResult:
+    """Silver of one hour through the medallion op, on EMR Serverless (moto)."""
+    return dg.materialize(
+        [medallion.silver_checks_gold],
+        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
+        partition_key="2026-11-26-09:00",
+        instance=instance,
+        raise_on_error=False,
+        resources={"spark": runner},
+    )
 
 
 def _pipes_lines(metadata: dict) -> list[str]:
@@ -85,27 +80,21 @@ def _pipes_lines(metadata: dict) -> list[str]:
 
 def test_job_submitted_polled_and_messages_read_back(aws):
     runner, emr, logs, app = aws
-    logs.create_log_group(logGroupName=LOG_GROUP)
+    logs.create_log_group(logGroupName=AWS.emr_log_group)
     stream = f"medallion/applications/{app}/jobs/{JOB_ID}/SPARK_DRIVER/stdout"
-    logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=stream)
-    logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=stream[:-6] + "stderr")
+    logs.create_log_stream(logGroupName=AWS.emr_log_group, logStreamName=stream)
+    logs.create_log_stream(logGroupName=AWS.emr_log_group, logStreamName=stream[:-6] + "stderr")
     now = int(time.time() * 1000) + 30_000  # the reader only reads events after it started
     logs.put_log_events(
-        logGroupName=LOG_GROUP,
+        logGroupName=AWS.emr_log_group,
         logStreamName=stream,
         logEvents=[
             {"timestamp": now + i, "message": line}
             for i, line in enumerate(_pipes_lines({"rows_written": 1234}))
         ],
     )
-    result = dg.materialize(
-        [medallion.silver_checks_gold],
-        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
-        partition_key="2026-11-26-09:00",
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        resources={"spark": runner},
-    )
+    instance = dg.DagsterInstance.ephemeral()  # the result refers to it weakly
+    result = _materialize_silver(runner, instance)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     mats = [
         e.event_specific_data.materialization for e in result.get_asset_materialization_events()
@@ -133,14 +122,8 @@ def test_failed_job_fails_the_asset_with_the_reason(aws, monkeypatch):
         self.state, self.state_details = "FAILED", "Job failed: OutOfMemoryError on the driver"
 
     monkeypatch.setattr(emr_models.JobRun, "__init__", failing)
-    result = dg.materialize(
-        [medallion.silver_checks_gold],
-        selection=dg.AssetSelection.assets(SILVER_KEY).without_checks(),
-        partition_key="2026-11-26-09:00",
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        resources={"spark": runner},
-    )
+    instance = dg.DagsterInstance.ephemeral()  # the result refers to it weakly
+    result = _materialize_silver(runner, instance)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     text = str(failure.event_specific_data.error)

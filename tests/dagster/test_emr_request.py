@@ -2,19 +2,10 @@
 
 import pytest
 
-from wikistream_dagster.config import AwsSettings
+from tests.aws_example import AWS
 from wikistream_dagster.contracts.jobs import JOBS
-from wikistream_dagster.resources.emr import LOG_GROUP, start_job_run_params
-
-AWS = AwsSettings(
-    region="eu-west-1",
-    emr_application_id="00fabc123",
-    emr_execution_role_arn="arn:aws:iam::123456789012:role/wikistream-emr-job",
-    artifacts_bucket="wikistream-artifacts",
-    table_bucket_arn="arn:aws:s3tables:eu-west-1:123456789012:bucket/wikistream",
-    msk_bootstrap_servers="b-1.msk:9098",
-    alerts_topic_arn="arn:aws:sns:eu-west-1:1:a",
-)
+from wikistream_dagster.resources.emr import start_job_run_params
+from wikistream_dagster.spark_jobs import bronze_stream, kafka_io
 
 
 def _conf(params) -> dict:
@@ -50,7 +41,11 @@ def test_batch_request_for_silver():
     assert conf["spark.archives"].endswith("wikistream-venv.tar.gz#environment")
     assert "iceberg-aws-bundle-1.10.0.jar" in conf["spark.jars"]
     cw = p["configurationOverrides"]["monitoringConfiguration"]["cloudWatchLoggingConfiguration"]
-    assert cw == {"enabled": True, "logGroupName": LOG_GROUP, "logStreamNamePrefix": "silver"}
+    assert cw == {
+        "enabled": True,
+        "logGroupName": AWS.emr_log_group,
+        "logStreamNamePrefix": "silver",
+    }
     assert "retryPolicy" not in p
 
 
@@ -60,7 +55,8 @@ def test_streaming_request_for_bronze_uses_msk_iam_and_s3_checkpoints():
     assert p["mode"] == "STREAMING" and p["retryPolicy"] == {"maxFailedAttemptsPerHour": 5}
     assert args[args.index("--bootstrap-servers") + 1] == "b-1.msk:9098"
     assert args[args.index("--checkpoint") + 1] == "s3://wikistream-artifacts/checkpoints/bronze"
-    assert "kafka.sasl.mechanism=AWS_MSK_IAM" in args
+    job = bronze_stream.arg_parser().parse_args(args)  # as the job reads them on EMR
+    assert bronze_stream.kafka_options(job) == kafka_io.MSK_IAM_OPTIONS
 
 
 @pytest.mark.parametrize("job, mode", [("platinum", "BATCH"), ("silver", "FOREVER")])

@@ -13,6 +13,7 @@ from tests.dagster.fakes import (
     FakeLake,
     FakeStreaming,
     bronze_snapshot,
+    snapshot,
 )
 from wikistream_dagster.defs.automation import medallion_every_5_minutes
 from wikistream_dagster.defs.bronze import bronze_supervisor
@@ -188,14 +189,7 @@ def test_schedule_requests_the_affected_hours_pinned_to_the_snapshot():
             bronze_snapshot(2, now - 200, "2026-11-26T08,2026-11-26T09", {"0": [5, 9]}),
             bronze_snapshot(3, now - 100, "2026-11-26T10", {"0": [9, 12]}),
         ],
-        silver=[
-            {
-                "snapshot_id": 7,
-                "timestamp_ms": 0,
-                "operation": "append",
-                "summary": {"wikistream.bronze-snapshot-id": "1"},
-            }
-        ],
+        silver=[snapshot(7, 0, "append", {"wikistream.bronze-snapshot-id": "1"})],
     )
     with dg.instance_for_test() as instance:
         ctx = dg.build_schedule_context(instance=instance, resources={"lake": lake})
@@ -209,14 +203,7 @@ def test_schedule_requests_the_affected_hours_pinned_to_the_snapshot():
 def test_schedule_skips_when_silver_is_up_to_date():
     lake = FakeLake(
         bronze=[bronze_snapshot(1, 0, "2026-11-26T08", {"0": [0, 5]})],
-        silver=[
-            {
-                "snapshot_id": 7,
-                "timestamp_ms": 0,
-                "operation": "append",
-                "summary": {"wikistream.bronze-snapshot-id": "1"},
-            }
-        ],
+        silver=[snapshot(7, 0, "append", {"wikistream.bronze-snapshot-id": "1"})],
     )
     with dg.instance_for_test() as instance:
         ctx = dg.build_schedule_context(instance=instance, resources={"lake": lake})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.local.replay_client import read, read_raw
+from wikistream_dagster.local.process import free_port, wait_for_port
 
 pytestmark = pytest.mark.timeout(60)
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,15 +32,9 @@ run_replay_server(default_recording(), host="127.0.0.1", port=int(sys.argv[1]), 
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_process_logs_url_and_stops_cleanly(sig):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, str(port)], env=env, stderr=subprocess.PIPE, text=True
@@ -65,7 +59,7 @@ def test_process_logs_url_and_stops_cleanly(sig):
 
 def test_cli_flags_reach_the_server(tmp_path: Path):
     """``./wikistream replay`` with the twin's flags: whole seconds, switchover, drops, log."""
-    port, log = _free_port(), tmp_path / "served.log"
+    port, log = free_port(), tmp_path / "served.log"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, "-m", "wikistream_dagster", "replay", "--port", str(port)]
     cmd += ["--speed", "0", "--whole-seconds", "--disorder-ms", "400", "--seed", "3"]
@@ -74,12 +68,7 @@ def test_cli_flags_reach_the_server(tmp_path: Path):
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port, 20)
         got = read_raw(url + "/v2/stream/recentchange")
         stats = read(url + "/stats").body
     finally:

@@ -28,21 +28,14 @@ from wikistream_dagster.spark_jobs.tables import BRONZE, qualified
 pytestmark = pytest.mark.slow
 
 
+def bronze_args(raw: str, dlq: str, checkpoint: Path, *extra: str) -> list[str]:
+    return ["--topic", raw, "--dlq-topic", dlq, "--checkpoint", str(checkpoint), *extra]
+
+
 def bronze(settings, raw: str, dlq: str, checkpoint: Path, result: Path, *extra: str) -> dict:
     """Run the bronze job once over the topic's backlog (--available-now); return its result."""
-    args = [
-        "--topic",
-        raw,
-        "--dlq-topic",
-        dlq,
-        "--checkpoint",
-        str(checkpoint),
-        "--available-now",
-        "--result-json",
-        str(result),
-        *extra,
-    ]
-    assert spark_submit.run_job(settings, "bronze", args, timeout=600) == 0
+    args = bronze_args(raw, dlq, checkpoint, "--available-now", "--result-json", str(result))
+    assert spark_submit.run_job(settings, "bronze", [*args, *extra], timeout=600) == 0
     return json.loads(result.read_text())
 
 
@@ -137,18 +130,9 @@ def test_sigkill_mid_batch_then_restart_loses_and_duplicates_nothing(
     cmd = spark_submit.spark_submit_command(
         catalog,
         "bronze",
-        [
-            "--topic",
-            raw,
-            "--dlq-topic",
-            dlq,
-            "--checkpoint",
-            str(checkpoint),
-            "--trigger-seconds",
-            "0",
-            "--max-offsets-per-trigger",
-            "400",
-        ],
+        bronze_args(
+            raw, dlq, checkpoint, "--trigger-seconds", "0", "--max-offsets-per-trigger", "400"
+        ),
         spark_submit.prepare(catalog),
     )
     job = subprocess.Popen(

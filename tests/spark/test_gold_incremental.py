@@ -1,8 +1,9 @@
 """Gold's trends from ``gold.entity_hourly`` equal the full 24-hour rescan of silver they replace.
 
-The reference below is the rescan ``entity_trends`` as it was before the aggregate table, copied
-unchanged, run on the same silver the gold job reads. The gold job runs for real (real catalog,
-real Iceberg tables) over a history that is only partly aggregated.
+The reference below is the rescan ``entity_trends`` as it was before the aggregate table (its
+counts and baselines copied unchanged; the scoring they feed is ``gold.score_trends``, which
+both paths share), run on the same silver the gold job reads. The gold job runs for real (real
+catalog, real Iceberg tables) over a history that is only partly aggregated.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from tests.spark.conftest import reset_lake
@@ -27,9 +28,6 @@ from wikistream_dagster.spark_jobs.tables import (
 from wikistream_dagster.spark_jobs.transforms import gold
 from wikistream_dagster.spark_jobs.transforms.gold import (
     BASELINE_HOURS,
-    MIN_TREND_EVENTS,
-    MIN_TREND_SCORE,
-    TOP_ENTITIES,
     _hour_index,
 )
 
@@ -46,7 +44,8 @@ def hour(i: int) -> H.Hour:
 
 
 def rescan_entity_trends(silver: DataFrame, target: DataFrame) -> DataFrame:
-    """``transforms.gold.entity_trends`` before ``gold.entity_hourly`` existed (verbatim)."""
+    """``transforms.gold.entity_trends`` before ``gold.entity_hourly`` existed (verbatim up to
+    the scoring)."""
     entities = (
         silver.select(
             "wiki",
@@ -80,47 +79,7 @@ def rescan_entity_trends(silver: DataFrame, target: DataFrame) -> DataFrame:
         F.sum("n").alias("s"), F.sum(F.col("n") * F.col("n")).alias("s2")
     )
     history = window.groupBy("wiki", "th").agg(F.countDistinct("h").alias("baseline_hours"))
-
-    mean = F.coalesce(F.col("s"), F.lit(0)) / BASELINE_HOURS
-    var = F.greatest(F.coalesce(F.col("s2"), F.lit(0)) / BASELINE_HOURS - mean * mean, F.lit(0.0))
-    scored = (
-        current.join(baseline, ["wiki", "th", "entity_type", "entity"], "left")
-        .join(history, ["wiki", "th"], "left")
-        .select(
-            "wiki",
-            "th",
-            "entity_type",
-            "entity",
-            "events",
-            mean.alias("baseline_mean"),
-            F.sqrt(var).alias("baseline_std"),
-            F.coalesce("baseline_hours", F.lit(0)).cast("int").alias("baseline_hours"),
-            ((F.col("events") - mean) / F.sqrt(var + mean + 1)).alias("score"),
-        )
-        .where((F.col("events") >= MIN_TREND_EVENTS) & (F.col("score") >= MIN_TREND_SCORE))
-    )
-    rank = F.row_number().over(
-        Window.partitionBy("wiki", "th", "entity_type").orderBy(F.desc("score"), "entity")
-    )
-    ranked = scored.withColumn("rank", rank).where(F.col("rank") <= TOP_ENTITIES)
-    day = F.date_from_unix_date(F.floor(F.col("th") / 24).cast("int"))
-    return ranked.select(
-        "wiki",
-        day.alias("event_date"),
-        (F.col("th") % 24).cast("int").alias("event_hour"),
-        (day.cast("timestamp") + F.make_interval(hours=(F.col("th") % 24).cast("int"))).alias(
-            "hour_start"
-        ),
-        "entity_type",
-        "entity",
-        "events",
-        "baseline_mean",
-        "baseline_std",
-        "baseline_hours",
-        "score",
-        F.col("rank").cast("int").alias("rank"),
-        F.current_timestamp().alias("computed_at"),
-    )
+    return gold.score_trends(current, baseline, history)
 
 
 def events(rng: random.Random, hours: range, tag: str, per_hour: int = 120) -> list[tuple]:

@@ -36,6 +36,8 @@ EMR_EXTRA = Bundle(
     notes="S3 Tables (Iceberg AWS bundle) and the shaded MSK IAM signer, for EMR Serverless",
 )
 EMR_BUNDLES = (SPARK_BUNDLE, EMR_EXTRA)
+# The jars ``spark.jars`` lists and the package stages under jars/: what the bundles resolve to.
+EMR_JARS = tuple(jar for bundle in EMR_BUNDLES for jar in bundle.jar_names())
 
 # EMR Serverless architecture -> pip platform tag and python-build-standalone target triple.
 PLATFORMS = {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wikistream_dagster.aws.artifacts import (
     EMR_BUNDLES,
+    EMR_JARS,
     ENV_ARCHIVE,
     JARS_DIR,
     JOBS_DIR,
@@ -21,7 +22,6 @@ from wikistream_dagster.aws.artifacts import (
 from wikistream_dagster.aws.env import PackageError, build_env
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.local.maven import ensure_bundle
-from wikistream_dagster.resources.emr import JARS
 
 log = logging.getLogger(__name__)
 SPARK_JOBS = Path(__file__).resolve().parents[1] / "spark_jobs"
@@ -58,13 +58,13 @@ def _jars(out: Path, cache_dir: Path) -> None:
     for bundle in EMR_BUNDLES:
         for jar in ensure_bundle(bundle, cache_dir / "jars").glob("*.jar"):
             found[jar.name] = jar
-    missing = sorted(set(JARS) - set(found))
+    missing = sorted(set(EMR_JARS) - set(found))
     if missing:
         raise PackageError(
-            f"the jar bundles lack {missing} that resources/emr.py's JARS lists: align "
-            "wikistream_dagster/aws/artifacts.py's bundles with it"
+            f"Maven did not resolve {missing}, which the bundles name: align the `brings` of "
+            "the bundles (local/spark_jars.py, aws/artifacts.py) with what Maven resolves"
         )
-    for name in JARS:
+    for name in EMR_JARS:
         shutil.copy(found[name], out / JARS_DIR / name)
 
 

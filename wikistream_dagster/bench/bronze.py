@@ -22,9 +22,6 @@ import dataclasses
 import json
 import logging
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -35,7 +32,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from wikistream_dagster.bench import bronze_scale
 from wikistream_dagster.config import Settings
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.local import catalog, kafka, spark_submit
+from wikistream_dagster.local.process import free_port
 from wikistream_dagster.local.replay import default_recording
 
 log = logging.getLogger(__name__)
@@ -45,12 +44,6 @@ WARMUP_TRIGGERS = 2  # batches a fresh JVM needs before its JIT-compiled code ru
 SPARE = 20  # batches hold TRIGGER..TRIGGER+8 records: 2*TRIGGER + 100,020 fill exactly 4
 FILL_ROWS = 1_000_000  # bronze holds at least this many rows before the last MERGE run
 HOUR_SPREAD_S = 131  # each loop of the recording is shifted by this much within the hour
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def backlog(events: int, tag: str, hour_shift: int = 0) -> list[tuple[str, bytes]]:
@@ -127,7 +120,7 @@ def _bronze(settings: Settings, bootstrap: str, topic: str, sink: str) -> dict:
         "--sink",
         sink,
         "--table",
-        "bronze.wiki_events_append" if sink == "append" else "bronze.wiki_events",
+        f"{BRONZE_TABLE}_append" if sink == "append" else BRONZE_TABLE,
     ]
     wall, result = _job(settings, "bronze", args, "2g")
     batches = result.pop("batch_progress")
@@ -149,32 +142,12 @@ def _per_s(rows: int, seconds: float) -> float:
 
 def _fill(settings: Settings, copies: int) -> int:
     """Copy bronze into ``copies`` earlier days (other partitions); return bronze's rows."""
-    code = (
-        "import sys; from wikistream_dagster.bench.bronze import fill_main; "
-        "sys.exit(fill_main(sys.argv[1:]))"
-    )
-    cmd = [
-        sys.executable,
-        "-c",
-        code,
-        settings.catalog_uri,
-        str(copies),
-        str(settings.jars_dir),
-    ]
-    proc = subprocess.run(
-        cmd,
-        env=spark_submit.spark_submit_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"bronze fill failed: {proc.stderr[-2000:]}")
-    return int(proc.stdout.strip().splitlines()[-1])
+    main = f"{__name__}:fill_main"
+    return int(bronze_scale.spark_child(settings, main, str(copies), timeout=1800))
 
 
 def fill_main(argv: list[str]) -> int:
-    """Child process of :func:`_fill` (its own Spark driver, stopped when it exits)."""
+    """``catalog_uri jars_dir copies``: child process of :func:`_fill` (its own Spark driver)."""
     from pathlib import Path
 
     from pyspark.sql import functions as F
@@ -182,16 +155,17 @@ def fill_main(argv: list[str]) -> int:
     from wikistream_dagster.local.spark_jars import spark_jars
     from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig
     from wikistream_dagster.spark_jobs.session import build_session
+    from wikistream_dagster.spark_jobs.tables import qualified
 
-    jars = ",".join(str(j) for j in spark_jars(Path(argv[2])))
+    jars = ",".join(str(j) for j in spark_jars(Path(argv[1])))
     spark = build_session(
         "wikistream-bench-fill",
         CatalogConfig(uri=argv[0]),
         master="local[2]",
         conf={"spark.jars": jars, "spark.ui.enabled": "false", "spark.driver.memory": "2g"},
     )
-    bronze = spark.table("lake.bronze.wiki_events")
-    copies = spark.range(1, int(argv[1]) + 1).withColumnRenamed("id", "copy")
+    bronze = spark.table(qualified(BRONZE_TABLE))
+    copies = spark.range(1, int(argv[2]) + 1).withColumnRenamed("id", "copy")
     shifted = F.col("event_time") - F.make_interval(days=F.col("copy").cast("int"))
     out = (
         bronze.crossJoin(copies)
@@ -201,8 +175,8 @@ def fill_main(argv: list[str]) -> int:
         .withColumn("event_hour", F.hour(shifted))
         .select(*bronze.columns)
     )
-    out.writeTo("lake.bronze.wiki_events").option("fanout-enabled", "true").append()
-    print(spark.table("lake.bronze.wiki_events").count())  # noqa: T201 - read by the parent
+    out.writeTo(qualified(BRONZE_TABLE)).option("fanout-enabled", "true").append()
+    print(spark.table(qualified(BRONZE_TABLE)).count())  # noqa: T201 - read by the parent
     spark.stop()
     return 0
 
@@ -234,7 +208,7 @@ def run_bench(
     events = events or DEFAULT_EVENTS
     tag = uuid.uuid4().hex[:6]
     bench = dataclasses.replace(
-        settings, state_dir=settings.path("bench", f"bronze-{tag}"), catalog_port=_free_port()
+        settings, state_dir=settings.path("bench", f"bronze-{tag}"), catalog_port=free_port()
     )
     kafka.start(settings)
     bootstrap = settings.kafka_bootstrap

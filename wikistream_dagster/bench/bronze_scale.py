@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from wikistream_dagster.config import Settings
+from wikistream_dagster.config import RAW_TOPIC, Settings
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.local import spark_submit
 
 log = logging.getLogger(__name__)
@@ -30,23 +31,21 @@ CHUNK = 500  # snapshots per transaction
 HOURS = 720  # synthetic rows spread over 30 days from the measured hour on (inside partitions)
 
 
-def _child(settings: Settings, *args: str) -> str:
-    """Run :func:`child_main` in its own Spark driver; return its last stdout line."""
-    code = (
-        "import sys; from wikistream_dagster.bench.bronze_scale import child_main; "
-        "sys.exit(child_main(sys.argv[1:]))"
-    )
+def spark_child(settings: Settings, main: str, *args: str, timeout: float = 3600) -> str:
+    """Run ``main`` (``module:function``, given ``catalog_uri jars_dir *args``) in its own Spark
+    driver, stopped when it exits; return its last stdout line."""
+    module, function = main.split(":")
+    code = f"import sys; from {module} import {function}; sys.exit({function}(sys.argv[1:]))"
     cmd = [sys.executable, "-c", code, settings.catalog_uri, str(settings.jars_dir), *args]
-    proc = subprocess.run(
-        cmd,
-        env=spark_submit.spark_submit_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    env = spark_submit.spark_submit_env(settings)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise RuntimeError(f"bench scale step {args[0]} failed: {_cause(proc.stderr)}")
+        raise RuntimeError(f"bench step {function} {args[0]} failed: {_cause(proc.stderr)}")
     return proc.stdout.strip().splitlines()[-1]
+
+
+def _child(settings: Settings, *args: str) -> str:
+    return spark_child(settings, f"{__name__}:child_main", *args)
 
 
 def fill_rows(settings: Settings, rows: int, hour: str) -> int:
@@ -130,7 +129,7 @@ def _snapshots(spark, count: int) -> int:
     for first in range(0, count, CHUNK):
         txn = iceberg._java_table(spark, BRONZE).newTransaction()
         for i in range(first, min(count, first + CHUNK)):
-            offsets = json.dumps({"raw-events": {"0": [i * 400, i * 400 + 400]}})
+            offsets = json.dumps({RAW_TOPIC: {"0": [i * 400, i * 400 + 400]}})
             (
                 txn.newFastAppend()
                 .set(S.BATCH_ID, str(1_000_000 + i))
@@ -182,7 +181,7 @@ def sensor_tick_s(settings: Settings) -> dict:
     from wikistream_dagster.resources.lake import LakeReader
 
     lake = LakeReader(uri=settings.catalog_uri, warehouse=warehouse_uri(settings))
-    snaps = lake.snapshots("bronze.wiki_events")
+    snaps = lake.snapshots(BRONZE_TABLE)
     out = {"snapshots": len(snaps)}
     for name, cursor in (
         ("steady", Cursor(last_snapshot_id=snaps[-2]["snapshot_id"]).to_json()),

@@ -23,6 +23,7 @@ from wikistream_dagster.bench.chaos_faults import Injector, plan
 from wikistream_dagster.bench.chaos_report import figures, print_summary
 from wikistream_dagster.bench.chaos_stack import ChaosStack
 from wikistream_dagster.config import RAW_TOPIC, Settings
+from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.local.spark_submit import checkpoint_dir
 from wikistream_dagster.resources.lake import LakeReader
 
@@ -81,7 +82,7 @@ def _lake(stack: ChaosStack) -> LakeReader:
 
 def _bronze_rows(stack: ChaosStack) -> int:
     try:
-        snaps = _lake(stack).snapshots("bronze.wiki_events")
+        snaps = _lake(stack).snapshots(BRONZE_TABLE)
     except Exception:  # noqa: BLE001 - the catalog may be restarting
         return -1
     return int(snaps[-1]["summary"].get("total-records", 0)) if snaps else 0
@@ -136,7 +137,7 @@ def _warm_up(stack: ChaosStack) -> None:
 
 def _consumed(stack: ChaosStack) -> dict[str, int]:
     """Next offset per raw-events partition that bronze has processed (snapshots or checkpoint)."""
-    snaps = _lake(stack).snapshots("bronze.wiki_events")
+    snaps = _lake(stack).snapshots(BRONZE_TABLE)
     done = cc.snapshot_offsets(snaps).get(RAW_TOPIC, {})
     ckpt = cc.checkpoint_offsets(checkpoint_dir(stack.s)).get(RAW_TOPIC, {})
     return {p: max(done.get(p, 0), ckpt.get(p, 0)) for p in set(done) | set(ckpt)}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from wikistream_dagster.config import Settings
 from wikistream_dagster.contracts import snapshot as S
+from wikistream_dagster.contracts.tables import HOURLY_STATS_TABLE
 
 GOLD_COLUMNS = (
     "events",
@@ -155,9 +156,7 @@ def _rows(settings: Settings, sql: str) -> list[tuple]:
 
 def lake_gold(settings: Settings) -> dict[tuple[str, str], dict[str, int]]:
     cols = ", ".join(GOLD_COLUMNS)
-    rows = _rows(
-        settings, f"SELECT wiki, event_date, event_hour, {cols} FROM gold.hourly_edit_stats"
-    )
+    rows = _rows(settings, f"SELECT wiki, event_date, event_hour, {cols} FROM {HOURLY_STATS_TABLE}")
     return {
         (r[0] or "", f"{r[1]}T{r[2]:02d}"): dict(zip(GOLD_COLUMNS, r[3:], strict=True))
         for r in rows

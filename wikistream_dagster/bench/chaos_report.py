@@ -10,6 +10,7 @@ from wikistream_dagster.bench.chaos_audit import StreamAudit
 from wikistream_dagster.bench.chaos_faults import Injector
 from wikistream_dagster.bench.chaos_stack import ChaosStack
 from wikistream_dagster.config import DLQ_TOPIC, RAW_TOPIC
+from wikistream_dagster.contracts.tables import BRONZE_TABLE, SILVER_TABLE
 
 AUDIT_MIN_COVERAGE = 0.99  # below this the stream audit missed part of the run: no verdict
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -58,8 +59,8 @@ def figures(
     served -= set(poison)
     covered = len(set(audit_ids) & set(keys)) / max(1, len(keys))  # the oracle saw the run
     bronze, silver = (
-        cc.id_counts(s, "bronze.wiki_events"),
-        cc.id_counts(s, "silver.wiki_events_cleaned"),
+        cc.id_counts(s, BRONZE_TABLE),
+        cc.id_counts(s, SILVER_TABLE),
     )
     expected = {i: payloads.get(i) or audit_payloads.get(i) for i in served | set(payloads)}
     expected = {i: v for i, v in expected.items() if v is not None}

@@ -25,6 +25,7 @@ from pathlib import Path
 from wikistream_dagster.bench.scratch import descendants, scratch_stack
 from wikistream_dagster.config import Settings
 from wikistream_dagster.contracts import snapshot as pointers
+from wikistream_dagster.contracts.tables import BRONZE_TABLE, HOURLY_STATS_TABLE
 from wikistream_dagster.local.process import Service
 from wikistream_dagster.resources.lake import LakeReader
 
@@ -72,7 +73,7 @@ def _latencies(s: Settings, end: float, horizon: float) -> tuple[list[float], li
     from wikistream_dagster.query import query_rows
 
     lake = LakeReader(uri=s.catalog_uri)
-    bronze = lake.snapshots("bronze.wiki_events")
+    bronze = lake.snapshots(BRONZE_TABLE)
     at = {x["snapshot_id"]: x["timestamp_ms"] / 1000 for x in bronze}
     commit = {
         int(x["summary"][pointers.BATCH_ID]): x["timestamp_ms"] / 1000
@@ -88,12 +89,12 @@ def _latencies(s: Settings, end: float, horizon: float) -> tuple[list[float], li
             at.get(int(x["summary"].get(pointers.BRONZE_SNAPSHOT) or 0), 0.0),
             set(pointers.hour_list(x["summary"])),
         )
-        for x in lake.snapshots("gold.hourly_edit_stats")
+        for x in lake.snapshots(HOURLY_STATS_TABLE)
     )
     # Emitted = when the producer wrote it to Kafka (CreateTime): the replay's event times run
     # ahead of the clock when it loops faster than recorded, so they cannot be the start.
     _, rows = query_rows(
-        s, "SELECT epoch(kafka_timestamp), epoch(event_time), batch_id FROM bronze.wiki_events"
+        s, f"SELECT epoch(kafka_timestamp), epoch(event_time), batch_id FROM {BRONZE_TABLE}"
     )
     to_bronze, to_gold, missing = [], [], 0
     for emitted, event_ts, batch in rows:
@@ -147,13 +148,13 @@ def run_bench(
                 raise RuntimeError(f"the stack exited (code {up.returncode}): {tail}")
             peak = max(peak, _rss_mb(_stack_pids(up.pid, s)))
             if killed_at is None and time.monotonic() - started > minutes * 20 and bronze.pid():
-                snaps_before = len(lake.snapshots("bronze.wiki_events"))
+                snaps_before = len(lake.snapshots(BRONZE_TABLE))
                 for pid in descendants({bronze.pid()}):  # spark-submit and its JVM
                     os.kill(pid, signal.SIGKILL)
                 killed_at = time.time()
                 log.info("bench e2e: bronze killed (SIGKILL)")
             elif killed_at and recovered_at is None:
-                snaps = lake.snapshots("bronze.wiki_events")
+                snaps = lake.snapshots(BRONZE_TABLE)
                 if len(snaps) > snaps_before and snaps[-1]["timestamp_ms"] / 1000 > killed_at:
                     recovered_at = snaps[-1]["timestamp_ms"] / 1000
                     log.info(

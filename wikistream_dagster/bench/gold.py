@@ -30,7 +30,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from wikistream_dagster.config import Settings
+from wikistream_dagster.config import RAW_TOPIC, Settings
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def _templates(spark):
     lines = [x for x in default_recording().read_bytes().splitlines() if x.strip()]
     now = datetime.now(UTC)
     records = spark.createDataFrame(
-        [(bytearray(v), "raw-events", 0, i, now) for i, v in enumerate(lines)],
+        [(bytearray(v), RAW_TOPIC, 0, i, now) for i, v in enumerate(lines)],
         "value binary, topic string, partition int, offset long, timestamp timestamp",
     )
     rows = bronze.bronze_rows(bronze.parse_kafka(records), 0).cache()

@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import subprocess
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from wikistream_dagster.config import Settings
 from wikistream_dagster.local import kafka, maven
 from wikistream_dagster.local.java import java_executable
 from wikistream_dagster.local.replay import ReplayServerThread, default_recording
+from wikistream_dagster.local.stack import producer_command
 
 log = logging.getLogger(__name__)
 DEFAULT_EVENTS = 100_000
@@ -45,29 +45,8 @@ def _drop_topics(bootstrap: str, names: list[str]) -> None:
 
 def _producer_run(settings: Settings, url: str, raw: str, dlq: str, events: int) -> dict:
     with tempfile.TemporaryDirectory() as state:
-        cmd = [
-            sys.executable,
-            "-m",
-            "producer_service",
-            "--sse-url",
-            url,
-            "--bootstrap-servers",
-            settings.kafka_bootstrap,
-            "--state-dir",
-            state,
-            "--user-agent",
-            UA,
-            "--raw-topic",
-            raw,
-            "--dlq-topic",
-            dlq,
-            "--metrics-port",
-            "0",
-            "--max-events",
-            str(events),
-            "--exit-on-idle",
-            "10",
-        ]
+        flags = {"raw_topic": raw, "dlq_topic": dlq, "metrics_port": 0, "max_events": events}
+        cmd = producer_command(url, settings.kafka_bootstrap, state, UA, exit_on_idle=10, **flags)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     summary = next(
         (

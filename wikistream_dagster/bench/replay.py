@@ -8,18 +8,13 @@ as is (pre-encoded frames) and in loop mode (re-rendered per loop).
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
 
 import aiohttp
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from wikistream_dagster.local.process import free_port, wait_for_port
 
 
 async def _drain(url: str, max_events: int | None) -> int:
@@ -35,7 +30,7 @@ async def _drain(url: str, max_events: int | None) -> int:
 
 
 def _measure(mode: str, events: int) -> float:
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -50,12 +45,7 @@ def _measure(mode: str, events: int) -> float:
     proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v2/stream/recentchange"
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port, 10)
         asyncio.run(_drain(url, 1000))  # warm-up
         t0 = time.perf_counter()
         got = 0

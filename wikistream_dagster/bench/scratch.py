@@ -4,26 +4,11 @@ process tree of a service (to measure it or to kill it without warning)."""
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from pathlib import Path
 
 from wikistream_dagster.config import Settings, child_env, load_settings
-
-PORT_SETTINGS = (
-    "KAFKA_PORT",
-    "KAFKA_CONTROLLER_PORT",
-    "CATALOG_PORT",
-    "REPLAY_PORT",
-    "PRODUCER_METRICS_PORT",
-    "DAGSTER_PORT",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from wikistream_dagster.local.process import on_free_ports
 
 
 def scratch_stack(settings: Settings, prefix: str) -> tuple[Path, dict[str, str], Settings]:
@@ -31,9 +16,8 @@ def scratch_stack(settings: Settings, prefix: str) -> tuple[Path, dict[str, str]
     the shared jar cache) and the settings read from that environment."""
     state = Path(tempfile.mkdtemp(prefix=prefix))
     env = child_env(WIKISTREAM_STATE_DIR=str(state), WIKISTREAM_CACHE_DIR=str(settings.cache_dir))
-    for name in PORT_SETTINGS:
-        env[f"WIKISTREAM_{name}"] = str(free_port())
-    return state, env, load_settings(env)
+    scratch = on_free_ports(load_settings(env))
+    return state, env | scratch.to_env(), scratch
 
 
 def _parents() -> dict[int, int]:

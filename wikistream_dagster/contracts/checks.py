@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KNOWN_TYPES = ("edit", "new", "log", "categorize", "external")
+# The producer's list (stdlib only, like this package): one definition for every side.
+from producer_service.event_limits import EVENT_TYPES as KNOWN_TYPES
+
 FUTURE_TOLERANCE = "INTERVAL 10 MINUTES"
 
 # The first label of the domain (the second after "www.") starts the wiki id:

@@ -10,12 +10,13 @@ import time
 
 import dagster as dg
 
+from wikistream_dagster.config import DLQ_TOPIC, RAW_TOPIC
 from wikistream_dagster.contracts.snapshot import BronzeBatch
 from wikistream_dagster.contracts.tables import BRONZE_TABLE
 from wikistream_dagster.defs import supervision as sv
-from wikistream_dagster.defs.common import BRONZE_KEY, OWNERS, RAW_TOPIC_KEY
+from wikistream_dagster.defs.common import BRONZE_KEY, RAW_TOPIC_KEY
 from wikistream_dagster.defs.reconcile_check import bronze_reconciliation
-from wikistream_dagster.defs.schemas import table_metadata
+from wikistream_dagster.defs.schemas import table_asset
 from wikistream_dagster.resources.alerts import Alerter
 from wikistream_dagster.resources.lake import KafkaOffsets, LakeReader, ProducerHealth
 from wikistream_dagster.resources.metrics import MetricsSink
@@ -24,17 +25,13 @@ from wikistream_dagster.spark_jobs import checkpoint as ckpt
 
 MAX_REPORTED_PER_TICK = 200  # materializations per tick; a larger backlog takes more ticks
 
-bronze_spec = dg.AssetSpec(
+bronze_spec = table_asset(
     BRONZE_KEY,
-    deps=[RAW_TOPIC_KEY],
-    group_name="bronze",
-    kinds={"spark", "iceberg"},
-    owners=OWNERS,
-    description="Every valid event exactly once (MERGE on meta.id), with Kafka topic/partition/"
+    RAW_TOPIC_KEY,
+    "Every valid event exactly once (MERGE on meta.id), with Kafka topic/partition/"
     "offset and ingest time. Written continuously by the bronze Structured Streaming job (30 s "
     "micro-batches, 5-min watermark); malformed records go to dlq-events. Materializations are "
     "reported by the bronze_supervisor sensor from the table's snapshots.",
-    metadata=table_metadata(BRONZE_TABLE),
 )
 
 
@@ -107,14 +104,14 @@ def _observe(context, streaming: StreamingRunner, kafka: KafkaOffsets):
     processed = lag = dlq_total = None
     try:
         batch = streaming.progress()
-        processed = batch.topic("raw-events") if batch else {}
+        processed = batch.topic(RAW_TOPIC) if batch else {}
     except Exception as exc:  # noqa: BLE001 - an unreadable checkpoint must not stop supervision
         context.log.warning(f"could not read bronze's checkpoint: {exc}")
     try:
-        ends = kafka.end_offsets("raw-events")
+        ends = kafka.end_offsets(RAW_TOPIC)
         if ends and processed is not None:
             lag = ckpt.lag(ends, processed)
-        dlq_total = sum(kafka.end_offsets("dlq-events").values())
+        dlq_total = sum(kafka.end_offsets(DLQ_TOPIC).values())
     except Exception as exc:  # noqa: BLE001 - Kafka down must not stop supervision
         context.log.warning(f"could not read Kafka offsets: {exc}")
     return processed, lag, dlq_total

@@ -13,12 +13,10 @@ from wikistream_dagster.defs.common import (
     ENTITY_TRENDS_KEY,
     HOURLY,
     HOURLY_STATS_KEY,
-    OWNERS,
     RISK_SCORES_KEY,
     SILVER_KEY,
-    table_name,
 )
-from wikistream_dagster.defs.schemas import table_metadata
+from wikistream_dagster.defs.schemas import table_asset
 
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(minutes=20), warn_window=timedelta(minutes=10)
@@ -37,16 +35,12 @@ DESCRIPTIONS = {
 
 
 gold_specs = [
-    dg.AssetSpec(
+    table_asset(
         key,
-        deps=[SILVER_KEY],
-        group_name="gold",
-        kinds={"spark", "iceberg"},
-        owners=OWNERS,
-        description=desc,
+        SILVER_KEY,
+        desc,
         partitions_def=HOURLY,
         freshness_policy=FRESHNESS,
-        metadata=table_metadata(table_name(key)),
         # not written when a blocking check on silver fails in the same run
         skippable=True,
     )

@@ -131,13 +131,7 @@ def run_foreground(settings: Settings, job_args: Sequence[str]) -> int:
 def spawn(settings: Settings, action: str, job_args: Sequence[str], driver_memory: str) -> int:
     """Run ``action`` (start | stop) in a detached control process; returns its pid."""
     argv = [sys.executable, "-m", __name__, "--driver-memory", driver_memory, action]
-    env = child_env() | {
-        "WIKISTREAM_ROOT": str(settings.root),
-        "WIKISTREAM_STATE_DIR": str(settings.state_dir),
-        "WIKISTREAM_CACHE_DIR": str(settings.cache_dir),
-        "WIKISTREAM_CATALOG_PORT": str(settings.catalog_port),
-        "WIKISTREAM_KAFKA_PORT": str(settings.kafka_port),
-    }
+    env = child_env() | settings.to_env()
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.logs_dir / f"{NAME}-control.log", "ab") as out:
         proc = subprocess.Popen(

@@ -33,18 +33,4 @@ def dev_command(settings: Settings) -> list[str]:
 
 def dev_env(settings: Settings) -> dict[str, str]:
     """The environment of ``dagster dev``: the same settings this CLI runs with."""
-    env = child_env()
-    env.update(
-        {
-            "DAGSTER_HOME": str(prepare(settings)),
-            "WIKISTREAM_ROOT": str(settings.root),
-            "WIKISTREAM_STATE_DIR": str(settings.state_dir),
-            "WIKISTREAM_CACHE_DIR": str(settings.cache_dir),
-            "WIKISTREAM_KAFKA_PORT": str(settings.kafka_port),
-            "WIKISTREAM_CATALOG_PORT": str(settings.catalog_port),
-            "WIKISTREAM_DAGSTER_PORT": str(settings.dagster_port),
-            "WIKISTREAM_PRODUCER_METRICS_PORT": str(settings.producer_metrics_port),
-            "WIKISTREAM_AUTOMATION": settings.automation,
-        }
-    )
-    return env
+    return child_env() | settings.to_env() | {"DAGSTER_HOME": str(prepare(settings))}

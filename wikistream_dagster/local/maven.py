@@ -25,6 +25,15 @@ class Artifact:
     classifier: str = ""
     transitive: bool = True
     exclusions: tuple[str, ...] = ()  # "group:artifact", "*" wildcards allowed by Maven
+    # What Maven resolves transitively beside this jar (minus exclusions): not part of the POM,
+    # it names the jars up front (EMR's spark.jars); tests compare it with what Maven resolves.
+    brings: tuple[Artifact, ...] = ()
+
+    @property
+    def jar(self) -> str:
+        """The file name Maven copies this artifact to."""
+        classifier = f"-{self.classifier}" if self.classifier else ""
+        return f"{self.artifact}-{self.version}{classifier}.jar"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,10 @@ class Bundle:
             f"<artifactId>bundle-{self.name}</artifactId><version>1</version>"
             f"<packaging>pom</packaging><dependencies>{''.join(deps)}</dependencies></project>\n"
         )
+
+    def jar_names(self) -> tuple[str, ...]:
+        """The jar files the bundle resolves to (each artifact, then what it brings)."""
+        return tuple(j.jar for a in self.artifacts for j in (a, *a.brings))
 
     def digest(self) -> str:
         return hashlib.sha256(self.pom().encode()).hexdigest()[:16]

@@ -8,6 +8,7 @@ signalled.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -18,6 +19,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from wikistream_dagster.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,30 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now (tests and benchmarks bind theirs here)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def on_free_ports(settings: Settings) -> Settings:
+    """``settings`` with every local service (each ``*_port`` field) on a port free now: an
+    isolated stack for tests and benchmarks beside a running one."""
+    ports = [f.name for f in dataclasses.fields(Settings) if f.name.endswith("_port")]
+    return dataclasses.replace(settings, **{name: free_port() for name in ports})
+
+
+def wait_for_port(port: int, timeout_s: float, host: str = "127.0.0.1") -> bool:
+    """Poll until something listens on ``host:port``; False if nothing did in ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not port_open(host, port, timeout=0.2):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _alive(pid: int) -> bool:

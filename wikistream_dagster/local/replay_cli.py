@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from wikistream_dagster.config import cli_defaults
+from wikistream_dagster.config import DEFAULT_SSE_URL, cli_defaults
 
 log = logging.getLogger("wikistream")
 
@@ -102,7 +102,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("record", help="capture a live SSE stream to a file (ids included)")
     s.add_argument("--out", required=True)
     s.add_argument("--max-events", type=int, default=None)
-    s.add_argument("--url", default="https://stream.wikimedia.org/v2/stream/recentchange")
+    s.add_argument("--url", default=DEFAULT_SSE_URL)
     s.add_argument("--since", default=None)
     s.add_argument(
         "--user-agent",

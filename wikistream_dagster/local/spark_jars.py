@@ -34,6 +34,10 @@ SPARK_BUNDLE = Bundle(
             "spark-sql-kafka-0-10_2.12",
             SPARK_VERSION,
             exclusions=_PROVIDED_BY_PYSPARK,
+            brings=(
+                Artifact("org.apache.kafka", "kafka-clients", "3.4.1"),
+                Artifact("org.apache.commons", "commons-pool2", "2.11.1"),
+            ),
         ),
         # Brought in explicitly because the wildcard exclusion above also drops it.
         Artifact(
@@ -51,16 +55,6 @@ SPARK_BUNDLE = Bundle(
         Artifact("com.amazon.deequ", "deequ", DEEQU_VERSION, transitive=False),
     ),
     notes="Kafka source, Iceberg runtime and Deequ for pyspark 3.5, about 50 MB",
-)
-
-# Extra jars for EMR Serverless + S3 Tables + MSK IAM: config only, fetched on demand.
-AWS = Bundle(
-    "spark-aws",
-    (
-        Artifact("org.apache.iceberg", "iceberg-aws-bundle", ICEBERG_VERSION, transitive=False),
-        Artifact("software.amazon.msk", "aws-msk-iam-auth", "2.3.2", transitive=False),
-    ),
-    notes="S3 Tables (Iceberg AWS bundle) and MSK IAM auth, for the aws deployment",
 )
 
 CATALOG_BUNDLE = Bundle(

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from wikistream_dagster.config import DEFAULT_SSE_URL, Settings, cli_defaults
 from wikistream_dagster.local import bronze_control, catalog, kafka, setup
@@ -20,6 +21,20 @@ DEFAULT_UA = (
     "WikiStream/0.1 (https://github.com/wikistream/wikistream; "
     "local laptop stack - set PRODUCER_USER_AGENT to add your contact)"
 )
+
+
+def producer_command(
+    sse_url: str, bootstrap: str, state_dir: Path | str, user_agent: str, **flags: object
+) -> list[str]:
+    """``python -m producer_service`` as the stack, the tests and the benchmarks start it:
+    source, broker, position file and User-Agent, plus ``flags`` (``metrics_port=0`` ->
+    ``--metrics-port 0``)."""
+    cmd = [sys.executable, "-m", "producer_service", "--sse-url", sse_url]
+    cmd += ["--bootstrap-servers", bootstrap, "--state-dir", str(state_dir)]
+    cmd += ["--user-agent", user_agent]
+    for name, value in flags.items():
+        cmd += [f"--{name.replace('_', '-')}", str(value)]
+    return cmd
 
 
 def live_reachable(url: str = DEFAULT_SSE_URL, timeout: float = 4.0) -> bool:
@@ -125,21 +140,13 @@ def _children(
     children.append(
         Child(
             "producer",
-            [
-                py,
-                "-m",
-                "producer_service",
-                "--sse-url",
+            producer_command(
                 url,
-                "--bootstrap-servers",
                 settings.kafka_bootstrap,
-                "--state-dir",
-                str(settings.path("producer", source)),
-                "--user-agent",
+                settings.path("producer", source),
                 ua,
-                "--metrics-port",
-                str(settings.producer_metrics_port),
-            ],
+                metrics_port=settings.producer_metrics_port,
+            ),
         )
     )
     if with_dagster:

@@ -9,36 +9,18 @@ application's capacity.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 
+from wikistream_dagster.aws.artifacts import EMR_JARS, ENV_ARCHIVE, JARS_DIR, JOBS_DIR
 from wikistream_dagster.config import SPARK_ENV, AwsSettings
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.deployment import spark_sizing
 from wikistream_dagster.resources.spark_runner import SparkJobRunner, pipes_context
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig, spark_conf
-
-# Maven coordinates of the jars EMR needs beyond its own Spark; staged under <code>/jars/.
-JARS = (
-    "iceberg-spark-runtime-3.5_2.12-1.10.0.jar",
-    "iceberg-aws-bundle-1.10.0.jar",
-    "deequ-2.0.7-spark-3.5.jar",
-    "spark-sql-kafka-0-10_2.12-3.5.7.jar",
-    "spark-token-provider-kafka-0-10_2.12-3.5.7.jar",
-    "kafka-clients-3.4.1.jar",
-    "commons-pool2-2.11.1.jar",
-    "aws-msk-iam-auth-2.3.2-all.jar",
-)
-LOG_GROUP = "/aws/emr-serverless/wikistream"
-MSK_IAM_KAFKA_OPTIONS = (
-    "kafka.security.protocol=SASL_SSL",
-    "kafka.sasl.mechanism=AWS_MSK_IAM",
-    "kafka.sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
-    "kafka.sasl.client.callback.handler.class="
-    "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
-)
 
 
 def code_prefix(aws: AwsSettings, version: str = "current") -> str:
@@ -66,9 +48,8 @@ def job_args(job: str, args: Sequence[str], aws: AwsSettings) -> list[str]:
             aws.msk_bootstrap_servers,
             "--checkpoint",
             bronze_checkpoint(aws),
+            "--msk-iam",  # the job's one MSK IAM option set (spark_jobs/kafka_io.py)
         ]
-        for option in MSK_IAM_KAFKA_OPTIONS:
-            out += ["--kafka-option", option]
     return out + list(args)
 
 
@@ -102,12 +83,12 @@ def start_job_run_params(
         CatalogConfig(kind="s3tables", warehouse=aws.table_bucket_arn, region=aws.region)
     )
     conf |= {
-        "spark.archives": f"{prefix}/wikistream-venv.tar.gz#environment",
+        "spark.archives": f"{prefix}/{ENV_ARCHIVE}#environment",
         "spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON": "./environment/bin/python",
         "spark.emr-serverless.driverEnv.PYSPARK_PYTHON": "./environment/bin/python",
         "spark.executorEnv.PYSPARK_PYTHON": "./environment/bin/python",
         **{f"spark.emr-serverless.driverEnv.{k}": v for k, v in SPARK_ENV.items()},
-        "spark.jars": ",".join(f"{prefix}/jars/{jar}" for jar in JARS),
+        "spark.jars": ",".join(f"{prefix}/{JARS_DIR}/{jar}" for jar in EMR_JARS),
         "spark.sql.shuffle.partitions": "16",
     }
     conf |= spark_sizing().spark_conf(job)
@@ -123,7 +104,7 @@ def start_job_run_params(
         "mode": mode,
         "jobDriver": {
             "sparkSubmit": {
-                "entryPoint": f"{prefix}/spark_jobs/{JOBS[job]}",
+                "entryPoint": f"{prefix}/{JOBS_DIR}/{JOBS[job]}",
                 "entryPointArguments": job_args(job, args, aws),
                 "sparkSubmitParameters": submit,
             }
@@ -133,7 +114,7 @@ def start_job_run_params(
                 # Pipes reads the job's messages from CloudWatch: logging must stay on.
                 "cloudWatchLoggingConfiguration": {
                     "enabled": True,
-                    "logGroupName": LOG_GROUP,
+                    "logGroupName": aws.emr_log_group,
                     "logStreamNamePrefix": job,
                 },
                 "s3MonitoringConfiguration": {"logUri": f"s3://{aws.artifacts_bucket}/logs/emr/"},
@@ -149,35 +130,25 @@ def start_job_run_params(
 class EmrServerlessSparkRunner(SparkJobRunner):
     """Submits jobs to the EMR Serverless application created by Terraform (``infra/``)."""
 
+    # AwsSettings' fields, one by one (a resource's config is flat).
     region: str
     emr_application_id: str
     emr_execution_role_arn: str
     artifacts_bucket: str
     table_bucket_arn: str
     msk_bootstrap_servers: str
+    emr_log_group: str
+    alerts_topic_arn: str = ""
     endpoint_url: str | None = None  # moto's server in contract tests
     poll_interval: float = 10.0
 
     @classmethod
     def from_settings(cls, aws: AwsSettings, **kw: Any) -> EmrServerlessSparkRunner:
-        return cls(
-            region=aws.region,
-            emr_application_id=aws.emr_application_id,
-            emr_execution_role_arn=aws.emr_execution_role_arn,
-            artifacts_bucket=aws.artifacts_bucket,
-            table_bucket_arn=aws.table_bucket_arn,
-            msk_bootstrap_servers=aws.msk_bootstrap_servers,
-            **kw,
-        )
+        return cls(**dataclasses.asdict(aws), **kw)
 
     def aws(self) -> AwsSettings:
         return AwsSettings(
-            region=self.region,
-            emr_application_id=self.emr_application_id,
-            emr_execution_role_arn=self.emr_execution_role_arn,
-            artifacts_bucket=self.artifacts_bucket,
-            table_bucket_arn=self.table_bucket_arn,
-            msk_bootstrap_servers=self.msk_bootstrap_servers,
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(AwsSettings)}
         )
 
     def _client(self, service: str):

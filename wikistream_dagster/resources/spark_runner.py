@@ -51,33 +51,15 @@ class SparkJobRunner(dg.ConfigurableResource):
 class LocalSparkRunner(SparkJobRunner):
     """``spark-submit`` in local mode via ``PipesSubprocessClient`` (the laptop stack)."""
 
-    root: str
-    state_dir: str
-    cache_dir: str
-    catalog_port: int
-    kafka_port: int
+    settings_env: dict[str, str]  # Settings.to_env(): every setting, read back by settings()
     driver_memory: str = "1g"
 
     @classmethod
     def from_settings(cls, s: Settings) -> LocalSparkRunner:
-        return cls(
-            root=str(s.root),
-            state_dir=str(s.state_dir),
-            cache_dir=str(s.cache_dir),
-            catalog_port=s.catalog_port,
-            kafka_port=s.kafka_port,
-        )
+        return cls(settings_env=s.to_env())
 
     def settings(self) -> Settings:
-        return load_settings(
-            {
-                "WIKISTREAM_ROOT": self.root,
-                "WIKISTREAM_STATE_DIR": self.state_dir,
-                "WIKISTREAM_CACHE_DIR": self.cache_dir,
-                "WIKISTREAM_CATALOG_PORT": str(self.catalog_port),
-                "WIKISTREAM_KAFKA_PORT": str(self.kafka_port),
-            }
-        )
+        return load_settings(self.settings_env)
 
     def run(self, context, job, args, extras=None):
         from wikistream_dagster.local import catalog, spark_submit
@@ -89,5 +71,5 @@ class LocalSparkRunner(SparkJobRunner):
             spark_submit.spark_submit_command(s, job, list(args), jars, self.driver_memory)
         )
         context.log.info(f"spark-submit {job} {' '.join(args)}")
-        client = dg.PipesSubprocessClient(env=spark_submit.spark_submit_env(s), cwd=self.root)
+        client = dg.PipesSubprocessClient(env=spark_submit.spark_submit_env(s), cwd=str(s.root))
         return client.run(context=pipes_context(context), command=cmd, extras=dict(extras or {}))

@@ -9,6 +9,7 @@ event never makes a second row. Batch id and Kafka offsets land in the snapshot 
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from producer_service.event_limits import DLQ_TOPIC, RAW_TOPIC
 from wikistream_dagster.contracts.hours import PARTITION_START
 from wikistream_dagster.spark_jobs import kafka_io, runtime, stream_progress
 from wikistream_dagster.spark_jobs.bronze_writer import BronzeBatchWriter
@@ -83,11 +85,12 @@ def _trigger(args) -> dict[str, Any]:
     return {"processingTime": f"{args.trigger_seconds} seconds"}
 
 
-def main(argv: list[str] | None = None) -> int:
+def arg_parser() -> argparse.ArgumentParser:
+    """The job's arguments (the EMR request builder's tests parse its arguments with it)."""
     parser = runtime.base_parser(__doc__.splitlines()[0])
     parser.add_argument("--bootstrap-servers", required=True)
-    parser.add_argument("--topic", default="raw-events")
-    parser.add_argument("--dlq-topic", default="dlq-events")
+    parser.add_argument("--topic", default=RAW_TOPIC)
+    parser.add_argument("--dlq-topic", default=DLQ_TOPIC)
     parser.add_argument("--checkpoint", required=True, help="checkpoint directory or URI")
     parser.add_argument("--trigger-seconds", type=float, default=30.0)
     parser.add_argument(
@@ -121,10 +124,18 @@ def main(argv: list[str] | None = None) -> int:
         help="first hour partition (UTC date); earlier events go to the DLQ "
         f"(default {PARTITION_START}, WIKISTREAM_PARTITION_START)",
     )
-    args = runtime.parse_args(parser, argv)
+    return parser
+
+
+def kafka_options(args: argparse.Namespace) -> dict[str, str]:
+    """The Kafka client settings of ``--kafka-option`` and ``--msk-iam`` (explicit ones win)."""
     options = kafka_io.parse_options(args.kafka_option)
-    if args.msk_iam:
-        options = kafka_io.MSK_IAM_OPTIONS | options
+    return kafka_io.MSK_IAM_OPTIONS | options if args.msk_iam else options
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = runtime.parse_args(arg_parser(), argv)
+    options = kafka_options(args)
     spark = build_session("wikistream-bronze", runtime.catalog_config(args), conf=SESSION_CONF)
     with runtime.reporter() as report:
         started = time.monotonic()

@@ -16,7 +16,6 @@ from wikistream_dagster.contracts import snapshot as pointers
 from wikistream_dagster.spark_jobs import gold_trends, iceberg, runtime, silver_pointer
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs.quarantine import exclude_quarantined
-from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import (
     EDITOR_RISK,
     ENTITY_HOURLY,
@@ -191,12 +190,7 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="UTC hours to compute, e.g. 2018-03-07T16 (default: the latest silver run's)",
-    )
+    runtime.add_hours_arg(parser, "the hours to compute (default: the latest silver run's)")
     parser.add_argument(
         "--silver-settled",
         type=int,
@@ -204,12 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         help="record that every silver write up to this snapshot is in gold (automation)",
     )
     args = runtime.parse_args(parser, argv)
-    spark = build_session("wikistream-gold", runtime.catalog_config(args))
-    with runtime.reporter() as report:
-        result = run(spark, H.parse_hours(args.hours) or None, silver_settled=args.silver_settled)
-        report_result(report, result)
-        runtime.write_result(args, result)
-    spark.stop()
+    hours = H.parse_hours(args.hours) or None
+    compute = lambda spark: run(spark, hours, silver_settled=args.silver_settled)  # noqa: E731
+    runtime.run_batch("wikistream-gold", args, compute, report_result)
     return 0
 
 

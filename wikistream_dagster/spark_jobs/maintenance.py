@@ -19,7 +19,6 @@ from pyspark.sql import SparkSession
 from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
-from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import (
     ALL_TABLES,
     BRONZE,
@@ -151,19 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-compact", action="store_true")
     parser.add_argument("--no-rewrite-manifests", action="store_true")
     args = runtime.parse_args(parser, argv)
-    spark = build_session("wikistream-maintenance", runtime.catalog_config(args))
-    with runtime.reporter() as report:
-        result = run(
-            spark,
-            tuple(args.table or ALL_TABLES),
-            args.retain_hours,
-            args.retain_last,
-            not args.no_compact,
-            not args.no_rewrite_manifests,
-        )
-        report.custom({"maintenance": result})
-        runtime.write_result(args, result)
-    spark.stop()
+
+    def compute(spark: SparkSession) -> dict[str, Any]:
+        tables = tuple(args.table or ALL_TABLES)
+        compact, manifests = not args.no_compact, not args.no_rewrite_manifests
+        return run(spark, tables, args.retain_hours, args.retain_last, compact, manifests)
+
+    def report(reporter: runtime.Reporter, result: dict[str, Any]) -> None:
+        reporter.custom({"maintenance": result})
+
+    runtime.run_batch("wikistream-maintenance", args, compute, report)
     return 0
 
 

@@ -90,12 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(STAGES),
         help=f"comma-separated subset of {','.join(STAGES)}, run in that order (default: all)",
     )
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="UTC hours the checks and gold cover, e.g. 2018-03-07T16 (repeat or comma-list; "
-        "default: the hours of silver's newest write)",
+    runtime.add_hours_arg(
+        parser, "the hours the checks and gold cover (default: the hours of silver's newest write)"
     )
     parser.add_argument(
         "--rebuild-silver",

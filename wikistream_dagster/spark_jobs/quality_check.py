@@ -21,7 +21,6 @@ from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime, silver_pointer
 from wikistream_dagster.spark_jobs import quarantine as quar
 from wikistream_dagster.spark_jobs import quarantine_hold as hold
-from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import QUALITY_HISTORY, SILVER, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms import quality
 
@@ -122,24 +121,14 @@ def _hours_of(found: DataFrame) -> list[H.Hour]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="UTC hours to check, e.g. 2018-03-07T16 (default: latest silver run)",
-    )
+    runtime.add_hours_arg(parser, "the hours to check (default: the latest silver run's)")
     parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 even when a blocking constraint fails"
     )
     args = runtime.parse_args(parser, argv)
-    spark = build_session("wikistream-quality", runtime.catalog_config(args))
-    try:
-        with runtime.reporter() as report:
-            outcome = run(spark, H.parse_hours(args.hours) or None)
-            report_outcome(report, outcome)
-            runtime.write_result(args, outcome)
-    finally:
-        stop_session(spark)
+    hours = H.parse_hours(args.hours) or None
+    compute = lambda spark: run(spark, hours)  # noqa: E731
+    outcome = runtime.run_batch("wikistream-quality", args, compute, report_outcome, stop_session)
     failed = blocked(outcome)
     return 1 if failed and not args.no_fail else 0
 

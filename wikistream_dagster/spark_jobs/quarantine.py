@@ -31,6 +31,7 @@ from pyspark.sql import functions as F
 
 from wikistream_dagster.contracts import quarantine as Q
 from wikistream_dagster.contracts.checks import Constraint
+from wikistream_dagster.contracts.tables import QUARANTINE_TABLE, table
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg
 from wikistream_dagster.spark_jobs.tables import ensure_tables, qualified
@@ -38,20 +39,7 @@ from wikistream_dagster.spark_jobs.tables import ensure_tables, qualified
 IDENTITY = ("event_id", "row_hash", "copy_no")
 UNHASHED = ("processed_at",)  # changes on every rebuild of an hour; not part of the row's identity
 _JSON = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}  # keep microseconds
-ENTRY_COLUMNS = (
-    "event_id",
-    "event_date",
-    "event_hour",
-    "rule",
-    "run_id",
-    "status",
-    "row_hash",
-    "copy_no",
-    "row_json",
-    "quarantined_at",
-    "resolved_at",
-    "resolved_run_id",
-)
+ENTRY_COLUMNS = table(QUARANTINE_TABLE).column_names
 
 
 def identify(rows: DataFrame) -> DataFrame:

@@ -12,15 +12,17 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster_pipes
+from pyspark.sql import SparkSession
 
 from wikistream_dagster.spark_jobs.catalog_conf import CatalogConfig
+from wikistream_dagster.spark_jobs.session import build_session
 
 log = logging.getLogger("wikistream.spark")
 
@@ -44,6 +46,17 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--result-json", default=None, help="also write the job's result here")
     p.add_argument("--log-level", default="INFO")
     return p
+
+
+def add_hours_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--hours``: UTC hours (repeatable, each may be a comma-list), as ``H.parse_hours`` reads
+    them and ``contracts.hours.format_hours`` writes them; ``what`` ends the help text."""
+    parser.add_argument(
+        "--hours",
+        action="append",
+        default=None,
+        help=f"UTC hours, e.g. 2018-03-07T16 (repeat or comma-list): {what}",
+    )
 
 
 def parse_args(
@@ -147,6 +160,26 @@ def reporter() -> Iterator[Reporter]:
         return
     with dagster_pipes.open_dagster_pipes(params_loader=params) as pipes:
         yield Reporter(pipes)
+
+
+def run_batch(
+    app: str,
+    args: argparse.Namespace,
+    compute: Callable[[SparkSession], dict[str, Any]],
+    report: Callable[[Reporter, dict[str, Any]], None],
+    stop: Callable[[SparkSession], None] = SparkSession.stop,
+) -> dict[str, Any]:
+    """A batch job's frame: its session (catalog from ``args``), ``compute``, then ``report``
+    (to Dagster through Pipes, or the log) and ``--result-json``; the session stopped last."""
+    spark = build_session(app, catalog_config(args))
+    try:
+        with reporter() as pipes:
+            result = compute(spark)
+            report(pipes, result)
+            write_result(args, result)
+    finally:
+        stop(spark)
+    return result
 
 
 def write_result(args: argparse.Namespace, result: Mapping[str, Any]) -> None:

@@ -24,7 +24,6 @@ from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import iceberg_publish as publish
-from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.silver_pointer import read_head
 from wikistream_dagster.spark_jobs.tables import BRONZE, SILVER, ensure_tables, qualified
 from wikistream_dagster.spark_jobs.transforms.silver import clean
@@ -176,12 +175,7 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = runtime.base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--hours",
-        action="append",
-        default=None,
-        help="rebuild these UTC hours, e.g. 2018-03-07T16 (repeat or comma-list)",
-    )
+    runtime.add_hours_arg(parser, "rebuild these hours from bronze")
     parser.add_argument(
         "--bronze-snapshot-end",
         type=int,
@@ -189,12 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         help="incremental mode: read bronze up to this snapshot (default: newest)",
     )
     args = runtime.parse_args(parser, argv)
-    spark = build_session("wikistream-silver", runtime.catalog_config(args))
-    with runtime.reporter() as report:
-        result = run(spark, H.parse_hours(args.hours) or None, bronze_end=args.bronze_snapshot_end)
-        report_result(report, result)
-        runtime.write_result(args, result)
-    spark.stop()
+    hours = H.parse_hours(args.hours) or None
+    compute = lambda spark: run(spark, hours, bronze_end=args.bronze_snapshot_end)  # noqa: E731
+    runtime.run_batch("wikistream-silver", args, compute, report_result)
     return 0
 
 

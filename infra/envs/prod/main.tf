@@ -24,6 +24,7 @@ locals {
     WIKISTREAM_TABLE_BUCKET_ARN       = module.lakehouse.table_bucket_arn
     WIKISTREAM_MSK_BOOTSTRAP_SERVERS  = module.msk.bootstrap_brokers_sasl_iam
     WIKISTREAM_ALERTS_TOPIC_ARN       = module.monitoring.alerts_topic_arn
+    WIKISTREAM_EMR_LOG_GROUP          = module.emr_serverless.log_group_name
   }
 }
 
@@ -65,7 +66,7 @@ module "emr_serverless" {
   release_label         = var.emr_release_label
   sizing                = local.spark_sizing
   prewarm               = var.emr_prewarm
-  log_group_name        = "/aws/emr-serverless/${var.project}" # LOG_GROUP of wikistream_dagster/resources/emr.py
+  log_group_name        = "/aws/emr-serverless/${var.project}" # Dagster reads it: WIKISTREAM_EMR_LOG_GROUP
   vpc_id                = module.network.vpc_id
   vpc_cidr              = module.network.vpc_cidr
   subnet_ids            = module.network.private_subnet_ids

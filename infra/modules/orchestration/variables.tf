@@ -43,6 +43,7 @@ variable "wikistream_env" {
       "WIKISTREAM_TABLE_BUCKET_ARN",
       "WIKISTREAM_MSK_BOOTSTRAP_SERVERS",
       "WIKISTREAM_ALERTS_TOPIC_ARN",
+      "WIKISTREAM_EMR_LOG_GROUP",
     ] : contains(keys(var.wikistream_env), key)])
     error_message = "wikistream_env must carry every setting of the aws deployment (see wikistream_dagster/config.py)."
   }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-KNOWN_TYPES = ("edit", "new", "log", "categorize", "external")
+from wikistream_dagster.contracts.checks import KNOWN_TYPES
+
 HOUR_KEYS = ("wiki", "event_date", "event_hour")
 
 BASELINE_HOURS = 24  # trailing window an entity is compared with
@@ -155,7 +156,18 @@ def trends_from_hourly(
         .groupBy("wiki", "th")
         .agg(F.countDistinct("h").alias("baseline_hours"))
     )
+    return score_trends(current, baseline, history)
 
+
+def score_trends(current: DataFrame, baseline: DataFrame, history: DataFrame) -> DataFrame:
+    """Score, filter and rank the entities of the target hours (``th``: hour index).
+
+    Args:
+        current: ``wiki, th, entity_type, entity, events`` of the target hours.
+        baseline: ``wiki, th, entity_type, entity, s, s2``: sum and sum of squares of the
+            entity's hourly counts over the ``BASELINE_HOURS`` before ``th``.
+        history: ``wiki, th, baseline_hours``: hours of that window with any activity.
+    """
     mean = F.coalesce(F.col("s"), F.lit(0)) / BASELINE_HOURS
     var = F.greatest(F.coalesce(F.col("s2"), F.lit(0)) / BASELINE_HOURS - mean * mean, F.lit(0.0))
     scored = (

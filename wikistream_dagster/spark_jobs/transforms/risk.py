@@ -13,6 +13,10 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts.tables import RISK_SCORES_TABLE, table
+
+RISK_SCORES_COLUMNS = table(RISK_SCORES_TABLE).column_names
+
 BOT_FACTOR = 0.2
 RISKY = 0.5  # an edit at or above this counts as risky in the editor rollup
 
@@ -109,23 +113,10 @@ def score_edits(silver: DataFrame) -> DataFrame:
         lambda acc, x: acc * x,
     )
     risk = (1.0 - keep) * F.when(F.col("is_bot"), BOT_FACTOR).otherwise(1.0)
-    return ctx.select(
-        "event_id",
-        "event_time",
-        "event_date",
-        "event_hour",
-        "wiki",
-        "type",
-        "title",
-        "user",
-        "is_bot",
-        "is_anonymous",
-        "byte_delta",
-        "comment",
-        F.round(risk, 4).alias("risk_score"),
-        reasons.alias("reasons"),
-        F.current_timestamp().alias("computed_at"),
-    )
+    computed = {"risk_score": F.round(risk, 4), "reasons": reasons}
+    computed["computed_at"] = F.current_timestamp()
+    # The table's columns, in its order: the rest pass through from silver.
+    return ctx.select(*[computed[c].alias(c) if c in computed else c for c in RISK_SCORES_COLUMNS])
 
 
 def editor_risk(scores: DataFrame) -> DataFrame:

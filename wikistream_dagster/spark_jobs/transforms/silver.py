@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from wikistream_dagster.contracts.tables import SILVER_TABLE, table
+
 # MediaWiki shows IP editors by their address; IPv6 in full or compressed form.
 IPV4 = r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
 IPV6 = r"^(?i)[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$"
@@ -12,39 +14,8 @@ IPV6 = r"^(?i)[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$"
 TEMP_ACCOUNT = r"^~\d{4}-\d+(-\d+)?$"
 _DATACENTER = r"^(eqiad|codfw|esams|ulsfo|eqsin|drmrs|magru)\."
 
-SILVER_COLUMNS = (
-    "event_id",
-    "event_time",
-    "event_date",
-    "event_hour",
-    "wiki",
-    "domain",
-    "stream",
-    "envelope",
-    "type",
-    "namespace",
-    "title",
-    "user",
-    "is_bot",
-    "is_anonymous",
-    "is_minor",
-    "is_patrolled",
-    "rc_id",
-    "revision_old",
-    "revision_new",
-    "length_old",
-    "length_new",
-    "byte_delta",
-    "comment",
-    "log_id",
-    "log_type",
-    "log_action",
-    "log_params",
-    "log_action_comment",
-    "emitted_at",
-    "bronze_ingest_time",
-    "processed_at",
-)
+# The table's columns, in its order (contracts/tables_lake.py): clean() returns exactly these.
+SILVER_COLUMNS = table(SILVER_TABLE).column_names
 
 
 def is_anonymous(user: Column) -> Column:
@@ -74,42 +45,28 @@ def clean(bronze: DataFrame) -> DataFrame:
     rows = rows.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
     etype = F.lower(F.trim("type"))
     has_sizes = etype.isin("edit", "new")
-    return rows.select(
-        "event_id",
-        F.col("event_time").cast("timestamp").alias("event_time"),
-        F.to_date("event_time").alias("event_date"),
-        F.hour("event_time").alias("event_hour"),
-        F.lower(F.trim("wiki")).alias("wiki"),
-        F.lower(F.trim(F.coalesce("domain", "server_name"))).alias("domain"),
-        F.regexp_replace(
+    derived = {
+        "event_time": F.col("event_time").cast("timestamp"),
+        "event_date": F.to_date("event_time"),
+        "event_hour": F.hour("event_time"),
+        "wiki": F.lower(F.trim("wiki")),
+        "domain": F.lower(F.trim(F.coalesce("domain", "server_name"))),
+        "stream": F.regexp_replace(
             F.coalesce("stream", F.lit("mediawiki.recentchange")), _DATACENTER, ""
-        ).alias("stream"),
-        F.when(F.col("schema_uri").startswith("/"), "current")
-        .otherwise("legacy")
-        .alias("envelope"),
-        etype.alias("type"),
-        F.col("namespace").cast("int").alias("namespace"),
-        _blank_to_null(F.col("title")).alias("title"),
-        _blank_to_null(F.col("user")).alias("user"),
-        F.coalesce("bot", F.lit(False)).alias("is_bot"),
-        is_anonymous(F.col("user")).alias("is_anonymous"),
-        F.coalesce("minor", F.lit(False)).alias("is_minor"),
-        F.col("patrolled").alias("is_patrolled"),  # null: the wiki does not patrol
-        "rc_id",
-        "revision_old",
-        "revision_new",
-        "length_old",
-        "length_new",
-        F.when(has_sizes, F.col("length_new") - F.coalesce("length_old", F.lit(0))).alias(
-            "byte_delta"
         ),
-        "comment",
-        "log_id",
-        "log_type",
-        "log_action",
-        "log_params",
-        "log_action_comment",
-        F.col("meta_dt").alias("emitted_at"),
-        F.col("ingest_time").alias("bronze_ingest_time"),
-        F.current_timestamp().alias("processed_at"),
-    )
+        "envelope": F.when(F.col("schema_uri").startswith("/"), "current").otherwise("legacy"),
+        "type": etype,
+        "namespace": F.col("namespace").cast("int"),
+        "title": _blank_to_null(F.col("title")),
+        "user": _blank_to_null(F.col("user")),
+        "is_bot": F.coalesce("bot", F.lit(False)),
+        "is_anonymous": is_anonymous(F.col("user")),
+        "is_minor": F.coalesce("minor", F.lit(False)),
+        "is_patrolled": F.col("patrolled"),  # null: the wiki does not patrol
+        "byte_delta": F.when(has_sizes, F.col("length_new") - F.coalesce("length_old", F.lit(0))),
+        "emitted_at": F.col("meta_dt"),
+        "bronze_ingest_time": F.col("ingest_time"),
+        "processed_at": F.current_timestamp(),
+    }
+    # The other columns pass through from bronze under the same name.
+    return rows.select(*[derived[c].alias(c) if c in derived else c for c in SILVER_COLUMNS])

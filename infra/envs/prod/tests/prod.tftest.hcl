@@ -58,17 +58,17 @@ run "prod_env" {
     error_message = "The pre-initialized workers are bronze's driver and initial executors."
   }
 
-  # Names the code expects (wikistream_dagster/resources/emr.py LOG_GROUP, config.py settings).
+  # Names the code expects (config.py settings; Dagster's StartJobRun names the log group).
   assert {
-    condition     = module.emr_serverless.log_group_name == "/aws/emr-serverless/wikistream" && output.emr_log_group_name == module.emr_serverless.log_group_name
-    error_message = "The EMR log group must be the one Dagster's StartJobRun request names."
+    condition     = output.dagster_aws_env.WIKISTREAM_EMR_LOG_GROUP == module.emr_serverless.log_group_name && output.emr_log_group_name == module.emr_serverless.log_group_name
+    error_message = "Dagster must read the EMR jobs' log group from the module that creates it (also an output)."
   }
   assert {
     condition     = output.dagster_aws_env.WIKISTREAM_DEPLOYMENT == "aws" && output.dagster_aws_env.WIKISTREAM_AWS_REGION == "eu-west-1"
     error_message = "dagster_aws_env must select the aws deployment in the env's region."
   }
   assert {
-    condition     = length(output.dagster_aws_env) == 8 && alltrue([for v in values(output.dagster_aws_env) : v != ""])
+    condition     = length(output.dagster_aws_env) == 9 && alltrue([for v in values(output.dagster_aws_env) : v != ""])
     error_message = "Every Dagster aws setting must be set."
   }
   assert {
