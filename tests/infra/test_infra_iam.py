@@ -199,7 +199,8 @@ def test_key_policies_give_services_only_what_they_need(modules):
                 assert not grant["service"].startswith("logs."), f"{module.name}: use log_groups"
                 assert "kms:*" not in grant["actions"], module.name
             if "log_groups" in call:
-                named = [*call["log_groups"].get("names", []), *call["log_groups"].get("create", {})]
+                groups = call["log_groups"]
+                named = [*groups.get("names", []), *groups.get("create", {})]
                 assert named, f"{module.name}: logs for no group"
 
 

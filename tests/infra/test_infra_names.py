@@ -152,7 +152,7 @@ def test_spark_runs_on_emr_7_with_spark_3_5(modules):
     assert app["maximum_capacity"][0]["cpu"] == "${local.maximum_capacity.cpu} vCPU"
 
 
-def test_emr_log_group_is_created_where_dagster_reads_it(modules):
+def test_emr_log_group_is_created_where_dagster_reads_it(modules, root):
     """Dagster's StartJobRun request names the log group Pipes reads (WIKISTREAM_EMR_LOG_GROUP,
     the module's output: see SOURCES); the module must create that one."""
     emr = modules["emr_serverless"]
