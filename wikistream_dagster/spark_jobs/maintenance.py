@@ -17,7 +17,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.contracts import snapshot as S
-from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import iceberg, redact_expiry, runtime
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import (
@@ -126,15 +126,27 @@ def run(
     retain_last: int = 50,
     compact: bool = True,
     manifests: bool = True,
+    redaction_expire_hours: float | None = 24.0,
 ) -> dict[str, Any]:
-    """Maintain each of ``tables``; snapshots older than ``retain_hours`` may be expired."""
+    """Maintain each of ``tables``; snapshots older than ``retain_hours`` may be expired.
+
+    ``redaction_expire_hours``: also expire, on every redactable table, the snapshots from
+    before the newest redaction (``redact_expiry``; None: leave them).
+    """
     ensure_tables(spark, *tables)
     older_than = datetime.now(UTC) - timedelta(hours=retain_hours)
-    return {
+    out = {
         "tables": {
             t: maintain(spark, t, older_than, retain_last, compact, manifests) for t in tables
         }
     }
+    if redaction_expire_hours is not None:  # every redactable table, maintained here or not
+        ensure_tables(spark, *redact_expiry.REDACTABLE, redact_expiry.REDACTIONS)
+        out["redaction_expiry"] = {
+            t: redact_expiry.enforce(spark, t, keep_from(spark, t), redaction_expire_hours)
+            for t in redact_expiry.REDACTABLE
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--retain-hours", type=float, default=24.0)
     parser.add_argument("--retain-last", type=int, default=50)
+    parser.add_argument(
+        "--redaction-expire-hours",
+        type=float,
+        default=24.0,
+        help="bound on how long snapshots from before a redaction may live (a stage's resume "
+        "point is spared until then); pre-redaction snapshots are expired on every run",
+    )
     parser.add_argument("--no-compact", action="store_true")
     parser.add_argument("--no-rewrite-manifests", action="store_true")
     args = runtime.parse_args(parser, argv)
@@ -160,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             args.retain_last,
             not args.no_compact,
             not args.no_rewrite_manifests,
+            args.redaction_expire_hours,
         )
         report.custom({"maintenance": result})
         runtime.write_result(args, result)
