@@ -117,7 +117,6 @@ def redacted_ids(events: dict[str, dict]) -> set[str]:
         i
         for i, e in events.items()
         if any(
-            (e["wiki"], e.get("title")) == (w, t) and event_time(e) <= at
-            for w, t, at in deletions
+            (e["wiki"], e.get("title")) == (w, t) and event_time(e) <= at for w, t, at in deletions
         )
     }
