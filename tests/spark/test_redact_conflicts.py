@@ -35,9 +35,9 @@ def _ingest(spark, writer, evs, batch, offset):
 
 
 @pytest.fixture()
-def bronze(lake):
+def bronze(lake, tmp_path):
     reset_lake(lake)
-    writer = BronzeBatchWriter(None, checkpoint="ckpt", query_id="q")
+    writer = BronzeBatchWriter(None, checkpoint=str(tmp_path / "ckpt"), query_id="q")
     evs = ev.events("qs_batch_with_new_items.ndjson")
     _ingest(lake, writer, evs[:20], 0, 0)  # two batches: two data files in the hour
     _ingest(lake, writer, evs[20:40], 1, 20)
@@ -48,14 +48,22 @@ def test_a_redaction_during_a_bronze_batch_does_not_fail_the_batch(lake, bronze,
     writer, evs = bronze
     real_merge = iceberg.merge_insert_new
 
-    def redact_first(spark, *args, **kwargs):  # after the batch read bronze's head
+    def redact_first(spark, *args, **kwargs):
+        # After the batch read bronze's head, before its MERGE is staged: the redaction
+        # commits to main, as the medallion job's would (its session stages nothing).
+        staging = spark.conf.get("spark.wap.id", None)
+        spark.conf.unset("spark.wap.id")
         redact_apply.update(spark, BRONZE, "comment = NULL", "event_hour = 16", REDACT)
+        spark.conf.set("spark.wap.id", staging)
         return real_merge(spark, *args, **kwargs)
 
     monkeypatch.setattr(iceberg, "merge_insert_new", redact_first)
     stats = _ingest(lake, writer, evs[40:], 2, 40)
     assert stats["inserted"] == len(evs) - 40
-    assert lake.table(qualified(BRONZE)).count() == len(evs)
+    bronze = lake.table(qualified(BRONZE))
+    assert bronze.count() == len(evs)
+    old_ids = ", ".join(f"'{e['meta']['id']}'" for e in evs[:40])
+    assert bronze.where(f"event_id IN ({old_ids}) AND comment IS NOT NULL").count() == 0
 
 
 def _conflict_during_update(lake, tmp_path: Path, name: str) -> threading.Thread:
