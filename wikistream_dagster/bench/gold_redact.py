@@ -1,9 +1,10 @@
 """``bench gold``'s redaction figure: the cost of deleting one page from a day of history.
 
-After the benchmark's hour batch, a deletion log event of one of the most edited pages of the
-history arrives in silver (as the silver stage would write it), and the redact stage runs as in
-the medallion job: one query finds the hour partitions holding the page, UPDATEs rewrite only
-those in silver (bronze holds only the new hour here), and gold rebuilds the hours it changed.
+After the benchmark's hour batch, a deletion log event of a page edited in two or three hours
+of the history arrives in silver (as the silver stage would write it), and the redact stage
+runs as in the medallion job: one query finds the hour partitions holding the page, UPDATEs
+rewrite only those in silver (bronze holds only the new hour here), and gold rebuilds the hours
+it changed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 
 def redact_one_page(spark: Any, hour: tuple, when: datetime) -> dict[str, Any]:
-    """Delete the most edited page of the history at ``when`` (in ``hour``); time it."""
+    """Delete a page of the history at ``when`` (in ``hour``); time the redaction and gold."""
     from pyspark.sql import functions as F
 
     from wikistream_dagster.spark_jobs import gold_batch, iceberg, redact_batch
@@ -24,13 +25,14 @@ def redact_one_page(spark: Any, hour: tuple, when: datetime) -> dict[str, Any]:
 
     ensure_tables(spark, *redact_batch.TABLES)
     silver = spark.table(qualified(SILVER))
-    top = (
+    # A page edited in a few hours of the day (as most are), the busiest of those: the cost
+    # follows the hours holding the page (the busiest pages of the day are in all 24).
+    pages = (
         silver.where("title IS NOT NULL AND type = 'edit'")
         .groupBy("wiki", "title")
         .agg(F.count(F.lit(1)).alias("n"), F.countDistinct("event_date", "event_hour").alias("h"))
-        .orderBy(F.desc("h"), F.desc("n"))
-        .first()
     )
+    top = pages.where("h BETWEEN 2 AND 3").orderBy(F.desc("n")).first() or pages.first()
     template = silver.where(H.predicate([hour])).limit(1)
     delete = template.select(
         F.lit(f"bench-delete-{uuid.uuid4().hex}").alias("event_id"),
