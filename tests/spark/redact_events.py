@@ -47,25 +47,6 @@ def lifecycle() -> list[dict]:
     return unique_ids(events("new_deletion_restore_deletion.ndjson"))
 
 
-def more_edits(creation: dict, n: int, minutes: int = 5) -> list[dict]:
-    """``n`` edits of the created page in its creation hour, shaped like the real creation (the
-    recordings hold no other edit of it; enough activity makes the page trend in gold)."""
-    out = []
-    for i in range(1, n + 1):
-        e = copy.deepcopy(creation)
-        e["type"], e["id"] = "edit", creation["id"] + i
-        e["meta"]["id"] = f"{creation['meta']['id']}-edit{i}"
-        e["timestamp"] = creation["timestamp"] + i * minutes * 60
-        e["meta"]["dt"] = datetime.utcfromtimestamp(e["timestamp"]).isoformat() + "+00:00"
-        e["revision"] = {
-            "old": creation["revision"]["new"] + i - 1,
-            "new": creation["revision"]["new"] + i,
-        }
-        e["comment"] = f"/* wbsetlabel-add:1|en */ edit {i} #quickstatements"
-        out.append(e)
-    return out
-
-
 def kafka_rows(spark, evs: list[dict], first_offset: int = 0):
     rows = [
         (bytearray(json.dumps(e).encode()), "raw-events", 0, first_offset + i, datetime(2024, 1, 1))
