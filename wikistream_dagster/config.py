@@ -83,6 +83,8 @@ class Settings:
     # First hour partition (UTC): Dagster's hourly partitions start here, and bronze sends
     # earlier events to the DLQ (reason event_time_before_partition_start).
     partition_start: date = PARTITION_START
+    # Issue 14: snapshots from before a redaction live at most this long (maintenance).
+    redaction_expire_hours: float = 24.0
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @property
@@ -178,6 +180,19 @@ def _date(env: Mapping[str, str], name: str, default: date) -> date:
         raise SettingsError(f"{name}={raw!r} is not a date: set it like 2018-03-07") from None
 
 
+def _hours(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number: set it to hours, e.g. 24") from None
+    if not value >= 0:
+        raise SettingsError(f"{name}={value} is negative: set it to hours, e.g. 24")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Parse settings from environment variables (``os.environ`` by default)."""
     env = os.environ if env is None else env
@@ -206,6 +221,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         autostart=_bool(env, "WIKISTREAM_AUTOSTART", True),
         automation=_automation(env),
         partition_start=_date(env, "WIKISTREAM_PARTITION_START", PARTITION_START),
+        redaction_expire_hours=_hours(env, "WIKISTREAM_REDACTION_EXPIRE_HOURS", 24.0),
         aws=aws,
     )
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
-from wikistream_dagster.defs import automation, bronze, maintenance, medallion, silver, sources
+from wikistream_dagster.defs import (
+    automation,
+    bronze,
+    maintenance,
+    medallion,
+    redact,
+    silver,
+    sources,
+)
 from wikistream_dagster.resources import quarantine
 from wikistream_dagster.resources.alerts import LogAlerter, SnsAlerter
 from wikistream_dagster.resources.emr import EmrServerlessSparkRunner
@@ -70,10 +78,11 @@ def build_definitions(
         bronze.build_defs(settings.autostart),
         silver.defs,
         medallion.defs,
+        redact.defs,
         automation.build_defs(
             settings.autostart, eager=settings.automation == "eager", held_hours=held_hours
         ),
-        maintenance.build_defs(settings.autostart),
+        maintenance.build_defs(settings.autostart, settings.redaction_expire_hours),
         dg.Definitions(resources=resources),
     )
 

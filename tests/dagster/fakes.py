@@ -7,16 +7,20 @@ from pathlib import Path
 
 import dagster as dg
 
-from wikistream_dagster.contracts.checks import CONSTRAINTS
+from wikistream_dagster.contracts.checks import CONSTRAINTS, LAKE_CHECKS
 from wikistream_dagster.resources.spark_runner import SparkJobRunner
 
 
 class _Invocation:
-    def __init__(self, results):
+    def __init__(self, results, messages=()):
         self._results = results
+        self._messages = list(messages)
 
     def get_results(self, **kwargs):
         return self._results
+
+    def get_custom_messages(self):
+        return self._messages
 
 
 class FakeSparkRunner(SparkJobRunner):
@@ -47,7 +51,7 @@ class FakeSparkRunner(SparkJobRunner):
                     else dg.AssetCheckSeverity.WARN,
                     metadata={"value": 1.0},
                 )
-                for c in CONSTRAINTS
+                for c in (*CONSTRAINTS, *LAKE_CHECKS)  # the real job reports both kinds
                 if c.name not in self.unreported_checks
             ]
         blocked = any(c.blocking and c.name in self.failing_checks for c in CONSTRAINTS)
@@ -57,7 +61,9 @@ class FakeSparkRunner(SparkJobRunner):
             for k in keys
             if not (blocked and k.path[0] == "gold")
         ]
-        return _Invocation(results)
+        # The redact stage's counts come back as a Pipes custom message (redact_batch.py).
+        redact = {"events": 2, "pages_deleted": 1, "rows": {"silver.wiki_events_cleaned": 9}}
+        return _Invocation(results, [{"redact": redact}] if "redact" in stages else [])
 
 
 class FakeStreaming:

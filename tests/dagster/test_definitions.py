@@ -82,7 +82,7 @@ def test_silver_checks_and_gold_run_as_one_spark_job_with_the_hours_of_the_parti
     assert result.success
     [call] = calls
     assert call["job"] == "medallion"
-    assert _arg(call, "--stages") == "silver,quality,gold"
+    assert _arg(call, "--stages") == "silver,redact,quality,gold"
     assert _arg(call, "--hours") == "2018-03-07T16"
     assert "--rebuild-silver" in call["args"]
     done = {

@@ -104,7 +104,7 @@ def test_job_submitted_polled_and_messages_read_back(aws):
     driver = run["jobDriver"]["sparkSubmit"]
     assert driver["entryPoint"].endswith("/spark_jobs/medallion_batch.py")
     args = driver["entryPointArguments"]
-    assert args[args.index("--stages") + 1] == "silver"
+    assert args[args.index("--stages") + 1] == "silver,redact"
     assert args[-3:] == ["--hours", "2026-11-26T09", "--rebuild-silver"]
     assert "spark.sql.catalog.lake.warehouse=arn:aws:s3tables" in driver["sparkSubmitParameters"]
     cw = run["configurationOverrides"]["monitoringConfiguration"]

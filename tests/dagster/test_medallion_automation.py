@@ -103,7 +103,7 @@ def test_a_late_event_costs_only_its_own_hour(instance, tmp_path):
     assert call["job"] == "medallion"
     assert call["args"] == [
         "--stages",
-        "silver,quality,gold",
+        "silver,redact,quality,gold",
         "--no-fail",
         "--hours",
         "2026-11-25T08,2026-11-26T10",

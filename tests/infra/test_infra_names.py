@@ -37,7 +37,7 @@ SOURCES = {
     "WIKISTREAM_EMR_LOG_GROUP": (
         "emr_serverless",
         "log_group_name",
-        "aws_cloudwatch_log_group.this.name",
+        "module.kms.log_groups.jobs.name",  # the kms_key module creates the encrypted group
     ),
 }
 

@@ -103,3 +103,20 @@ def hour_stats(events: dict[str, dict], wiki: str, day: str, hour: int) -> dict:
         "p95_abs_byte_delta": percentile([abs(d) for d in deltas], 0.95),
         "editor_counts": Counter(e.get("user") for e in rows if e.get("user")),
     }
+
+
+def redacted_ids(events: dict[str, dict]) -> set[str]:
+    """Events a deletion in ``events`` redacts (issue 14): every event of the deleted page (same
+    wiki and title) up to the deletion's time, the deletion itself included."""
+    deletions = [
+        (e["wiki"], e["title"], event_time(e))
+        for e in events.values()
+        if e["type"] == "log" and e.get("log_type") == "delete" and e.get("log_action") == "delete"
+    ]
+    return {
+        i
+        for i, e in events.items()
+        if any(
+            (e["wiki"], e.get("title")) == (w, t) and event_time(e) <= at for w, t, at in deletions
+        )
+    }

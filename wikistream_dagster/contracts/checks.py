@@ -163,3 +163,22 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 )
 
 BY_NAME: dict[str, Constraint] = {c.name: c for c in CONSTRAINTS}
+
+
+@dataclass(frozen=True)
+class LakeCheck:
+    """A check on the lake that is not a Deequ rule (the Spark job computes it itself)."""
+
+    name: str
+    description: str
+    blocking: bool
+
+
+# Issue 14: evaluated by the medallion job after gold (spark_jobs/redact_check.py).
+DELETED_PAGES_REDACTED = LakeCheck(
+    "deleted_pages_redacted",
+    "no title, comment or user name of a deleted page or hidden revision is left in silver or "
+    "gold for the hours processed",
+    False,
+)
+LAKE_CHECKS: tuple[LakeCheck, ...] = (DELETED_PAGES_REDACTED,)

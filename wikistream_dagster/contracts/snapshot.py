@@ -45,6 +45,8 @@ RUN_ID = PREFIX + "run-id"
 BRONZE_SNAPSHOT = PREFIX + "bronze-snapshot-id"
 SILVER_SNAPSHOT = PREFIX + "silver-snapshot-id"
 SILVER_SETTLED = PREFIX + "silver-settled-id"
+# redaction (issue 14): a row-level UPDATE that emptied fields and added no rows
+REDACTION = PREFIX + "redaction"  # the reason, e.g. page_deleted
 # quarantine
 QUARANTINE_ACTION = PREFIX + "quarantine-action"  # hold | release | drop
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from wikistream_dagster.contracts import tables_gold as gold
 from wikistream_dagster.contracts import tables_lake as lake
+from wikistream_dagster.contracts import tables_redact as redact
 from wikistream_dagster.contracts.schema import Column, Table
 
 __all__ = ["ALL_TABLES", "TABLES", "Column", "Table", "table"]
@@ -21,6 +22,9 @@ ENTITY_TRENDS_TABLE = gold.ENTITY_TRENDS.name
 ENTITY_HOURLY_TABLE = gold.ENTITY_HOURLY.name
 RISK_SCORES_TABLE = gold.RISK_SCORES.name
 EDITOR_RISK_TABLE = gold.EDITOR_RISK.name
+PAGE_STATE_TABLE = redact.PAGE_STATE.name
+HIDDEN_REVISIONS_TABLE = redact.HIDDEN_REVISIONS.name
+REDACTIONS_TABLE = redact.REDACTIONS.name
 
 # Creation order (ensure_tables with no table named creates them all in this order).
 TABLES: dict[str, Table] = {
@@ -35,6 +39,9 @@ TABLES: dict[str, Table] = {
         gold.ENTITY_HOURLY,
         gold.RISK_SCORES,
         gold.EDITOR_RISK,
+        redact.PAGE_STATE,
+        redact.HIDDEN_REVISIONS,
+        redact.REDACTIONS,
     )
 }
 ALL_TABLES: tuple[str, ...] = tuple(TABLES)

@@ -31,6 +31,9 @@ class MaintenanceConfig(dg.Config):
     tables: list[str] = BRONZE_TABLES
     retain_hours: float = 24.0
     retain_last: int = 50
+    # Issue 14: snapshots from before a redaction are expired; a stage's resume point at most
+    # this long (Settings.redaction_expire_hours).
+    redaction_expire_hours: float = 24.0
 
 
 def maintenance_args(config: MaintenanceConfig) -> list[str]:
@@ -41,6 +44,8 @@ def maintenance_args(config: MaintenanceConfig) -> list[str]:
         str(config.retain_hours),
         "--retain-last",
         str(config.retain_last),
+        "--redaction-expire-hours",
+        str(config.redaction_expire_hours),
     ]
 
 
@@ -72,23 +77,37 @@ def maintenance():
     maintain_tables()
 
 
-def _schedule(name: str, cron: str, tables: list[str], autostart: bool):
+def _schedule(name: str, cron: str, tables: list[str], autostart: bool, expire_h: float):
     status = dg.DefaultScheduleStatus.RUNNING if autostart else dg.DefaultScheduleStatus.STOPPED
     return dg.ScheduleDefinition(
         name=name,
         job=maintenance,
         cron_schedule=cron,
-        run_config={"ops": {"maintain_tables": {"config": {"tables": tables}}}},
+        run_config={
+            "ops": {
+                "maintain_tables": {
+                    "config": {"tables": tables, "redaction_expire_hours": expire_h}
+                }
+            }
+        },
         default_status=status,
         execution_timezone="UTC",
     )
 
 
-def build_defs(autostart: bool = True) -> dg.Definitions:
+def build_defs(autostart: bool = True, redaction_expire_hours: float = 24.0) -> dg.Definitions:
     return dg.Definitions(
         jobs=[maintenance],
         schedules=[
-            _schedule("maintenance_bronze_hourly", "17 * * * *", BRONZE_TABLES, autostart),
-            _schedule("maintenance_daily", "47 3 * * *", DAILY_TABLES, autostart),
+            _schedule(
+                "maintenance_bronze_hourly",
+                "17 * * * *",
+                BRONZE_TABLES,
+                autostart,
+                redaction_expire_hours,
+            ),
+            _schedule(
+                "maintenance_daily", "47 3 * * *", DAILY_TABLES, autostart, redaction_expire_hours
+            ),
         ],
     )

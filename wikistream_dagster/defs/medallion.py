@@ -20,6 +20,7 @@ from wikistream_dagster.defs.common import (
     hours_args,
 )
 from wikistream_dagster.defs.gold import gold_specs
+from wikistream_dagster.defs.redact import lake_check_specs, record_redaction
 from wikistream_dagster.defs.silver import quality_specs, silver_spec
 from wikistream_dagster.resources.spark_runner import SparkJobRunner
 
@@ -33,7 +34,7 @@ def stages(context: dg.AssetExecutionContext) -> list[str]:
         raise dg.DagsterInvariantViolationError(
             f"the gold tables are computed together from one silver read: select all of {names}"
         )
-    out = ["silver"] if SILVER_KEY in keys else []
+    out = ["silver", "redact"] if SILVER_KEY in keys else []
     out += ["quality"] if context.selected_asset_check_keys else []
     return out + (["gold"] if gold else [])
 
@@ -94,7 +95,7 @@ def _record_quality_history(context, checks: list[dg.AssetCheckResult]) -> None:
 
 @dg.multi_asset(
     specs=[silver_spec, *gold_specs],
-    check_specs=quality_specs,
+    check_specs=[*quality_specs, *lake_check_specs],
     partitions_def=HOURLY,
     backfill_policy=SINGLE_RUN,
     can_subset=True,
@@ -109,6 +110,7 @@ def silver_checks_gold(context: dg.AssetExecutionContext, spark: SparkJobRunner)
     """
     invocation = spark.run(context, "medallion", job_args(context))
     results = list(invocation.get_results(implicit_materializations=False))
+    record_redaction(context, invocation)
     if context.selected_asset_check_keys:
         results += _unreported_checks(context, results)
         _record_quality_history(context, [r for r in results if isinstance(r, dg.AssetCheckResult)])

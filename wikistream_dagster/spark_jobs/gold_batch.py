@@ -110,7 +110,8 @@ def run(
     silver = read_silver(spark, context).cache()
 
     stats = gold.hourly_edit_stats(silver.where(only)).cache()
-    scores = risk.score_edits(silver).where(only).cache()
+    # A redacted edit (deleted page: no title) is no one's risk any more: off the risk lists.
+    scores = risk.score_edits(silver.where(F.col("title").isNotNull())).where(only).cache()
     hourly = gold.entity_hourly(silver.where(only)).cache()
     trends, from_silver = gold_trends.entity_trends(
         spark, hourly, hours, lambda hs: read_silver(spark, hs)

@@ -44,8 +44,12 @@ class MainMoved(Exception):
 
 
 def _adds_rows(snap: Any) -> bool:
+    """A snapshot that added rows; compaction (``replace``) and redaction (row-level UPDATE that
+    empties fields: its rewritten files count as added records) add none."""
     summary = snap.summary()
-    return snap.operation() != "replace" and int(summary.get("added-records") or 0) > 0
+    if snap.operation() == "replace" or summary.get(S.REDACTION) is not None:
+        return False
+    return int(summary.get("added-records") or 0) > 0
 
 
 def _ensure_wap(spark: SparkSession, table: str, enabled: bool) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.contracts import snapshot as S
-from wikistream_dagster.spark_jobs import iceberg, runtime
+from wikistream_dagster.spark_jobs import iceberg, redact_expiry, runtime
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
 from wikistream_dagster.spark_jobs.tables import (
     ALL_TABLES,
@@ -125,15 +125,27 @@ def run(
     retain_last: int = 50,
     compact: bool = True,
     manifests: bool = True,
+    redaction_expire_hours: float | None = 24.0,
 ) -> dict[str, Any]:
-    """Maintain each of ``tables``; snapshots older than ``retain_hours`` may be expired."""
+    """Maintain each of ``tables``; snapshots older than ``retain_hours`` may be expired.
+
+    ``redaction_expire_hours``: also expire, on every redactable table, the snapshots from
+    before the newest redaction (``redact_expiry``; None: leave them).
+    """
     ensure_tables(spark, *tables)
     older_than = datetime.now(UTC) - timedelta(hours=retain_hours)
-    return {
+    out = {
         "tables": {
             t: maintain(spark, t, older_than, retain_last, compact, manifests) for t in tables
         }
     }
+    if redaction_expire_hours is not None:  # every redactable table, maintained here or not
+        ensure_tables(spark, *redact_expiry.REDACTABLE, redact_expiry.REDACTIONS)
+        out["redaction_expiry"] = {
+            t: redact_expiry.enforce(spark, t, keep_from(spark, t), redaction_expire_hours)
+            for t in redact_expiry.REDACTABLE
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--retain-hours", type=float, default=24.0)
     parser.add_argument("--retain-last", type=int, default=50)
+    parser.add_argument(
+        "--redaction-expire-hours",
+        type=float,
+        default=24.0,
+        help="bound on how long snapshots from before a redaction may live (a stage's resume "
+        "point is spared until then); pre-redaction snapshots are expired on every run",
+    )
     parser.add_argument("--no-compact", action="store_true")
     parser.add_argument("--no-rewrite-manifests", action="store_true")
     args = runtime.parse_args(parser, argv)
@@ -154,7 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     def compute(spark: SparkSession) -> dict[str, Any]:
         tables = tuple(args.table or ALL_TABLES)
         compact, manifests = not args.no_compact, not args.no_rewrite_manifests
-        return run(spark, tables, args.retain_hours, args.retain_last, compact, manifests)
+        return run(
+            spark,
+            tables,
+            args.retain_hours,
+            args.retain_last,
+            compact,
+            manifests,
+            args.redaction_expire_hours,
+        )
 
     def report(reporter: runtime.Reporter, result: dict[str, Any]) -> None:
         reporter.custom({"maintenance": result})

@@ -24,14 +24,22 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.contracts.quarantine import QUARANTINE
-from wikistream_dagster.spark_jobs import gold_batch, quality_check, runtime, silver_batch
+from wikistream_dagster.spark_jobs import (
+    gold_batch,
+    quality_check,
+    redact_batch,
+    redact_check,
+    runtime,
+    silver_batch,
+    silver_pointer,
+)
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs.session import build_session
 from wikistream_dagster.spark_jobs.tables import BRONZE, QUALITY_HISTORY, SILVER, ensure_tables
 
 log = logging.getLogger(__name__)
 
-STAGES = ("silver", "quality", "gold")
+STAGES = ("silver", "redact", "quality", "gold")
 
 
 def run(
@@ -42,6 +50,7 @@ def run(
     rebuild_silver: bool = False,
     bronze_end: int | None = None,
     silver_settled: int | None = None,
+    expire_hours: float = 24.0,
 ) -> dict[str, Any]:
     """Run ``stages`` in order in this session, reporting each as it lands.
 
@@ -58,6 +67,7 @@ def run(
     out: dict[str, Any] = {"run_id": run_id, "stages": list(stages), "blocked": []}
     # Every table once, before silver reads bronze: catalog round trips off the latency path.
     ensure_tables(spark, BRONZE, SILVER, QUALITY_HISTORY, QUARANTINE, *gold_batch.GOLD_TABLES)
+    ensure_tables(spark, *redact_batch.TABLES)
     if "silver" in stages:
         out["silver"] = silver_batch.run(
             spark,
@@ -67,6 +77,21 @@ def run(
             ensure=False,
         )
         silver_batch.report_result(report, out["silver"])
+    if "redact" in stages:
+        # The run's hours, fixed before the redaction's silver commits name theirs; gold also
+        # rebuilds every hour whose silver rows the redaction emptied (issue 14).
+        hours = hours or silver_pointer.latest_hours(spark)
+        wrote = H.parse_hours(out.get("silver", {}).get("hours") or [])
+        out["redact"] = redact_batch.run(
+            spark,
+            sorted(set(hours) | set(wrote)),
+            run_id=run_id,
+            expire_hours=expire_hours,
+            ensure=False,
+        )
+        redact_batch.report_result(report, out["redact"])
+        extra = H.parse_hours(out["redact"]["gold_hours"])
+        hours = sorted(set(hours) | set(extra)) if extra else hours
     if "quality" in stages:
         out["quality"] = quality_check.run(spark, hours, run_id=run_id, ensure=False)
         quality_check.report_outcome(report, out["quality"])
@@ -80,6 +105,9 @@ def run(
                 spark, hours, run_id=run_id, silver_settled=silver_settled, ensure=False
             )
             gold_batch.report_result(report, out["gold"])
+    if "quality" in stages:  # the checks were selected: this one too, once gold is written
+        out["redacted_check"] = redact_check.run(spark, hours or [])
+        redact_check.report(report, out["redacted_check"])
     return out
 
 
@@ -111,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         help="gold records that every silver write up to this snapshot is in gold (automation)",
     )
     parser.add_argument(
+        "--redaction-expire-hours",
+        type=float,
+        default=24.0,
+        help="snapshots older than a redaction must be expired within this many hours "
+        "(maintenance enforces it; WIKISTREAM_REDACTION_EXPIRE_HOURS)",
+    )
+    parser.add_argument(
         "--no-fail", action="store_true", help="exit 0 even when a blocking check stops gold"
     )
     args = runtime.parse_args(parser, argv)
@@ -126,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 rebuild_silver=args.rebuild_silver,
                 bronze_end=args.bronze_snapshot_end,
                 silver_settled=args.silver_settled,
+                expire_hours=args.redaction_expire_hours,
             )
             runtime.write_result(args, result)
     finally:

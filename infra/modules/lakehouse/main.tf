@@ -14,8 +14,11 @@ locals {
   # Terraform does not manage them. tests/infra checks this list against the code's.
   tables = {
     bronze = ["wiki_events"]
-    silver = ["wiki_events_cleaned", "quality_history", "quarantine"]
-    gold   = ["hourly_edit_stats", "entity_trends", "entity_hourly", "risk_scores", "editor_risk"]
+    silver = [
+      "wiki_events_cleaned", "quality_history", "quarantine", "page_state", "hidden_revisions",
+      "redactions",
+    ]
+    gold = ["hourly_edit_stats", "entity_trends", "entity_hourly", "risk_scores", "editor_risk"]
   }
 }
 

@@ -1,0 +1,89 @@
+"""The ``deleted_pages_redacted`` check: nothing of a deleted page is left for the run's hours.
+
+After gold, for the hours the run processed: no silver row of a deleted page (up to its
+deletion) still has a title, comment or user; no hidden revision still has its hidden fields;
+no gold row names a deleted page (trends' page entities, hourly entities, risk lists). Gold rows
+are matched by title: a redacted row's user cannot be matched any more, and that is the point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from wikistream_dagster.contracts.checks import DELETED_PAGES_REDACTED
+from wikistream_dagster.spark_jobs import hours as H
+from wikistream_dagster.spark_jobs import runtime
+from wikistream_dagster.spark_jobs.tables import (
+    ENTITY_HOURLY,
+    ENTITY_TRENDS,
+    HIDDEN_REVISIONS,
+    PAGE_STATE,
+    RISK_SCORES,
+    SILVER,
+    qualified,
+)
+from wikistream_dagster.spark_jobs.transforms.redact import title_key
+
+
+def _left(rows: DataFrame, deleted: DataFrame, title: str, time_col: str | None) -> int:
+    keyed = rows.withColumn("title_key", title_key(F.col(title)))
+    hits = keyed.join(F.broadcast(deleted), ["wiki", "title_key"])
+    if time_col:
+        hits = hits.where(F.col(time_col) <= F.col("since"))
+    return hits.count()
+
+
+def run(spark: SparkSession, hours: list[H.Hour]) -> dict[str, Any]:
+    """Rows still holding what a deletion or revision hiding took away, per table."""
+    out: dict[str, Any] = {"hours": [H.format_hour(h) for h in hours], "left": {}}
+    if not hours:
+        return out | {"passed": True}
+    only = H.predicate(hours)
+    deleted = (
+        spark.table(qualified(PAGE_STATE)).where("deleted").select("wiki", "title_key", "since")
+    )
+    silver = spark.table(qualified(SILVER)).where(only)
+    hidden = spark.table(qualified(HIDDEN_REVISIONS)).where("hide_comment OR hide_user")
+    revs = silver.join(
+        F.broadcast(
+            hidden.select(
+                "wiki", F.col("revision_id").alias("revision_new"), "hide_comment", "hide_user"
+            )
+        ),
+        ["wiki", "revision_new"],
+    ).where(
+        (F.col("hide_comment") & F.col("comment").isNotNull())
+        | (F.col("hide_user") & F.col("user").isNotNull())
+    )
+    pages = spark.table(qualified(ENTITY_TRENDS)).where(only).where("entity_type = 'page'")
+    hourly = spark.table(qualified(ENTITY_HOURLY)).where(only).where("entity_type = 'page'")
+    out["left"] = {
+        SILVER: _left(silver, deleted, "title", "event_time") + revs.count(),
+        ENTITY_TRENDS: _left(pages, deleted, "entity", "hour_start"),
+        ENTITY_HOURLY: _left(
+            hourly.withColumn(
+                "hour_start",
+                F.col("event_date").cast("timestamp") + F.make_interval(hours=F.col("event_hour")),
+            ),
+            deleted,
+            "entity",
+            "hour_start",
+        ),
+        RISK_SCORES: _left(
+            spark.table(qualified(RISK_SCORES)).where(only), deleted, "title", "event_time"
+        ),
+    }
+    return out | {"passed": not any(out["left"].values())}
+
+
+def report(reporter: runtime.Reporter, result: dict[str, Any]) -> None:
+    reporter.check(
+        SILVER,
+        DELETED_PAGES_REDACTED.name,
+        result["passed"],
+        "ERROR",
+        {"rows_left": result["left"], "hours": result["hours"]},
+    )
