@@ -132,6 +132,7 @@ class Settings:
             "WIKISTREAM_AUTOSTART": "true" if self.autostart else "false",
             "WIKISTREAM_AUTOMATION": self.automation,
             "WIKISTREAM_PARTITION_START": self.partition_start.isoformat(),
+            "WIKISTREAM_REDACTION_EXPIRE_HOURS": repr(self.redaction_expire_hours),
         }
         aws = {name: getattr(self.aws, attr) for attr, name in AwsSettings.ENV.items()}
         return env | {name: value for name, value in aws.items() if value}

@@ -32,6 +32,7 @@ def _every_setting_changed(tmp_path) -> Settings:
             "WIKISTREAM_AUTOSTART": "false",
             "WIKISTREAM_AUTOMATION": "eager",
             "WIKISTREAM_PARTITION_START": "2020-01-02",
+            "WIKISTREAM_REDACTION_EXPIRE_HOURS": "12",
             **AWS_ENV,
         }
     )
