@@ -93,7 +93,7 @@ def page():
                 "--no-first-run",
             ],
         )
-        yield browser.new_page(viewport={"width": 1800, "height": 1100})
+        yield browser.new_page(viewport={"width": 1800, "height": 2400})
         browser.close()
 
 
