@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.spark_jobs import iceberg
-from wikistream_dagster.spark_jobs.tables import BRONZE, qualified
+from wikistream_dagster.spark_jobs.tables import BRONZE, qualified, set_properties
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,7 @@ def sql_str(value: str) -> str:
 def ensure_row_level(spark: SparkSession, *tables: str) -> None:
     """Copy-on-write UPDATE with snapshot isolation on ``tables`` (idempotent)."""
     for table in tables:
-        have = {
-            r["key"]: r["value"]
-            for r in spark.sql(f"SHOW TBLPROPERTIES {qualified(table)}").collect()
-        }
-        missing = {k: v for k, v in ROW_LEVEL_PROPERTIES.items() if have.get(k) != v}
-        if missing:
-            pairs = ", ".join(f"'{k}'='{v}'" for k, v in missing.items())
-            spark.sql(f"ALTER TABLE {qualified(table)} SET TBLPROPERTIES ({pairs})")
+        set_properties(spark, table, ROW_LEVEL_PROPERTIES)
 
 
 def is_conflict(exc: BaseException) -> bool:

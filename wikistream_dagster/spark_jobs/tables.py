@@ -39,13 +39,16 @@ def ensure_like(spark: SparkSession, table: str, template: str) -> None:
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {CATALOG}.{namespace}")
     definition = C.table(template)
     spark.sql(definition.create_table_sql(qualified(table)))
-    extra = definition.properties
-    if extra:  # tables created by an earlier version get them too
-        have = {
-            r["key"]: r["value"]
-            for r in spark.sql(f"SHOW TBLPROPERTIES {qualified(table)}").collect()
-        }
-        missing = {k: v for k, v in extra.items() if have.get(k) != v}
-        if missing:
-            pairs = ", ".join(f"'{k}'='{v}'" for k, v in missing.items())
-            spark.sql(f"ALTER TABLE {qualified(table)} SET TBLPROPERTIES ({pairs})")
+    if definition.properties:  # tables created by an earlier version get them too
+        set_properties(spark, table, definition.properties)
+
+
+def set_properties(spark: SparkSession, table: str, props: dict[str, str]) -> None:
+    """Set those of ``props`` that ``table`` does not have with these values (idempotent)."""
+    have = {
+        r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {qualified(table)}").collect()
+    }
+    missing = {k: v for k, v in props.items() if have.get(k) != v}
+    if missing:
+        pairs = ", ".join(f"'{k}'='{v}'" for k, v in missing.items())
+        spark.sql(f"ALTER TABLE {qualified(table)} SET TBLPROPERTIES ({pairs})")
