@@ -85,3 +85,44 @@ def test_every_table_asset_shows_described_columns(tmp_path):
     assert set(shown) == set(ALL_TABLES) - {"silver.quarantine"}, sorted(shown)
     for name, schema in shown.items():
         assert all(c.description for c in schema.columns), name
+
+
+def test_the_name_constants_name_their_tables():
+    """The constants are unpacked in tables.toml's order: reordering it must not swap them."""
+    from wikistream_dagster.contracts import tables as C
+
+    shown = {n: getattr(C, n) for n in dir(C) if n.endswith("_TABLE")}
+    assert shown == {
+        "BRONZE_TABLE": "bronze.wiki_events",
+        "SILVER_TABLE": "silver.wiki_events_cleaned",
+        "QUALITY_HISTORY_TABLE": "silver.quality_history",
+        "QUARANTINE_TABLE": "silver.quarantine",
+        "HOURLY_STATS_TABLE": "gold.hourly_edit_stats",
+        "ENTITY_TRENDS_TABLE": "gold.entity_trends",
+        "ENTITY_HOURLY_TABLE": "gold.entity_hourly",
+        "RISK_SCORES_TABLE": "gold.risk_scores",
+        "EDITOR_RISK_TABLE": "gold.editor_risk",
+        "PAGE_STATE_TABLE": "silver.page_state",
+        "HIDDEN_REVISIONS_TABLE": "silver.hidden_revisions",
+        "REDACTIONS_TABLE": "silver.redactions",
+    }
+
+
+def test_a_reference_to_a_missing_shared_column_names_the_table():
+    from wikistream_dagster.contracts.schema import load_tables
+
+    text = '[[table]]\nname = "x.y"\ndescription = "d"\ncolumns = ["@nope"]\n'
+    with pytest.raises(ValueError, match=r"table 'x.y': no shared entry 'nope'"):
+        load_tables(text)
+
+
+def test_tables_toml_ships_with_the_package():
+    """The Dagster image pip-installs the project (package-data); EMR gets the source tree."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["*"]
+    assert any(fnmatch.fnmatch("tables.toml", p) for p in patterns), patterns

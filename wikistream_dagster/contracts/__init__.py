@@ -5,7 +5,7 @@ copy of its own:
 
 - ``snapshot``: the ``wikistream.*`` snapshot-summary keys and ``BronzeBatch``;
 - ``hours``: the ``Hour`` type, its string form and its Dagster partition key;
-- ``tables`` (``schema``, ``tables_lake``, ``tables_gold``): tables and columns as data;
+- ``tables`` (``tables.toml``, read by ``schema``): tables and columns as data;
 - ``checks``: the data-quality check registry (evaluated by Deequ in ``spark_jobs``);
 - ``jobs``: the Spark job registry; ``quarantine``: the quarantine's names and statuses.
 """

@@ -1,13 +1,16 @@
-"""A table definition as data, and the Spark DDL generated from it.
+"""A table definition as data, the Spark DDL generated from it, and the reader of
+``contracts/tables.toml``.
 
-``contracts/tables.py`` holds the lake's tables; the Spark jobs create them from
+``contracts/tables.py`` loads the lake's tables; the Spark jobs create them from
 ``create_table_sql`` and Dagster shows their columns (with these descriptions) from the same
 ``Table``, so neither side keeps a copy of the other's schema.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
+from typing import Any
 
 # Every table: written by Spark, read by pyiceberg/DuckDB users. Kept small and explicit.
 COMMON_PROPERTIES: dict[str, str] = {
@@ -74,6 +77,34 @@ class Table:
         )
 
 
-def columns(*specs: tuple[str, str, str]) -> tuple[Column, ...]:
-    """``(name, type, description)`` triples as columns (keeps the definitions compact)."""
-    return tuple(Column(*spec) for spec in specs)
+def load_tables(text: str) -> dict[str, Table]:
+    """The ``[[table]]`` entries of ``tables.toml`` (its format is described at its top), by
+    name and in the file's order; a reference to an unknown shared column or property set is an
+    error that names the table."""
+    data = tomllib.loads(text)
+    shared: dict[str, list] = data.get("shared", {})
+    property_sets: dict[str, dict[str, str]] = data.get("properties", {})
+    tables: dict[str, Table] = {}
+    for entry in data["table"]:
+        name = entry["name"]
+        try:
+            specs = [spec for item in entry["columns"] for spec in _expand(item, shared)]
+            properties = property_sets[entry["properties"]] if "properties" in entry else {}
+        except KeyError as missing:
+            raise ValueError(f"tables.toml, table {name!r}: no shared entry {missing}") from None
+        tables[name] = Table(
+            name,
+            entry["description"],
+            tuple(Column(*spec) for spec in specs),
+            entry.get("partitioning", HOURLY),
+            dict(properties),
+        )
+    return tables
+
+
+def _expand(item: str | list[Any], shared: dict[str, list]) -> list[list[str]]:
+    """A column's ``[name, type, description]``, or the columns ``"@key"`` stands for."""
+    if not isinstance(item, str):
+        return [item]
+    spec = shared[item.removeprefix("@")]
+    return [spec] if isinstance(spec[0], str) else spec

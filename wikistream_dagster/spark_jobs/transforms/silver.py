@@ -14,7 +14,7 @@ IPV6 = r"^(?i)[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$"
 TEMP_ACCOUNT = r"^~\d{4}-\d+(-\d+)?$"
 _DATACENTER = r"^(eqiad|codfw|esams|ulsfo|eqsin|drmrs|magru)\."
 
-# The table's columns, in its order (contracts/tables_lake.py): clean() returns exactly these.
+# The table's columns, in its order (contracts/tables.toml): clean() returns exactly these.
 SILVER_COLUMNS = table(SILVER_TABLE).column_names
 
 
