@@ -5,21 +5,39 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 from wikistream_dagster.contracts import tables as C
+from wikistream_dagster.contracts.tables import ALL_TABLES
+from wikistream_dagster.contracts.tables import BRONZE_TABLE as BRONZE
+from wikistream_dagster.contracts.tables import EDITOR_RISK_TABLE as EDITOR_RISK
+from wikistream_dagster.contracts.tables import ENTITY_HOURLY_TABLE as ENTITY_HOURLY
+from wikistream_dagster.contracts.tables import ENTITY_TRENDS_TABLE as ENTITY_TRENDS
+from wikistream_dagster.contracts.tables import HIDDEN_REVISIONS_TABLE as HIDDEN_REVISIONS
+from wikistream_dagster.contracts.tables import HOURLY_STATS_TABLE as HOURLY_STATS
+from wikistream_dagster.contracts.tables import PAGE_STATE_TABLE as PAGE_STATE
+from wikistream_dagster.contracts.tables import QUALITY_HISTORY_TABLE as QUALITY_HISTORY
+from wikistream_dagster.contracts.tables import REDACTIONS_TABLE as REDACTIONS
+from wikistream_dagster.contracts.tables import RISK_SCORES_TABLE as RISK_SCORES
+from wikistream_dagster.contracts.tables import SILVER_TABLE as SILVER
 from wikistream_dagster.spark_jobs.catalog_conf import CATALOG
 
-# The jobs' short names for the tables (the same strings everywhere).
-BRONZE = C.BRONZE_TABLE
-SILVER = C.SILVER_TABLE
-QUALITY_HISTORY = C.QUALITY_HISTORY_TABLE
-HOURLY_STATS = C.HOURLY_STATS_TABLE
-ENTITY_TRENDS = C.ENTITY_TRENDS_TABLE
-ENTITY_HOURLY = C.ENTITY_HOURLY_TABLE
-RISK_SCORES = C.RISK_SCORES_TABLE
-EDITOR_RISK = C.EDITOR_RISK_TABLE
-PAGE_STATE = C.PAGE_STATE_TABLE
-HIDDEN_REVISIONS = C.HIDDEN_REVISIONS_TABLE
-REDACTIONS = C.REDACTIONS_TABLE
-ALL_TABLES = C.ALL_TABLES
+# The jobs' short names for the tables (re-exported: the same strings everywhere).
+__all__ = [
+    "ALL_TABLES",
+    "BRONZE",
+    "EDITOR_RISK",
+    "ENTITY_HOURLY",
+    "ENTITY_TRENDS",
+    "HIDDEN_REVISIONS",
+    "HOURLY_STATS",
+    "PAGE_STATE",
+    "QUALITY_HISTORY",
+    "REDACTIONS",
+    "RISK_SCORES",
+    "SILVER",
+    "ensure_like",
+    "ensure_tables",
+    "qualified",
+    "set_properties",
+]
 
 
 def qualified(table: str) -> str:
