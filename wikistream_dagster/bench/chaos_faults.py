@@ -14,6 +14,7 @@ import signal
 import time
 import uuid
 from dataclasses import dataclass
+from types import ModuleType
 
 from wikistream_dagster.bench.chaos_stack import ChaosStack
 from wikistream_dagster.bench.scratch import descendants
@@ -200,19 +201,20 @@ class Injector:
         return True, f"wrote {event['meta']['id']} to {RAW_TOPIC} with timestamp {POISON_TIMESTAMP}"
 
     # --- services -----------------------------------------------------------------------------
-    def broker_restart(self, _f: Fault) -> tuple[bool, str]:
+    def _restart(self, service: ModuleType) -> float:
+        """Stop a local service (``local.kafka``, ``local.catalog``), wait 5 s, start it again
+        on the same state dir; return how many seconds it was down."""
         t0 = time.monotonic()
-        kafka.stop(self.stack.s)
+        service.stop(self.stack.s)
         time.sleep(5)
-        kafka.start(self.stack.s)
-        return True, f"broker down {time.monotonic() - t0:.0f}s, same state dir"
+        service.start(self.stack.s)
+        return time.monotonic() - t0
+
+    def broker_restart(self, _f: Fault) -> tuple[bool, str]:
+        return True, f"broker down {self._restart(kafka):.0f}s, same state dir"
 
     def catalog_restart(self, _f: Fault) -> tuple[bool, str]:
-        t0 = time.monotonic()
-        catalog.stop(self.stack.s)
-        time.sleep(5)
-        catalog.start(self.stack.s)
-        return True, f"catalog down {time.monotonic() - t0:.0f}s"
+        return True, f"catalog down {self._restart(catalog):.0f}s"
 
     def bronze_kill9(self, _f: Fault) -> tuple[bool, str]:
         deadline = time.monotonic() + 90  # the sensor may still be restarting it
