@@ -21,6 +21,8 @@ WRITERS = {"wikistream-producer": "producer", "wikistream-bronze": "bronze"}
 UNREADABLE = "unreadable_envelope"  # the reason shown for a record that is not an envelope
 # Why a payload cannot be re-driven: cut at the DLQ sample limit or by the stream, or not decodable
 TRUNCATED, UNDECODABLE = "truncated", "undecodable"
+# What ``show`` lists for one record, in this order: where it is, who wrote it and why.
+SUMMARY_FIELDS = tuple("partition offset key writer reason detail source received_at".split())
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,7 @@ class DeadLetter:
 
     def summary(self) -> dict:
         """What ``show`` lists for one record (no payload)."""
-        return {
-            "partition": self.partition,
-            "offset": self.offset,
-            "key": self.key,
-            "writer": self.writer,
-            "reason": self.reason,
-            "detail": self.detail,
-            "source": self.source,
-            "received_at": self.received_at,
-        }
+        return {name: getattr(self, name) for name in SUMMARY_FIELDS}
 
 
 def _text(value: object, default: str = "") -> str:

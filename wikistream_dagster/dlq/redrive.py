@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from producer_service import events
@@ -45,21 +45,10 @@ class RedriveResult:
     rejected: list[dict] = field(default_factory=list)  # the first few, with the new verdict
 
     def to_json(self) -> dict:
-        return {
-            "dlq_topic": self.dlq_topic,
-            "raw_topic": self.raw_topic,
-            "dry_run": self.dry_run,
-            "records": self.records,
-            "selected": self.selected,
-            "redriven": self.redriven,
-            "redriven_by_writer": dict(self.redriven_by_writer),
-            "duplicates": self.duplicates,
-            "still_invalid": dict(self.still_invalid),
-            "filtered": dict(self.filtered),
-            "skipped": dict(self.skipped),
-            "rejected": self.rejected,
-            "note": NOTE,
-        }
+        """Every field in its order (counters as plain dicts), then the note."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        plain = {k: dict(v) if isinstance(v, Counter) else v for k, v in values.items()}
+        return plain | {"note": NOTE}
 
 
 def redrive(
