@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 import urllib.error
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -97,11 +99,21 @@ def _wait_for(pred, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
-def test_pause_delays_events_and_drops_none_and_resume_continues():
-    with ReplayServerThread(synth(30, 50), speed=1) as s:  # 1.5 s of events
+@contextmanager
+def _reading(
+    events: int, served: int, **kw
+) -> Iterator[tuple[ReplayServerThread, list, threading.Thread]]:
+    """A server of ``events`` events 50 ms apart (speed 1) with one reader on it, once it has
+    served ``served``: the server, the list the reader's result lands in, the reader's thread."""
+    with ReplayServerThread(synth(events, 50), speed=1, **kw) as s:
         out: list = []
         t = _reader(s.url, out)
-        _wait_for(lambda: s.stats()["served_complete"] >= 5)
+        _wait_for(lambda: s.stats()["served_complete"] >= served)
+        yield s, out, t
+
+
+def test_pause_delays_events_and_drops_none_and_resume_continues():
+    with _reading(30, served=5) as (s, out, t):  # 1.5 s of events
         s.control("pause")
         time.sleep(0.2)
         held = s.stats()["served_complete"]
@@ -114,10 +126,7 @@ def test_pause_delays_events_and_drops_none_and_resume_continues():
 
 
 def test_control_close_cuts_open_streams_the_given_way():
-    with ReplayServerThread(synth(300, 50), speed=1) as s:
-        out: list = []
-        t = _reader(s.url, out)
-        _wait_for(lambda: s.stats()["served_complete"] >= 3)
+    with _reading(300, served=3) as (s, out, t):
         assert s.control("close", mode="after_id") == {"closing": 1, "mode": "after_id"}
         t.join(10)
         _wait_for(lambda: s.stats()["active_connections"] == 0)
@@ -130,10 +139,7 @@ def test_control_close_cuts_open_streams_the_given_way():
 def test_injected_event_is_the_next_eqiad_message_with_offset_and_timestamp(tmp_path: Path):
     log = tmp_path / "served.log"
     poison = {"meta": {"id": "poison-1", "dt": "2023-11-14T22:13:20Z"}, "timestamp": 10**13}
-    with ReplayServerThread(synth(40, 50), speed=1, served_log=log) as s:
-        out: list = []
-        t = _reader(s.url, out)
-        _wait_for(lambda: s.stats()["served_complete"] >= 10)
+    with _reading(40, served=10, served_log=log) as (s, out, t):
         s.control("pause")
         time.sleep(0.1)
         at = s.stats()["served_complete"]
