@@ -9,9 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
-from dagster._core.execution.api import create_execution_plan
 from dagster._core.op_concurrency_limits_counter import GlobalOpConcurrencyLimitsCounter
-from dagster._core.snap import snapshot_from_execution_plan
 
 from wikistream_dagster.config import load_settings
 from wikistream_dagster.definitions import build_definitions
@@ -28,29 +26,7 @@ TAGS = {
 
 
 def _create(instance, repo, job_name: str, status: dg.DagsterRunStatus, tags=None):
-    job = repo.get_job(job_name)
-    plan = create_execution_plan(job, tags=tags or {})
-    snap = job.get_job_snapshot()
-    return instance.create_run(
-        job_name=job_name,
-        run_id=None,
-        run_config=None,
-        status=status,
-        tags=tags or {},
-        root_run_id=None,
-        parent_run_id=None,
-        step_keys_to_execute=None,
-        parent_job_snapshot=None,
-        asset_selection=None,
-        asset_check_selection=None,
-        resolved_op_selection=None,
-        op_selection=None,
-        remote_job_origin=None,
-        job_code_origin=None,
-        asset_graph=repo.asset_graph,
-        job_snapshot=snap,
-        execution_plan_snapshot=snapshot_from_execution_plan(plan, snap.snapshot_id),
-    )
+    return instance.create_run_for_job(repo.get_job(job_name), status=status, tags=tags or {})
 
 
 def _blocked(instance, run) -> bool:
