@@ -65,6 +65,16 @@ def test_job_requirements_cover_what_the_jobs_import():
     assert third_party <= shipped, f"add {sorted(third_party - shipped)} to JOB_REQUIREMENTS"
 
 
+def test_environment_carries_the_table_definitions(tmp_path):
+    """EMR gets our packages as source trees: contracts/tables.toml, which every job loads at
+    import (the tables' columns), comes along beside the modules."""
+    from wikistream_dagster.aws.env import REPO, _copy_packages
+
+    _copy_packages(tmp_path)
+    toml = "wikistream_dagster/contracts/tables.toml"
+    assert (tmp_path / toml).read_bytes() == (REPO / toml).read_bytes()
+
+
 @pytest.mark.parametrize("arch", sorted(PLATFORMS))
 def test_environment_is_built_for_emr_platform(arch, tmp_path):
     cmd = pip_command(tmp_path, arch)
