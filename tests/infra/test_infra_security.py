@@ -182,10 +182,13 @@ def test_ingress_from_variable_cidrs_rejects_anywhere(modules):
     checked = 0
     for module, _, key, rule in rules(modules, "ingress"):
         if key is None:
-            source = re.match(r"\$\{\{for cidr in var\.(\w+) : cidr =>", rule)
+            source = re.match(r"\$\{\{for cidr in var\.([\w.]+) : cidr =>", rule)
             assert source and has(rule, "cidr = cidr"), rule
-            validation = modules[module].variables[source.group(1)]["validation"]
-            assert any(OPEN in v["condition"] for v in validation), source.group(1)
+            path = source.group(1)  # a variable, or an attribute of one (var.network.subnet_cidrs)
+            validation = modules[module].variables[path.split(".")[0]]["validation"]
+            assert any(
+                OPEN in v["condition"] and f"var.{path}" in v["condition"] for v in validation
+            ), path
             checked += 1
     assert checked == 3  # MSK clients, producer metrics, Dagster UI
 
@@ -211,8 +214,8 @@ def test_emr_workers_have_no_internet_path(modules):
     assert set(group["rules"]) == {"egress"}
     egress = group["rules"]["egress"].values()
     assert len(egress) == 3
-    assert {r.get("cidr") for r in egress} <= {"${var.vpc_cidr}", None}
-    s3 = "${var.s3_prefix_list_id}"
+    assert {r.get("cidr") for r in egress} <= {"${var.network.vpc_cidr}", None}
+    s3 = "${var.network.s3_prefix_list_id}"
     assert all("cidr" in r or r["prefix_list"] == s3 for r in egress)
 
 
@@ -222,10 +225,13 @@ def test_tasks_run_without_public_ips_in_private_subnets(modules, root):
     assert network["assign_public_ip"] is False
     calls = [c for m in modules.values() for c in m.calls("ecs_service").values()]
     assert len(calls) == 2  # the producer; Dagster's webserver and daemon (for_each)
-    assert all(call["subnet_ids"] == "${var.subnet_ids}" for call in calls)
-    for call in root.modules.values():
-        if "subnet_ids" in call:
-            assert call["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert all(call["subnet_ids"] == "${var.network.subnet_ids}" for call in calls)
+    # Every module in the VPC gets the network module's one output, whose subnets are private.
+    takers = [call for call in root.modules.values() if "network" in call]
+    assert len(takers) == 4  # msk, emr_serverless, producer, orchestration
+    assert all(call["network"] == "${module.network.network}" for call in takers)
+    given = modules["network"].outputs["network"]["value"]
+    assert given["subnet_ids"] == "${aws_subnet.private[*].id}"
     for _, name, subnet in every(modules, root, "aws_subnet"):
         assert subnet.get("map_public_ip_on_launch", False) is False, name
 

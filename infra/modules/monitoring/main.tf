@@ -10,9 +10,9 @@ locals {
     raw_rate  = "SELECT SUM(MessagesInPerSec) FROM SCHEMA(\"AWS/Kafka\", \"Broker ID\", \"Cluster Name\", Topic) WHERE \"Cluster Name\" = '${var.msk_cluster_name}' AND Topic = '${var.raw_topic}'"
     dlq_rate  = "SELECT SUM(MessagesInPerSec) FROM SCHEMA(\"AWS/Kafka\", \"Broker ID\", \"Cluster Name\", Topic) WHERE \"Cluster Name\" = '${var.msk_cluster_name}' AND Topic = '${var.dlq_topic}'"
     disk_used = "SELECT MAX(KafkaDataLogsDiskUsed) FROM SCHEMA(\"AWS/Kafka\", \"Broker ID\", \"Cluster Name\") WHERE \"Cluster Name\" = '${var.msk_cluster_name}'"
-    emr_fail  = "SELECT SUM(FailedJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
-    emr_ok    = "SELECT SUM(SuccessJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
-    emr_run   = "SELECT MAX(RunningJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
+    emr_fail  = "SELECT SUM(FailedJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr.id}'"
+    emr_ok    = "SELECT SUM(SuccessJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr.id}'"
+    emr_run   = "SELECT MAX(RunningJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr.id}'"
   }
 }
 
@@ -130,7 +130,7 @@ locals {
     }
     job_failures = {
       name        = "spark-job-failures"
-      description = "An EMR Serverless job run of ${var.emr_application_name} failed."
+      description = "An EMR Serverless job run of ${var.emr.name} failed."
       query       = { id = "failed", expression = local.queries.emr_fail }
       periods     = 1
       comparison  = "GreaterThanThreshold"

@@ -23,11 +23,11 @@ run "prod_env" {
   # Private subnets everywhere: the Dagster tasks (and through the same input, MSK, EMR, the
   # producer and RDS) sit in the network module's private subnets, one per AZ.
   assert {
-    condition     = tolist(module.orchestration.task_subnet_ids) == tolist(module.network.private_subnet_ids)
+    condition     = tolist(module.orchestration.kafka_admin_task.subnet_ids) == tolist(module.network.network.subnet_ids)
     error_message = "Dagster's tasks must run in the private subnets."
   }
   assert {
-    condition     = length(module.network.private_subnet_ids) == 3 && length(module.network.azs) == 3
+    condition     = length(module.network.network.subnet_ids) == 3 && length(module.network.azs) == 3
     error_message = "Three AZs by default (one MSK broker in each)."
   }
 
@@ -60,7 +60,7 @@ run "prod_env" {
 
   # Names the code expects (config.py settings; Dagster's StartJobRun names the log group).
   assert {
-    condition     = output.dagster_aws_env.WIKISTREAM_EMR_LOG_GROUP == module.emr_serverless.log_group_name && output.emr_log_group_name == module.emr_serverless.log_group_name
+    condition     = output.dagster_aws_env.WIKISTREAM_EMR_LOG_GROUP == module.emr_serverless.application.log_group_name && output.emr_log_group_name == module.emr_serverless.application.log_group_name
     error_message = "Dagster must read the EMR jobs' log group from the module that creates it (also an output)."
   }
   assert {
