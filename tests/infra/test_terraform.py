@@ -122,6 +122,7 @@ def test_every_job_run_fits_the_capacity_terraform_creates(scratch):
             "cluster_arn": "cluster",
             "topic_arns": {"raw-events": "raw", "dlq-events": "dlq"},
             "group_arn_prefix": "group",
+            "egress_rule": {"description": "to the brokers", "port": 9098, "peer": "sg-1"},
         },
     }
     (module / "console.auto.tfvars.json").write_text(json.dumps(variables))

@@ -44,7 +44,7 @@ module "kms" {
 }
 
 ################################################################################
-# Network: no ingress; egress only to the VPC (endpoints, MSK) and S3
+# Network: no ingress; egress only to the VPC's endpoints, the MSK brokers and S3
 ################################################################################
 
 module "security_group" {
@@ -58,7 +58,7 @@ module "security_group" {
     egress = {
       https_vpc = { description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)", port = 443, cidr = var.network.vpc_cidr }
       https_s3  = { description = "HTTPS to S3 through the gateway endpoint", port = 443, prefix_list = var.network.s3_prefix_list_id }
-      kafka     = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.network.vpc_cidr }
+      kafka     = var.kafka.egress_rule
     }
   }
 }

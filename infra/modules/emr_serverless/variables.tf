@@ -36,8 +36,13 @@ variable "lakehouse" {
 }
 
 variable "kafka" {
-  description = "The msk module's `connection`: the cluster, the topics' IAM ARNs (bronze reads raw-events and dead-letters to dlq-events) and the consumer group ARN prefix."
-  type        = object({ cluster_arn = string, topic_arns = map(string), group_arn_prefix = string })
+  description = "The msk module's `connection`: the cluster, the topics' IAM ARNs (bronze reads raw-events and dead-letters to dlq-events), the consumer group ARN prefix, the workers' egress rule to the brokers."
+  type = object({
+    cluster_arn      = string
+    topic_arns       = map(string)
+    group_arn_prefix = string
+    egress_rule      = object({ description = string, port = number, peer = string })
+  })
 
   validation {
     condition     = alltrue([for topic in ["raw-events", "dlq-events"] : contains(keys(var.kafka.topic_arns), topic)])

@@ -31,7 +31,7 @@ module "tasks_security_group" {
     egress = {
       tasks_https    = { description = "HTTPS to AWS APIs (ECS, EMR Serverless, S3, S3 Tables, SNS, logs) via endpoints or NAT", port = 443, cidr = "0.0.0.0/0" }
       tasks_postgres = { description = "PostgreSQL run storage", port = 5432, peer = module.db_security_group.id }
-      tasks_kafka    = { description = "Kafka SASL/IAM over TLS to MSK (offsets for lag, topic admin)", port = 9098, cidr = var.network.vpc_cidr }
+      tasks_kafka    = var.kafka.egress_rule
     }
   }
 }

@@ -4,8 +4,8 @@ variable "name" {
 }
 
 variable "network" {
-  description = "The network module's `network`: the tasks, the database and the internal load balancer sit in its private subnets; MSK is reached inside the VPC's CIDR."
-  type        = object({ vpc_id = string, vpc_cidr = string, subnet_ids = list(string) })
+  description = "The network module's `network`: the tasks, the database and the internal load balancer sit in its private subnets."
+  type        = object({ vpc_id = string, subnet_ids = list(string) })
 }
 
 variable "image_tag" {
@@ -80,8 +80,13 @@ variable "alerts" {
 }
 
 variable "kafka" {
-  description = "The msk module's `connection`: the bootstrap servers (the topic admin task), the cluster and the project's topics (the sensor reads their offsets, the admin task creates them)."
-  type        = object({ bootstrap_servers = string, cluster_arn = string, topic_arns = map(string) })
+  description = "The msk module's `connection`: the bootstrap servers (the topic admin task), the cluster, the project's topics (the sensor reads their offsets, the admin task creates them), the tasks' egress rule to the brokers (offsets for lag, topic admin)."
+  type = object({
+    bootstrap_servers = string
+    cluster_arn       = string
+    topic_arns        = map(string)
+    egress_rule       = object({ description = string, port = number, peer = string })
+  })
 }
 
 variable "db_instance_class" {

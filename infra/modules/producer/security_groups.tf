@@ -15,7 +15,7 @@ module "task_security_group" {
     ingress = { for cidr in var.metrics_ingress_cidrs : cidr => { description = "Prometheus scrape of /metrics", port = var.metrics_port, cidr = cidr } }
     egress = {
       https = { description = "HTTPS to stream.wikimedia.org (through NAT) and AWS APIs (ECR, logs, STS)", port = 443, cidr = "0.0.0.0/0" }
-      kafka = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.network.vpc_cidr }
+      kafka = var.kafka.egress_rule
       nfs   = { description = "NFS to the resume-state file system", port = 2049, peer = module.efs_security_group.id }
     }
   }

@@ -4,8 +4,8 @@ variable "name" {
 }
 
 variable "network" {
-  description = "The network module's `network`: the task and the EFS mount targets sit in its private subnets; MSK is reached inside the VPC's CIDR."
-  type        = object({ vpc_id = string, vpc_cidr = string, subnet_ids = list(string) })
+  description = "The network module's `network`: the task and the EFS mount targets sit in its private subnets."
+  type        = object({ vpc_id = string, subnet_ids = list(string) })
 }
 
 variable "image_tag" {
@@ -30,8 +30,13 @@ variable "user_agent" {
 }
 
 variable "kafka" {
-  description = "The msk module's `connection`: the bootstrap servers for SASL/IAM (PRODUCER_BOOTSTRAP_SERVERS), the cluster, and the topics the producer writes (raw-events and dlq-events, by name)."
-  type        = object({ bootstrap_servers = string, cluster_arn = string, topic_arns = map(string) })
+  description = "The msk module's `connection`: the bootstrap servers for SASL/IAM (PRODUCER_BOOTSTRAP_SERVERS), the cluster, the topics the producer writes (raw-events and dlq-events, by name), the task's egress rule to the brokers."
+  type = object({
+    bootstrap_servers = string
+    cluster_arn       = string
+    topic_arns        = map(string)
+    egress_rule       = object({ description = string, port = number, peer = string })
+  })
 }
 
 variable "metrics_port" {

@@ -23,6 +23,7 @@ variables {
   kafka = {
     cluster_arn      = "arn:aws:kafka:eu-west-1:123456789012:cluster/wikistream-prod/uuid-1"
     group_arn_prefix = "arn:aws:kafka:eu-west-1:123456789012:group/wikistream-prod/uuid-1"
+    egress_rule      = { description = "Kafka SASL/IAM over TLS to the MSK brokers", port = 9098, peer = "sg-0brokers" }
     topic_arns = {
       raw-events = "arn:aws:kafka:eu-west-1:123456789012:topic/wikistream-prod/uuid-1/raw-events"
       dlq-events = "arn:aws:kafka:eu-west-1:123456789012:topic/wikistream-prod/uuid-1/dlq-events"
@@ -62,7 +63,7 @@ run "job_role_network_and_capacity" {
     error_message = "The log group must be the one the StartJobRun request names."
   }
 
-  # Workers: private subnets, no ingress, egress 443 (VPC endpoints, S3) and 9098 (MSK) only.
+  # Workers: private subnets, no ingress, egress 443 (VPC endpoints, S3) and 9098 (MSK brokers) only.
   assert {
     condition     = tolist(aws_emrserverless_application.this.network_configuration[0].subnet_ids) == tolist(var.network.subnet_ids)
     error_message = "Workers run in the given private subnets."
@@ -71,10 +72,10 @@ run "job_role_network_and_capacity" {
     condition = (
       module.security_group.rules.egress["https_vpc"].from_port == 443 && module.security_group.rules.egress["https_s3"].to_port == 443
       && module.security_group.rules.egress["https_s3"].prefix_list_id == var.network.s3_prefix_list_id
-      && module.security_group.rules.egress["kafka"].from_port == 9098 && module.security_group.rules.egress["kafka"].cidr_ipv4 == var.network.vpc_cidr
+      && module.security_group.rules.egress["kafka"].from_port == 9098 && module.security_group.rules.egress["kafka"].referenced_security_group_id == "sg-0brokers"
       && length(module.security_group.rules.egress) == 3
     )
-    error_message = "Worker egress is 443 and 9098 inside the VPC (plus S3's prefix list)."
+    error_message = "Worker egress is 443 inside the VPC and to S3's prefix list, 9098 to the brokers."
   }
 
   # Capacity from spark_sizing.json: 2 vCPU / 8 GB workers; bronze 1+2, medallion 1+3,
