@@ -1,22 +1,13 @@
 output "network" {
-  description = "What every module in the VPC takes as its `network` input (each declares the attributes it reads): the VPC's id and CIDR, the private subnets (one per AZ) and their CIDRs, the S3 gateway endpoint's prefix list."
+  description = "What every module in the VPC takes as its `network` input (each declares the attributes it reads): the VPC's id and CIDR, the private subnets (one per AZ), their CIDRs and zones, the S3 gateway endpoint's prefix list."
   value = {
     vpc_id            = aws_vpc.this.id
     vpc_cidr          = aws_vpc.this.cidr_block
     subnet_ids        = aws_subnet.private[*].id
     subnet_cidrs      = aws_subnet.private[*].cidr_block
+    azs               = local.azs
     s3_prefix_list_id = aws_vpc_endpoint.s3.prefix_list_id
   }
-}
-
-output "azs" {
-  description = "Availability zones the subnets are in."
-  value       = local.azs
-}
-
-output "public_subnet_ids" {
-  description = "Public subnets (NAT gateways only)."
-  value       = aws_subnet.public[*].id
 }
 
 output "nat_public_ips" {

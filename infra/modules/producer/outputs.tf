@@ -7,8 +7,3 @@ output "ecr_repository_url" {
   description = "Push the producer image here (tag = image_tag)."
   value       = module.cluster.repository_url
 }
-
-output "environment" {
-  description = "producer_service settings set on the container."
-  value       = local.environment
-}

@@ -27,7 +27,7 @@ run "prod_env" {
     error_message = "Dagster's tasks must run in the private subnets."
   }
   assert {
-    condition     = length(module.network.network.subnet_ids) == 3 && length(module.network.azs) == 3
+    condition     = length(module.network.network.subnet_ids) == 3 && length(module.network.network.azs) == 3
     error_message = "Three AZs by default (one MSK broker in each)."
   }
 
