@@ -47,7 +47,7 @@ def _containers(
 def producer_container(**variables: Any) -> dict:
     """The producer's container definition (variables: the module's, e.g. ``sse_url``)."""
     defaults = {
-        "msk_bootstrap_servers": "b-1.msk.example:9098",
+        "kafka": {"bootstrap_servers": "b-1.msk.example:9098"},
         "user_agent": "WikiStream contract test (ops@example.org)",
         "image_tag": "test",
     }
@@ -60,8 +60,8 @@ def dagster_container(task: str, **variables: Any) -> dict:
     defaults = {
         "name": "wikistream",
         "image_tag": "test",
-        "subnet_ids": ["subnet-a", "subnet-b"],
-        "msk_bootstrap_servers": "b-1.msk.example:9098",
+        "network": {"subnet_ids": ["subnet-a", "subnet-b"]},
+        "kafka": {"bootstrap_servers": "b-1.msk.example:9098"},
         "wikistream_env": AWS_ENV,
     }
     resources = {

@@ -25,7 +25,8 @@ def test_dagster_container_merges_settings_and_renders_the_instance():
     env = {item["name"]: item["value"] for item in container["environment"]}
     assert env["WIKISTREAM_DEPLOYMENT"] == "aws" and env["DAGSTER_PG_HOST"] == "db.internal"
     assert "hostname:\n        env: DAGSTER_PG_HOST" in env["DAGSTER_INSTANCE_YAML"]
-    assert '["subnet-a","subnet-b"]' in env["DAGSTER_INSTANCE_YAML"]  # jsonencode(var.subnet_ids)
+    # jsonencode(var.network.subnet_ids)
+    assert '["subnet-a","subnet-b"]' in env["DAGSTER_INSTANCE_YAML"]
     assert container["command"][:2] == ["/bin/sh", "-c"]
     assert container["command"][2].endswith("dagster-daemon run -w workspace.yaml")
 

@@ -55,7 +55,7 @@ def test_producer_starts_as_ecs_starts_it(kafka_broker):
     port = free_port()
     with ReplayServerThread(speed=20) as twin:
         container = producer_container(
-            sse_url=twin.url, msk_bootstrap_servers=kafka_broker, metrics_port=port
+            sse_url=twin.url, kafka={"bootstrap_servers": kafka_broker}, metrics_port=port
         )
         spec = container_spec(image, container, {})
         spec.env["PRODUCER_SECURITY_PROTOCOL"] = "plaintext"

@@ -268,13 +268,13 @@ def test_dagster_submits_only_to_its_application_and_passes_only_the_job_role(mo
     worker = {s["sid"]: s for s in modules["orchestration"].policy("worker_role")["statement"]}
     submit = worker["SubmitAndWatchSparkJobs"]
     assert submit["resources"] == [
-        "${var.emr_application_arn}",
-        "${var.emr_application_arn}/jobruns/*",
+        "${var.emr.arn}",
+        "${var.emr.arn}/jobruns/*",
     ]
-    assert worker["PassJobRole"]["resources"] == ["${var.emr_execution_role_arn}"]
+    assert worker["PassJobRole"]["resources"] == ["${var.emr.execution_role_arn}"]
     assert worker["PassJobRole"]["condition"][0]["values"] == ["emr-serverless.amazonaws.com"]
-    assert worker["ReadJobLogsForPipes"]["resources"][0] == "${var.emr_log_group_arn}"
-    assert worker["PublishAlerts"]["resources"] == ["${var.alerts_topic_arn}"]
+    assert worker["ReadJobLogsForPipes"]["resources"][0] == "${var.emr.log_group_arn}"
+    assert worker["PublishAlerts"]["resources"] == ["${var.alerts.topic_arn}"]
 
 
 def test_spark_can_write_dead_letters_idempotently(modules):
@@ -283,7 +283,7 @@ def test_spark_can_write_dead_letters_idempotently(modules):
     job = modules["emr_serverless"].policy("job_role")["statement"]
     idempotent = [s for s in job if "kafka-cluster:WriteDataIdempotently" in s["actions"]]
     assert idempotent, "the EMR job role lacks kafka-cluster:WriteDataIdempotently"
-    assert all(s["resources"] == ["${var.msk_cluster_arn}"] for s in idempotent)
+    assert all(s["resources"] == ["${var.kafka.cluster_arn}"] for s in idempotent)
 
 
 def test_spark_has_the_cloudwatch_permissions_emr_serverless_logging_needs(modules):
@@ -307,7 +307,7 @@ def test_dagster_writes_only_its_compute_logs(modules):
             writes = {"s3:PutObject", "s3:DeleteObject"} & set(statement["actions"])
             if writes:
                 assert statement["resources"] == [
-                    "${var.artifacts_bucket_arn}/${local.compute_logs_prefix}/*"
+                    "${var.lakehouse.artifacts_bucket_arn}/${local.compute_logs_prefix}/*"
                 ], f"{document}.{statement.get('sid')} writes {statement['resources']}"
     assert orchestration.locals["compute_logs_prefix"] == "logs/dagster/compute"
     template = (orchestration.path / "templates" / "dagster.yaml.tftpl").read_text()

@@ -6,37 +6,37 @@ from tests.infra.infra_hcl import has, squash
 from wikistream_dagster.config import DEFAULT_SSE_URL, DLQ_TOPIC, RAW_TOPIC, AwsSettings, Settings
 from wikistream_dagster.deployment import kafka_topics
 
-# Where each Dagster `aws` setting comes from, and what that module output really is.
+# Where each Dagster `aws` setting comes from (module, output.attribute), and what it really is.
 SOURCES = {
     "WIKISTREAM_EMR_APPLICATION_ID": (
         "emr_serverless",
-        "application_id",
+        "application.id",
         "aws_emrserverless_application.this.id",
     ),
     "WIKISTREAM_EMR_EXECUTION_ROLE_ARN": (
         "emr_serverless",
-        "execution_role_arn",
+        "application.execution_role_arn",
         "module.job_role.arn",
     ),
     "WIKISTREAM_ARTIFACTS_BUCKET": (
         "lakehouse",
-        "artifacts_bucket_name",
+        "buckets.artifacts_bucket_name",
         "aws_s3_bucket.artifacts.id",
     ),
     "WIKISTREAM_TABLE_BUCKET_ARN": (
         "lakehouse",
-        "table_bucket_arn",
+        "buckets.table_bucket_arn",
         "aws_s3tables_table_bucket.this.arn",
     ),
     "WIKISTREAM_MSK_BOOTSTRAP_SERVERS": (
         "msk",
-        "bootstrap_brokers_sasl_iam",
+        "connection.bootstrap_servers",
         "aws_msk_cluster.this.bootstrap_brokers_sasl_iam",
     ),
-    "WIKISTREAM_ALERTS_TOPIC_ARN": ("monitoring", "alerts_topic_arn", "aws_sns_topic.alerts.arn"),
+    "WIKISTREAM_ALERTS_TOPIC_ARN": ("monitoring", "alerts.topic_arn", "aws_sns_topic.alerts.arn"),
     "WIKISTREAM_EMR_LOG_GROUP": (
         "emr_serverless",
-        "log_group_name",
+        "application.log_group_name",
         "module.kms.log_groups.jobs.name",  # the kms_key module creates the encrypted group
     ),
 }
@@ -55,7 +55,8 @@ def test_each_setting_comes_from_the_right_resource(modules, root):
     assert set(SOURCES) | {"WIKISTREAM_DEPLOYMENT", "WIKISTREAM_AWS_REGION"} == set(env)
     for setting, (module, output, attribute) in SOURCES.items():
         assert env[setting] == f"${{module.{module}.{output}}}", setting
-        assert modules[module].outputs[output]["value"] == f"${{{attribute}}}", setting
+        name, part = output.split(".")
+        assert modules[module].outputs[name]["value"][part] == f"${{{attribute}}}", setting
 
 
 def test_dagster_containers_get_the_settings(modules, root):
@@ -96,7 +97,7 @@ def test_kafka_topics_match_the_project(modules, root):
         "kafka",
         "create-topics",
         "--bootstrap",
-        "${var.msk_bootstrap_servers}",
+        "${var.kafka.bootstrap_servers}",
         "--msk-iam",
     ]
     (step,) = root.of_type("terraform_data").values()
@@ -152,14 +153,14 @@ def test_spark_runs_on_emr_7_with_spark_3_5(modules):
     assert app["maximum_capacity"][0]["cpu"] == "${local.maximum_capacity.cpu} vCPU"
 
 
-def test_emr_log_group_is_created_where_dagster_reads_it(modules, root):
+def test_emr_log_group_is_created_where_dagster_reads_it(modules):
     """Dagster's StartJobRun request names the log group Pipes reads (WIKISTREAM_EMR_LOG_GROUP,
     the module's output: see SOURCES); the module must create that one."""
     emr = modules["emr_serverless"]
     kms = emr.calls("kms_key")["kms"]
     assert kms["log_groups"]["create"] == {"jobs": "${local.log_group_name}"}
-    assert emr.outputs["log_group_name"]["value"] == "${module.kms.log_groups.jobs.name}"
-    assert root.outputs["emr_log_group_name"]["value"] == "${module.emr_serverless.log_group_name}"
+    application = emr.outputs["application"]["value"]
+    assert application["log_group_name"] == "${module.kms.log_groups.jobs.name}"
     assert squash(emr.locals["log_group_name"]).startswith("var.log_group_name!=")
 
 

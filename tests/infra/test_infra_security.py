@@ -145,7 +145,9 @@ def test_no_plaintext_secrets_in_terraform():
 
 def rules(modules, direction):
     """(module, group, key, rule) of every rule given to the security_group module; rules written
-    as a for expression over a list of networks are one entry: key None, the expression as rule."""
+    as a for expression over a list of networks are one entry: key None, the expression as rule.
+    A rule given by reference (msk's client rule, ``${var.kafka.egress_rule}``) is resolved to the
+    msk module's definition."""
     found = []
     for module in modules.values():
         for group, call in module.calls("security_group").items():
@@ -153,8 +155,17 @@ def rules(modules, direction):
             if isinstance(given, str):
                 found.append((module.name, group, None, given))
             else:
-                found += [(module.name, group, key, rule) for key, rule in given.items()]
+                found += [
+                    (module.name, group, key, _rule(modules, rule)) for key, rule in given.items()
+                ]
     return found
+
+
+def _rule(modules, rule):
+    """A rule as written, or the msk module's client rule where a module passes that on."""
+    if rule == "${var.kafka.egress_rule}":
+        return modules["msk"].outputs["connection"]["value"]["egress_rule"]
+    return rule
 
 
 def test_every_security_group_and_rule_is_the_security_group_modules(modules, root):
@@ -182,10 +193,13 @@ def test_ingress_from_variable_cidrs_rejects_anywhere(modules):
     checked = 0
     for module, _, key, rule in rules(modules, "ingress"):
         if key is None:
-            source = re.match(r"\$\{\{for cidr in var\.(\w+) : cidr =>", rule)
+            source = re.match(r"\$\{\{for cidr in var\.([\w.]+) : cidr =>", rule)
             assert source and has(rule, "cidr = cidr"), rule
-            validation = modules[module].variables[source.group(1)]["validation"]
-            assert any(OPEN in v["condition"] for v in validation), source.group(1)
+            path = source.group(1)  # a variable, or an attribute of one (var.network.subnet_cidrs)
+            validation = modules[module].variables[path.split(".")[0]]["validation"]
+            assert any(
+                OPEN in v["condition"] and f"var.{path}" in v["condition"] for v in validation
+            ), path
             checked += 1
     assert checked == 3  # MSK clients, producer metrics, Dagster UI
 
@@ -209,11 +223,30 @@ def test_egress_to_anywhere_is_https_only(modules):
 def test_emr_workers_have_no_internet_path(modules):
     (group,) = modules["emr_serverless"].calls("security_group").values()
     assert set(group["rules"]) == {"egress"}
-    egress = group["rules"]["egress"].values()
+    egress = [_rule(modules, rule) for rule in group["rules"]["egress"].values()]
     assert len(egress) == 3
-    assert {r.get("cidr") for r in egress} <= {"${var.vpc_cidr}", None}
-    s3 = "${var.s3_prefix_list_id}"
-    assert all("cidr" in r or r["prefix_list"] == s3 for r in egress)
+    assert {r.get("cidr") for r in egress} <= {"${var.network.vpc_cidr}", None}
+    s3, brokers = "${var.network.s3_prefix_list_id}", "${module.security_group.id}"
+    assert all(
+        "cidr" in r or r.get("prefix_list") == s3 or r.get("peer") == brokers for r in egress
+    )
+
+
+def test_msk_clients_reach_only_the_brokers_on_9098(modules):
+    """The producer, EMR and Dagster take their rule to MSK from msk's `connection`: 9098 to the
+    brokers' security group, written once."""
+    rule = modules["msk"].outputs["connection"]["value"]["egress_rule"]
+    assert rule["port"] == 9098 and rule["peer"] == "${module.security_group.id}"
+    given = [
+        (module, key)
+        for module, _, key, r in rules(modules, "egress")
+        if r == rule or (isinstance(r, dict) and r.get("port") == 9098)
+    ]
+    assert sorted(given) == [
+        ("emr_serverless", "kafka"),
+        ("orchestration", "tasks_kafka"),
+        ("producer", "kafka"),
+    ]
 
 
 def test_tasks_run_without_public_ips_in_private_subnets(modules, root):
@@ -222,10 +255,13 @@ def test_tasks_run_without_public_ips_in_private_subnets(modules, root):
     assert network["assign_public_ip"] is False
     calls = [c for m in modules.values() for c in m.calls("ecs_service").values()]
     assert len(calls) == 2  # the producer; Dagster's webserver and daemon (for_each)
-    assert all(call["subnet_ids"] == "${var.subnet_ids}" for call in calls)
-    for call in root.modules.values():
-        if "subnet_ids" in call:
-            assert call["subnet_ids"] == "${module.network.private_subnet_ids}"
+    assert all(call["subnet_ids"] == "${var.network.subnet_ids}" for call in calls)
+    # Every module in the VPC gets the network module's one output, whose subnets are private.
+    takers = [call for call in root.modules.values() if "network" in call]
+    assert len(takers) == 4  # msk, emr_serverless, producer, orchestration
+    assert all(call["network"] == "${module.network.network}" for call in takers)
+    given = modules["network"].outputs["network"]["value"]
+    assert given["subnet_ids"] == "${aws_subnet.private[*].id}"
     for _, name, subnet in every(modules, root, "aws_subnet"):
         assert subnet.get("map_public_ip_on_launch", False) is False, name
 

@@ -107,17 +107,23 @@ def test_every_job_run_fits_the_capacity_terraform_creates(scratch):
     sizing = (module.parents[2] / tf.SHARED_WITH_CODE / "spark_sizing.json").read_text()
     variables = {
         "name": "wikistream-prod",
-        "vpc_id": "vpc-1",
-        "vpc_cidr": "10.0.0.0/16",
-        "subnet_ids": ["subnet-1"],
-        "s3_prefix_list_id": "pl-1",
-        "artifacts_bucket_arn": "arn:aws:s3:::bucket",
-        "table_bucket_arn": "arn:aws:s3tables:eu-west-1:1:bucket/tables",
-        "lakehouse_kms_key_arn": "key",
-        "msk_cluster_arn": "cluster",
-        "raw_topic_arn": "raw",
-        "dlq_topic_arn": "dlq",
-        "msk_group_arn_prefix": "group",
+        "network": {
+            "vpc_id": "vpc-1",
+            "vpc_cidr": "10.0.0.0/16",
+            "subnet_ids": ["subnet-1"],
+            "s3_prefix_list_id": "pl-1",
+        },
+        "lakehouse": {
+            "artifacts_bucket_arn": "arn:aws:s3:::bucket",
+            "table_bucket_arn": "arn:aws:s3tables:eu-west-1:1:bucket/tables",
+            "kms_key_arn": "key",
+        },
+        "kafka": {
+            "cluster_arn": "cluster",
+            "topic_arns": {"raw-events": "raw", "dlq-events": "dlq"},
+            "group_arn_prefix": "group",
+            "egress_rule": {"description": "to the brokers", "port": 9098, "peer": "sg-1"},
+        },
     }
     (module / "console.auto.tfvars.json").write_text(json.dumps(variables))
     result = tf.terraform(

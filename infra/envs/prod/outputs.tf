@@ -3,24 +3,9 @@ output "dagster_aws_env" {
   value       = local.dagster_aws_env
 }
 
-output "emr_log_group_name" {
-  description = "CloudWatch log group of the EMR Serverless jobs: the one Dagster's StartJobRun request names and Pipes reads."
-  value       = module.emr_serverless.log_group_name
-}
-
-output "dagster_ui_url" {
-  description = "Dagster UI (internal load balancer, Cognito sign-in)."
-  value       = module.orchestration.ui_url
-}
-
-output "dagster_load_balancer" {
-  description = "DNS name of the UI's internal load balancer: point dagster_ui_hostname at it."
-  value       = module.orchestration.load_balancer_dns_name
-}
-
-output "dagster_user_pool_id" {
-  description = "Cognito user pool of the Dagster UI: aws cognito-idp admin-create-user --user-pool-id <this> --username you@example.com"
-  value       = module.orchestration.ui_user_pool_id
+output "dagster_ui" {
+  description = "The Dagster UI: `url` (internal load balancer, Cognito sign-in), `load_balancer_dns_name` (point dagster_ui_hostname at it), `user_pool_id` (aws cognito-idp admin-create-user --user-pool-id <this> --username you@example.com)."
+  value       = module.orchestration.ui
 }
 
 output "producer_ecr_repository_url" {
@@ -35,7 +20,7 @@ output "dagster_ecr_repository_url" {
 
 output "artifacts_bucket" {
   description = "Bucket for jars, job code, checkpoints and logs."
-  value       = module.lakehouse.artifacts_bucket_name
+  value       = module.lakehouse.buckets.artifacts_bucket_name
 }
 
 output "iceberg_rest_uri" {

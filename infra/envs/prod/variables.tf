@@ -111,7 +111,7 @@ variable "dagster_certificate_arn" {
 }
 
 variable "dagster_ui_hostname" {
-  description = "DNS name of the Dagster UI (covered by dagster_certificate_arn; point it at the dagster_load_balancer output in your private DNS)."
+  description = "DNS name of the Dagster UI (covered by dagster_certificate_arn; point it at the dagster_ui output's load_balancer_dns_name in your private DNS)."
   type        = string
 }
 

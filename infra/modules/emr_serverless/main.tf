@@ -44,7 +44,7 @@ module "kms" {
 }
 
 ################################################################################
-# Network: no ingress; egress only to the VPC (endpoints, MSK) and S3
+# Network: no ingress; egress only to the VPC's endpoints, the MSK brokers and S3
 ################################################################################
 
 module "security_group" {
@@ -52,13 +52,13 @@ module "security_group" {
 
   name        = "${var.name}-emr-serverless"
   description = "EMR Serverless workers: egress to VPC endpoints, S3 and MSK only"
-  vpc_id      = var.vpc_id
+  vpc_id      = var.network.vpc_id
 
   rules = {
     egress = {
-      https_vpc = { description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)", port = 443, cidr = var.vpc_cidr }
-      https_s3  = { description = "HTTPS to S3 through the gateway endpoint", port = 443, prefix_list = var.s3_prefix_list_id }
-      kafka     = { description = "Kafka SASL/IAM over TLS to MSK", port = 9098, cidr = var.vpc_cidr }
+      https_vpc = { description = "HTTPS to interface endpoints (S3 Tables, logs, monitoring, STS)", port = 443, cidr = var.network.vpc_cidr }
+      https_s3  = { description = "HTTPS to S3 through the gateway endpoint", port = 443, prefix_list = var.network.s3_prefix_list_id }
+      kafka     = var.kafka.egress_rule
     }
   }
 }
@@ -107,7 +107,7 @@ resource "aws_emrserverless_application" "this" {
   }
 
   network_configuration {
-    subnet_ids         = var.subnet_ids
+    subnet_ids         = var.network.subnet_ids
     security_group_ids = [module.security_group.id]
   }
 
@@ -132,31 +132,31 @@ module "job_role" {
   policy = {
     name = "wikistream-spark-jobs"
     statements = [
-      { sid = "ListArtifacts", actions = ["s3:ListBucket", "s3:GetBucketLocation"], resources = [var.artifacts_bucket_arn] },
-      { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.artifacts_bucket_arn}/*"] },
+      { sid = "ListArtifacts", actions = ["s3:ListBucket", "s3:GetBucketLocation"], resources = [var.lakehouse.artifacts_bucket_arn] },
+      { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.lakehouse.artifacts_bucket_arn}/*"] },
       {
         sid       = "WriteCheckpointsAndLogs"
         actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-        resources = ["${var.artifacts_bucket_arn}/checkpoints/*", "${var.artifacts_bucket_arn}/logs/*", "${var.artifacts_bucket_arn}/tmp/*"]
+        resources = ["${var.lakehouse.artifacts_bucket_arn}/checkpoints/*", "${var.lakehouse.artifacts_bucket_arn}/logs/*", "${var.lakehouse.artifacts_bucket_arn}/tmp/*"]
       },
       {
         sid       = "IcebergTables"
         actions   = ["s3tables:GetTableBucket", "s3tables:GetNamespace", "s3tables:ListNamespaces", "s3tables:ListTables", "s3tables:GetTable", "s3tables:CreateTable", "s3tables:GetTableMetadataLocation", "s3tables:UpdateTableMetadataLocation", "s3tables:GetTableData", "s3tables:PutTableData"]
-        resources = [var.table_bucket_arn, "${var.table_bucket_arn}/table/*"]
+        resources = [var.lakehouse.table_bucket_arn, "${var.lakehouse.table_bucket_arn}/table/*"]
       },
-      { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse_kms_key_arn] },
+      { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse.kms_key_arn] },
       # WriteDataIdempotently: Spark's DLQ writer is a kafka-clients producer, idempotent by default.
       {
         sid       = "KafkaCluster"
         actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
-        resources = [var.msk_cluster_arn]
+        resources = [var.kafka.cluster_arn]
       },
-      { sid = "ReadRawEvents", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], resources = [var.raw_topic_arn] },
-      { sid = "WriteDeadLetters", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = [var.dlq_topic_arn] },
+      { sid = "ReadRawEvents", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"], resources = [var.kafka.topic_arns["raw-events"]] },
+      { sid = "WriteDeadLetters", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = [var.kafka.topic_arns["dlq-events"]] },
       {
         sid       = "ConsumerGroups"
         actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
-        resources = ["${var.msk_group_arn_prefix}/spark-kafka-*", "${var.msk_group_arn_prefix}/wikistream-*"]
+        resources = ["${var.kafka.group_arn_prefix}/spark-kafka-*", "${var.kafka.group_arn_prefix}/wikistream-*"]
       },
       # EMR Serverless checks the request's log group with the job role, then writes its streams.
       { sid = "FindLogGroup", actions = ["logs:DescribeLogGroups"], resources = ["arn:${module.aws.partition}:logs:${module.aws.region}:${module.aws.account_id}:log-group:*"] },

@@ -25,59 +25,29 @@ variable "architecture" {
   }
 }
 
-variable "vpc_id" {
-  description = "VPC the workers run in."
-  type        = string
+variable "network" {
+  description = "The network module's `network`: the workers run in its private subnets and reach only the VPC (interface endpoints, MSK) and S3's gateway endpoint (prefix list)."
+  type        = object({ vpc_id = string, vpc_cidr = string, subnet_ids = list(string), s3_prefix_list_id = string })
 }
 
-variable "vpc_cidr" {
-  description = "CIDR of the VPC (interface endpoints and MSK are reached inside it)."
-  type        = string
+variable "lakehouse" {
+  description = "The lakehouse module's `buckets`: the table bucket, the artifacts bucket (jars, code, checkpoints, logs) and the key encrypting both."
+  type        = object({ table_bucket_arn = string, artifacts_bucket_arn = string, kms_key_arn = string })
 }
 
-variable "subnet_ids" {
-  description = "Private subnets for the workers."
-  type        = list(string)
-}
+variable "kafka" {
+  description = "The msk module's `connection`: the cluster, the topics' IAM ARNs (bronze reads raw-events and dead-letters to dlq-events), the consumer group ARN prefix, the workers' egress rule to the brokers."
+  type = object({
+    cluster_arn      = string
+    topic_arns       = map(string)
+    group_arn_prefix = string
+    egress_rule      = object({ description = string, port = number, peer = string })
+  })
 
-variable "s3_prefix_list_id" {
-  description = "Prefix list of the S3 gateway endpoint."
-  type        = string
-}
-
-variable "artifacts_bucket_arn" {
-  description = "ARN of the artifacts bucket (jars, code, checkpoints, logs)."
-  type        = string
-}
-
-variable "table_bucket_arn" {
-  description = "ARN of the S3 Tables table bucket."
-  type        = string
-}
-
-variable "lakehouse_kms_key_arn" {
-  description = "KMS key of the tables and artifacts."
-  type        = string
-}
-
-variable "msk_cluster_arn" {
-  description = "ARN of the MSK cluster."
-  type        = string
-}
-
-variable "raw_topic_arn" {
-  description = "IAM ARN of the raw-events topic (bronze reads it)."
-  type        = string
-}
-
-variable "dlq_topic_arn" {
-  description = "IAM ARN of the dlq-events topic (bronze writes unparseable records to it)."
-  type        = string
-}
-
-variable "msk_group_arn_prefix" {
-  description = "Prefix of the MSK consumer group ARNs."
-  type        = string
+  validation {
+    condition     = alltrue([for topic in ["raw-events", "dlq-events"] : contains(keys(var.kafka.topic_arns), topic)])
+    error_message = "kafka.topic_arns must name raw-events and dlq-events."
+  }
 }
 
 variable "sizing" {

@@ -10,9 +10,9 @@ locals {
     raw_rate  = "SELECT SUM(MessagesInPerSec) FROM SCHEMA(\"AWS/Kafka\", \"Broker ID\", \"Cluster Name\", Topic) WHERE \"Cluster Name\" = '${var.msk_cluster_name}' AND Topic = '${var.raw_topic}'"
     dlq_rate  = "SELECT SUM(MessagesInPerSec) FROM SCHEMA(\"AWS/Kafka\", \"Broker ID\", \"Cluster Name\", Topic) WHERE \"Cluster Name\" = '${var.msk_cluster_name}' AND Topic = '${var.dlq_topic}'"
     disk_used = "SELECT MAX(KafkaDataLogsDiskUsed) FROM SCHEMA(\"AWS/Kafka\", \"Broker ID\", \"Cluster Name\") WHERE \"Cluster Name\" = '${var.msk_cluster_name}'"
-    emr_fail  = "SELECT SUM(FailedJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
-    emr_ok    = "SELECT SUM(SuccessJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
-    emr_run   = "SELECT MAX(RunningJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr_application_id}'"
+    emr_fail  = "SELECT SUM(FailedJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr.id}'"
+    emr_ok    = "SELECT SUM(SuccessJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr.id}'"
+    emr_run   = "SELECT MAX(RunningJobs) FROM SCHEMA(\"AWS/EMRServerless\", ApplicationId, ApplicationName) WHERE ApplicationId = '${var.emr.id}'"
   }
 }
 
@@ -73,147 +73,93 @@ resource "aws_sns_topic_subscription" "email" {
 # Alarms
 ################################################################################
 
-resource "aws_cloudwatch_metric_alarm" "service_down" {
-  for_each = var.ecs_services
-
-  alarm_name          = "${local.alarm_prefix}${each.key}-not-running"
-  alarm_description   = "ECS service ${each.value.service_name} has no running task."
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  statistic           = "Minimum"
-  period              = 60
-  evaluation_periods  = 5
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "breaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
-
-  dimensions = {
-    ClusterName = each.value.cluster_name
-    ServiceName = each.value.service_name
-  }
-}
-
 locals {
-  # Alarms on a Metrics Insights query (local.queries), by name. `ok` also notifies on recovery.
-  query_alarms = {
-    producer_rate_low = {
-      name        = "producer-rate-low"
+  # Every alarm, by name (after "<name>-"): what it watches, a Metrics Insights `query`
+  # (local.queries) or one `metric` with its `dimensions`, and when it fires. What an alarm does
+  # not say is `alarm_defaults`: 5-minute periods, above the threshold for 3 of them, missing data
+  # not breaching, a notification when it fires (`ok`: also on recovery), shown on the dashboard.
+  alarm_defaults = {
+    period = 300, periods = 3, comparison = "GreaterThanThreshold", missing = "notBreaching", ok = false, dashboard = true
+    query  = null, metric = null, dimensions = null
+  }
+
+  services_down = {
+    for key, service in var.ecs_services : "${key}-not-running" => {
+      description = "ECS service ${service.service_name} has no running task."
+      metric      = { namespace = "ECS/ContainerInsights", name = "RunningTaskCount", statistic = "Minimum" }
+      dimensions  = { ClusterName = service.cluster_name, ServiceName = service.service_name }
+      period      = 60, periods = 5, comparison = "LessThanThreshold", threshold = 1, missing = "breaching", ok = true
+    }
+  }
+
+  alarms = { for name, alarm in merge(local.services_down, {
+    producer-rate-low = {
       description = "Fewer than ${var.min_events_per_second} events/s reach ${var.raw_topic}: the producer is stalled or Wikimedia is unreachable."
       query       = { id = "rate", expression = local.queries.raw_rate }
-      periods     = 3
-      comparison  = "LessThanThreshold"
-      threshold   = var.min_events_per_second
-      missing     = "breaching"
-      ok          = true
+      comparison  = "LessThanThreshold", threshold = var.min_events_per_second, missing = "breaching", ok = true
     }
-    dlq_rate_high = {
-      name        = "dlq-rate-high"
+    dlq-rate-high = {
       description = "More than ${var.max_dlq_events_per_second} events/s are dead-lettered to ${var.dlq_topic}."
       query       = { id = "dlq", expression = local.queries.dlq_rate }
-      periods     = 3
-      comparison  = "GreaterThanThreshold"
       threshold   = var.max_dlq_events_per_second
-      missing     = "notBreaching"
-      ok          = false
     }
-    kafka_disk = {
-      name        = "kafka-disk-used"
+    kafka-disk-used = {
       description = "An MSK broker's data volume is more than 80% full."
       query       = { id = "disk", expression = local.queries.disk_used }
-      periods     = 2
-      comparison  = "GreaterThanThreshold"
-      threshold   = 80
-      missing     = "missing"
-      ok          = false
+      periods     = 2, threshold = 80, missing = "missing"
     }
-    job_failures = {
-      name        = "spark-job-failures"
-      description = "An EMR Serverless job run of ${var.emr_application_name} failed."
+    spark-job-failures = {
+      description = "An EMR Serverless job run of ${var.emr.name} failed."
       query       = { id = "failed", expression = local.queries.emr_fail }
-      periods     = 1
-      comparison  = "GreaterThanThreshold"
-      threshold   = 0
-      missing     = "notBreaching"
-      ok          = false
+      periods     = 1, threshold = 0
     }
-  }
-
-  # Alarms on one metric (period 300 s), by name. `missing` unset: CloudWatch's default (missing).
-  metric_alarms = {
-    bronze_lag = {
-      name        = "bronze-lag"
+    bronze-lag = {
       description = "bronze.wiki_events is more than ${var.max_bronze_lag} events behind ${var.raw_topic} (metric published by the Dagster bronze sensor)."
       metric      = { namespace = var.metrics_namespace, name = "BronzeKafkaLag", statistic = "Minimum" }
-      dimensions  = null
-      periods     = 3
-      comparison  = "GreaterThanThreshold"
-      threshold   = var.max_bronze_lag
-      missing     = "notBreaching"
-      ok          = true
+      threshold   = var.max_bronze_lag, ok = true
     }
-    db_cpu = {
-      name        = "dagster-db-cpu"
+    dagster-db-cpu = {
       description = "Dagster's PostgreSQL is CPU-bound."
       metric      = { namespace = "AWS/RDS", name = "CPUUtilization", statistic = "Average" }
       dimensions  = { DBInstanceIdentifier = var.db_instance_id }
-      periods     = 3
-      comparison  = "GreaterThanThreshold"
-      threshold   = 80
-      missing     = null
-      ok          = false
+      threshold   = 80, missing = "missing", dashboard = false
     }
-    db_storage = {
-      name        = "dagster-db-storage"
+    dagster-db-storage = {
       description = "Dagster's PostgreSQL has less than 2 GiB of free storage."
       metric      = { namespace = "AWS/RDS", name = "FreeStorageSpace", statistic = "Minimum" }
       dimensions  = { DBInstanceIdentifier = var.db_instance_id }
-      periods     = 1
-      comparison  = "LessThanThreshold"
-      threshold   = 2147483648
-      missing     = null
-      ok          = false
+      periods     = 1, comparison = "LessThanThreshold", threshold = 2147483648, missing = "missing", dashboard = false
+    }
+  }) : name => merge(local.alarm_defaults, alarm) }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${local.alarm_prefix}${each.key}"
+  alarm_description   = each.value.description
+  namespace           = try(each.value.metric.namespace, null)
+  metric_name         = try(each.value.metric.name, null)
+  statistic           = try(each.value.metric.statistic, null)
+  dimensions          = each.value.dimensions
+  period              = each.value.query == null ? each.value.period : null
+  evaluation_periods  = each.value.periods
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.missing
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
+
+  dynamic "metric_query" {
+    for_each = each.value.query == null ? [] : [each.value.query]
+
+    content {
+      id          = metric_query.value.id
+      expression  = metric_query.value.expression
+      period      = each.value.period
+      return_data = true
     }
   }
-}
-
-resource "aws_cloudwatch_metric_alarm" "query" {
-  for_each = local.query_alarms
-
-  alarm_name          = "${local.alarm_prefix}${each.value.name}"
-  alarm_description   = each.value.description
-  evaluation_periods  = each.value.periods
-  comparison_operator = each.value.comparison
-  threshold           = each.value.threshold
-  treat_missing_data  = each.value.missing
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
-
-  metric_query {
-    id          = each.value.query.id
-    expression  = each.value.query.expression
-    period      = 300
-    return_data = true
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "metric" {
-  for_each = local.metric_alarms
-
-  alarm_name          = "${local.alarm_prefix}${each.value.name}"
-  alarm_description   = each.value.description
-  namespace           = each.value.metric.namespace
-  metric_name         = each.value.metric.name
-  statistic           = each.value.metric.statistic
-  period              = 300
-  evaluation_periods  = each.value.periods
-  comparison_operator = each.value.comparison
-  threshold           = each.value.threshold
-  treat_missing_data  = each.value.missing
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = each.value.ok ? [aws_sns_topic.alerts.arn] : null
-  dimensions          = each.value.dimensions
 }
 
 ################################################################################
@@ -254,7 +200,7 @@ locals {
     type = "alarm", x = 0, y = 6 * ceil(length(local.graphs) / 2), width = 24, height = 4
     properties = {
       title  = "Alarms"
-      alarms = concat([for alarm in aws_cloudwatch_metric_alarm.service_down : alarm.arn], [for name in ["producer_rate_low", "dlq_rate_high", "kafka_disk", "job_failures"] : aws_cloudwatch_metric_alarm.query[name].arn], [aws_cloudwatch_metric_alarm.metric["bronze_lag"].arn])
+      alarms = [for name, alarm in aws_cloudwatch_metric_alarm.this : alarm.arn if local.alarms[name].dashboard]
     }
   }
 }

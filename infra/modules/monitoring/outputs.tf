@@ -1,24 +1,13 @@
-output "alerts_topic_arn" {
-  description = "SNS topic for alerts (WIKISTREAM_ALERTS_TOPIC_ARN); publishers need kms:GenerateDataKey/Decrypt on kms_key_arn."
-  value       = aws_sns_topic.alerts.arn
-}
-
-output "kms_key_arn" {
-  description = "KMS key encrypting the alerts topic."
-  value       = module.kms.arn
-}
-
-output "dashboard_name" {
-  description = "Name of the CloudWatch dashboard."
-  value       = aws_cloudwatch_dashboard.this.dashboard_name
+output "alerts" {
+  description = "Where alerts go (the `alerts` input of orchestration): the SNS topic (WIKISTREAM_ALERTS_TOPIC_ARN), the KMS key encrypting it (publishers need kms:GenerateDataKey/Decrypt on it), and the namespace of the project's own metrics."
+  value = {
+    topic_arn         = aws_sns_topic.alerts.arn
+    kms_key_arn       = module.kms.arn
+    metrics_namespace = var.metrics_namespace
+  }
 }
 
 output "dashboard_url" {
   description = "Console URL of the dashboard."
   value       = "https://${module.aws.region}.console.aws.amazon.com/cloudwatch/home?region=${module.aws.region}#dashboards:name=${aws_cloudwatch_dashboard.this.dashboard_name}"
-}
-
-output "metrics_namespace" {
-  description = "Namespace of the project's own metrics."
-  value       = var.metrics_namespace
 }

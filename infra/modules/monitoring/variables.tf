@@ -26,14 +26,9 @@ variable "dlq_topic" {
   default     = "dlq-events"
 }
 
-variable "emr_application_id" {
-  description = "ID of the EMR Serverless application."
-  type        = string
-}
-
-variable "emr_application_name" {
-  description = "Name of the EMR Serverless application."
-  type        = string
+variable "emr" {
+  description = "The emr_serverless module's `application`: its id and name (the ApplicationId and ApplicationName dimensions of its metrics)."
+  type        = object({ id = string, name = string })
 }
 
 variable "ecs_services" {

@@ -42,8 +42,8 @@ module "security_group" {
 
   name        = "${var.name}-brokers"
   description = "MSK brokers: Kafka over TLS with IAM authentication from the private subnets"
-  vpc_id      = var.vpc_id
-  rules       = { ingress = { for cidr in var.client_cidr_blocks : cidr => { description = "Kafka SASL/IAM over TLS from a private subnet", port = 9098, cidr = cidr } } }
+  vpc_id      = var.network.vpc_id
+  rules       = { ingress = { for cidr in var.network.subnet_cidrs : cidr => { description = "Kafka SASL/IAM over TLS from a private subnet", port = 9098, cidr = cidr } } }
 }
 
 ################################################################################
@@ -65,7 +65,7 @@ resource "aws_msk_cluster" "this" {
 
   broker_node_group_info {
     instance_type   = var.broker_instance_type
-    client_subnets  = var.subnet_ids
+    client_subnets  = var.network.subnet_ids
     security_groups = [module.security_group.id]
 
     storage_info {
@@ -115,7 +115,7 @@ resource "aws_msk_cluster" "this" {
 
   lifecycle {
     precondition {
-      condition     = var.broker_count % length(var.subnet_ids) == 0
+      condition     = var.broker_count % length(var.network.subnet_ids) == 0
       error_message = "broker_count must be a multiple of the number of subnets."
     }
   }

@@ -3,27 +3,17 @@ variable "name" {
   type        = string
 }
 
-variable "vpc_id" {
-  description = "VPC the brokers run in."
-  type        = string
-}
-
-variable "subnet_ids" {
-  description = "Private subnets for the brokers, one per AZ."
-  type        = list(string)
+variable "network" {
+  description = "The network module's `network`: the brokers run in its private subnets (one per AZ), and only those subnets' CIDRs reach them on 9098 (SASL/IAM over TLS)."
+  type        = object({ vpc_id = string, subnet_ids = list(string), subnet_cidrs = list(string) })
 
   validation {
-    condition     = length(var.subnet_ids) >= 2
+    condition     = length(var.network.subnet_ids) >= 2
     error_message = "MSK needs subnets in at least 2 availability zones."
   }
-}
-
-variable "client_cidr_blocks" {
-  description = "CIDR blocks allowed to reach the brokers on 9098 (SASL/IAM over TLS): the private subnets."
-  type        = list(string)
 
   validation {
-    condition     = !contains(var.client_cidr_blocks, "0.0.0.0/0")
+    condition     = !contains(var.network.subnet_cidrs, "0.0.0.0/0")
     error_message = "The brokers must not be reachable from 0.0.0.0/0."
   }
 }

@@ -4,7 +4,7 @@
 
 resource "aws_db_subnet_group" "this" {
   name       = local.db_identifier
-  subnet_ids = var.subnet_ids
+  subnet_ids = var.network.subnet_ids
 }
 
 resource "aws_db_parameter_group" "this" {

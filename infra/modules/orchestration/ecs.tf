@@ -6,7 +6,7 @@ locals {
   instance_yaml = templatefile("${path.module}/templates/dagster.yaml.tftpl", {
     run_task_family     = local.run_task_family
     cluster_arn         = module.cluster.arn
-    subnets             = jsonencode(var.subnet_ids)
+    subnets             = jsonencode(var.network.subnet_ids)
     security_groups     = jsonencode([module.tasks_security_group.id])
     max_concurrent_runs = var.max_concurrent_runs
     artifacts_bucket    = local.artifacts
@@ -65,7 +65,7 @@ locals {
     kafka_admin = {
       size      = { cpu = 256, memory = 512 }
       role      = module.kafka_admin_role.arn
-      container = { name = "kafka-admin", command = ["wikistream", "kafka", "create-topics", "--bootstrap", var.msk_bootstrap_servers, "--msk-iam"], secrets = [] }
+      container = { name = "kafka-admin", command = ["wikistream", "kafka", "create-topics", "--bootstrap", var.kafka.bootstrap_servers, "--msk-iam"], secrets = [] }
     }
   }
 }
@@ -98,7 +98,7 @@ module "service" {
   name                = "${local.cluster_name}-${each.key}"
   cluster_id          = module.cluster.id
   task_definition_arn = module.task[each.key].arn
-  subnet_ids          = var.subnet_ids
+  subnet_ids          = var.network.subnet_ids
   security_group_ids  = [module.tasks_security_group.id]
   singleton           = each.value.singleton
   load_balancer       = each.value.load_balancer

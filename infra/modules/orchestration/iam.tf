@@ -21,11 +21,11 @@ module "webserver_role" {
       {
         sid       = "ListComputeLogs"
         actions   = ["s3:ListBucket"]
-        resources = [var.artifacts_bucket_arn]
+        resources = [var.lakehouse.artifacts_bucket_arn]
         condition = [{ test = "StringLike", variable = "s3:prefix", values = ["logs/dagster/*"] }]
       },
-      { sid = "ReadComputeLogs", actions = ["s3:GetObject"], resources = ["${var.artifacts_bucket_arn}/logs/dagster/*"] },
-      { sid = "LakehouseKey", actions = ["kms:Decrypt"], resources = [var.lakehouse_kms_key_arn] },
+      { sid = "ReadComputeLogs", actions = ["s3:GetObject"], resources = ["${var.lakehouse.artifacts_bucket_arn}/logs/dagster/*"] },
+      { sid = "LakehouseKey", actions = ["kms:Decrypt"], resources = [var.lakehouse.kms_key_arn] },
     ]
   }
 }
@@ -67,39 +67,39 @@ module "worker_role" {
       {
         sid       = "SubmitAndWatchSparkJobs"
         actions   = ["emr-serverless:StartJobRun", "emr-serverless:GetJobRun", "emr-serverless:CancelJobRun", "emr-serverless:ListJobRuns", "emr-serverless:GetDashboardForJobRun", "emr-serverless:GetApplication", "emr-serverless:TagResource"]
-        resources = [var.emr_application_arn, "${var.emr_application_arn}/jobruns/*"]
+        resources = [var.emr.arn, "${var.emr.arn}/jobruns/*"]
       },
       {
         sid       = "PassJobRole"
         actions   = ["iam:PassRole"]
-        resources = [var.emr_execution_role_arn]
+        resources = [var.emr.execution_role_arn]
         condition = [{ test = "StringEquals", variable = "iam:PassedToService", values = ["emr-serverless.amazonaws.com"] }]
       },
       {
         sid       = "ReadJobLogsForPipes"
         actions   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"]
-        resources = [var.emr_log_group_arn, "${var.emr_log_group_arn}:*"]
+        resources = [var.emr.log_group_arn, "${var.emr.log_group_arn}:*"]
       },
-      { sid = "ListArtifacts", actions = ["s3:ListBucket"], resources = [var.artifacts_bucket_arn] },
+      { sid = "ListArtifacts", actions = ["s3:ListBucket"], resources = [var.lakehouse.artifacts_bucket_arn] },
       # Reads the bronze checkpoint (stream progress); writes only its own compute logs: never the
       # code/ prefix EMR executes (`wikistream aws upload`, run with deployer credentials, does that).
-      { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.artifacts_bucket_arn}/*"] },
-      { sid = "WriteComputeLogs", actions = ["s3:PutObject"], resources = ["${var.artifacts_bucket_arn}/${local.compute_logs_prefix}/*"] },
+      { sid = "ReadArtifacts", actions = ["s3:GetObject"], resources = ["${var.lakehouse.artifacts_bucket_arn}/*"] },
+      { sid = "WriteComputeLogs", actions = ["s3:PutObject"], resources = ["${var.lakehouse.artifacts_bucket_arn}/${local.compute_logs_prefix}/*"] },
       {
         sid       = "ReadIcebergSnapshots"
         actions   = ["s3tables:GetTableBucket", "s3tables:GetNamespace", "s3tables:ListNamespaces", "s3tables:ListTables", "s3tables:GetTable", "s3tables:GetTableMetadataLocation", "s3tables:GetTableData"]
-        resources = [var.table_bucket_arn, "${var.table_bucket_arn}/table/*"]
+        resources = [var.lakehouse.table_bucket_arn, "${var.lakehouse.table_bucket_arn}/table/*"]
       },
-      { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse_kms_key_arn] },
-      { sid = "KafkaOffsets", actions = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources = [var.msk_cluster_arn] },
-      { sid = "KafkaTopicOffsets", actions = ["kafka-cluster:DescribeTopic"], resources = var.topic_arns },
-      { sid = "PublishAlerts", actions = ["sns:Publish"], resources = [var.alerts_topic_arn] },
-      { sid = "AlertsKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.alerts_kms_key_arn] },
+      { sid = "LakehouseKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.lakehouse.kms_key_arn] },
+      { sid = "KafkaOffsets", actions = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources = [var.kafka.cluster_arn] },
+      { sid = "KafkaTopicOffsets", actions = ["kafka-cluster:DescribeTopic"], resources = values(var.kafka.topic_arns) },
+      { sid = "PublishAlerts", actions = ["sns:Publish"], resources = [var.alerts.topic_arn] },
+      { sid = "AlertsKey", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [var.alerts.kms_key_arn] },
       {
         sid       = "PublishProjectMetrics"
         actions   = ["cloudwatch:PutMetricData"]
         resources = ["*"]
-        condition = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [var.metrics_namespace] }]
+        condition = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [var.alerts.metrics_namespace] }]
       },
     ]
   }
@@ -115,11 +115,11 @@ module "kafka_admin_role" {
   policy = {
     name = "create-project-topics"
     statements = [
-      { sid = "KafkaCluster", actions = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources = [var.msk_cluster_arn] },
+      { sid = "KafkaCluster", actions = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources = [var.kafka.cluster_arn] },
       {
         sid       = "ManageProjectTopics"
         actions   = ["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:AlterTopic", "kafka-cluster:DescribeTopicDynamicConfiguration", "kafka-cluster:AlterTopicDynamicConfiguration"]
-        resources = var.topic_arns
+        resources = values(var.kafka.topic_arns)
       },
     ]
   }

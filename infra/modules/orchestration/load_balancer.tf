@@ -7,7 +7,7 @@ resource "aws_lb" "this" {
   name                       = local.cluster_name
   internal                   = true
   load_balancer_type         = "application"
-  subnets                    = var.subnet_ids
+  subnets                    = var.network.subnet_ids
   security_groups            = [module.alb_security_group.id]
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
@@ -20,7 +20,7 @@ resource "aws_lb_target_group" "webserver" {
   port                 = 3000
   protocol             = "HTTP"
   target_type          = "ip"
-  vpc_id               = var.vpc_id
+  vpc_id               = var.network.vpc_id
   deregistration_delay = 30
 
   health_check {

@@ -8,7 +8,7 @@ module "alb_security_group" {
 
   name        = "${local.cluster_name}-alb"
   description = "Internal load balancer of the Dagster UI: HTTPS from allowed networks"
-  vpc_id      = var.vpc_id
+  vpc_id      = var.network.vpc_id
 
   rules = {
     ingress = { for cidr in var.allowed_cidrs : cidr => { description = "HTTPS from an allowed network", port = 443, cidr = cidr } }
@@ -24,14 +24,14 @@ module "tasks_security_group" {
 
   name        = "${local.cluster_name}-tasks"
   description = "Dagster webserver, daemon and run tasks"
-  vpc_id      = var.vpc_id
+  vpc_id      = var.network.vpc_id
 
   rules = {
     ingress = { webserver_from_alb = { description = "Dagster webserver from the load balancer", port = 3000, peer = module.alb_security_group.id } }
     egress = {
       tasks_https    = { description = "HTTPS to AWS APIs (ECS, EMR Serverless, S3, S3 Tables, SNS, logs) via endpoints or NAT", port = 443, cidr = "0.0.0.0/0" }
       tasks_postgres = { description = "PostgreSQL run storage", port = 5432, peer = module.db_security_group.id }
-      tasks_kafka    = { description = "Kafka SASL/IAM over TLS to MSK (offsets for lag, topic admin)", port = 9098, cidr = var.vpc_cidr }
+      tasks_kafka    = var.kafka.egress_rule
     }
   }
 }
@@ -41,6 +41,6 @@ module "db_security_group" {
 
   name        = "${local.cluster_name}-db"
   description = "Dagster PostgreSQL: from the Dagster tasks only"
-  vpc_id      = var.vpc_id
+  vpc_id      = var.network.vpc_id
   rules       = { ingress = { db_from_tasks = { description = "PostgreSQL from the Dagster tasks", port = 5432, peer = module.tasks_security_group.id } } }
 }

@@ -3,19 +3,9 @@ variable "name" {
   type        = string
 }
 
-variable "vpc_id" {
-  description = "VPC of the services, the database and the load balancer."
-  type        = string
-}
-
-variable "vpc_cidr" {
-  description = "CIDR of the VPC (MSK is reached inside it)."
-  type        = string
-}
-
-variable "subnet_ids" {
-  description = "Private subnets for the tasks, the database and the internal load balancer."
-  type        = list(string)
+variable "network" {
+  description = "The network module's `network`: the tasks, the database and the internal load balancer sit in its private subnets."
+  type        = object({ vpc_id = string, subnet_ids = list(string) })
 }
 
 variable "image_tag" {
@@ -74,65 +64,29 @@ variable "allowed_cidrs" {
   }
 }
 
-variable "emr_application_arn" {
-  description = "ARN of the EMR Serverless application Dagster submits jobs to."
-  type        = string
+variable "emr" {
+  description = "The emr_serverless module's `application`: Dagster submits jobs to it (ARN), passes their runtime role and reads their log group (Dagster Pipes)."
+  type        = object({ arn = string, execution_role_arn = string, log_group_arn = string })
 }
 
-variable "emr_execution_role_arn" {
-  description = "Job runtime role Dagster passes to EMR Serverless."
-  type        = string
+variable "lakehouse" {
+  description = "The lakehouse module's `buckets`: Dagster reads the bronze checkpoint and writes its compute logs in the artifacts bucket, the bronze sensor reads snapshots of the table bucket (pyiceberg), both under the lakehouse key."
+  type        = object({ artifacts_bucket_arn = string, table_bucket_arn = string, kms_key_arn = string })
 }
 
-variable "emr_log_group_arn" {
-  description = "Log group of the EMR jobs (Dagster Pipes reads messages from it)."
-  type        = string
+variable "alerts" {
+  description = "The monitoring module's `alerts`: the SNS topic the run-failure sensor publishes to, its KMS key, and the CloudWatch namespace Dagster may publish metrics to."
+  type        = object({ topic_arn = string, kms_key_arn = string, metrics_namespace = string })
 }
 
-variable "artifacts_bucket_arn" {
-  description = "ARN of the artifacts bucket (Dagster reads the bronze checkpoint and writes its compute logs)."
-  type        = string
-}
-
-variable "table_bucket_arn" {
-  description = "ARN of the S3 Tables table bucket (the bronze sensor reads snapshots with pyiceberg)."
-  type        = string
-}
-
-variable "lakehouse_kms_key_arn" {
-  description = "KMS key of the tables and artifacts."
-  type        = string
-}
-
-variable "alerts_topic_arn" {
-  description = "SNS topic the run-failure sensor publishes to."
-  type        = string
-}
-
-variable "alerts_kms_key_arn" {
-  description = "KMS key of the alerts topic."
-  type        = string
-}
-
-variable "metrics_namespace" {
-  description = "CloudWatch namespace Dagster may publish metrics to."
-  type        = string
-  default     = "WikiStream"
-}
-
-variable "msk_cluster_arn" {
-  description = "ARN of the MSK cluster."
-  type        = string
-}
-
-variable "msk_bootstrap_servers" {
-  description = "MSK bootstrap servers (SASL/IAM) for the topic admin task."
-  type        = string
-}
-
-variable "topic_arns" {
-  description = "IAM ARNs of the project's topics (the sensor reads their offsets, the admin task creates them)."
-  type        = list(string)
+variable "kafka" {
+  description = "The msk module's `connection`: the bootstrap servers (the topic admin task), the cluster, the project's topics (the sensor reads their offsets, the admin task creates them), the tasks' egress rule to the brokers (offsets for lag, topic admin)."
+  type = object({
+    bootstrap_servers = string
+    cluster_arn       = string
+    topic_arns        = map(string)
+    egress_rule       = object({ description = string, port = number, peer = string })
+  })
 }
 
 variable "db_instance_class" {

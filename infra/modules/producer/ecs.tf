@@ -48,7 +48,7 @@ module "service" {
   name                = local.service_name
   cluster_id          = module.cluster.id
   task_definition_arn = module.task.arn
-  subnet_ids          = var.subnet_ids
+  subnet_ids          = var.network.subnet_ids
   security_group_ids  = [module.task_security_group.id]
   singleton           = true
   start_after         = var.start_after

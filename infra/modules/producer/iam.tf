@@ -14,9 +14,9 @@ module "task_role" {
       {
         sid       = "KafkaCluster"
         actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"]
-        resources = [var.msk_cluster_arn]
+        resources = [var.kafka.cluster_arn]
       },
-      { sid = "WriteTopics", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = var.topic_arns },
+      { sid = "WriteTopics", actions = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], resources = values(var.kafka.topic_arns) },
       {
         sid       = "MountState"
         actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]

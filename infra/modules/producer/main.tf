@@ -10,7 +10,7 @@ locals {
   # producer_service settings (see `python -m producer_service --help`).
   environment = {
     PRODUCER_SSE_URL           = var.sse_url
-    PRODUCER_BOOTSTRAP_SERVERS = var.msk_bootstrap_servers
+    PRODUCER_BOOTSTRAP_SERVERS = var.kafka.bootstrap_servers
     PRODUCER_STATE_DIR         = local.state_dir
     PRODUCER_USER_AGENT        = var.user_agent
     PRODUCER_SECURITY_PROTOCOL = "msk-iam"

@@ -20,10 +20,10 @@ resource "aws_efs_backup_policy" "state" {
 }
 
 resource "aws_efs_mount_target" "state" {
-  count = length(var.subnet_ids)
+  count = length(var.network.subnet_ids)
 
   file_system_id  = aws_efs_file_system.state.id
-  subnet_id       = var.subnet_ids[count.index]
+  subnet_id       = var.network.subnet_ids[count.index]
   security_groups = [module.efs_security_group.id]
 }
 

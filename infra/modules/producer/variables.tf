@@ -3,19 +3,9 @@ variable "name" {
   type        = string
 }
 
-variable "vpc_id" {
-  description = "VPC of the service."
-  type        = string
-}
-
-variable "vpc_cidr" {
-  description = "CIDR of the VPC (MSK is reached inside it)."
-  type        = string
-}
-
-variable "subnet_ids" {
-  description = "Private subnets for the task and the EFS mount targets."
-  type        = list(string)
+variable "network" {
+  description = "The network module's `network`: the task and the EFS mount targets sit in its private subnets."
+  type        = object({ vpc_id = string, subnet_ids = list(string) })
 }
 
 variable "image_tag" {
@@ -39,19 +29,14 @@ variable "user_agent" {
   }
 }
 
-variable "msk_bootstrap_servers" {
-  description = "MSK bootstrap servers for SASL/IAM (PRODUCER_BOOTSTRAP_SERVERS)."
-  type        = string
-}
-
-variable "msk_cluster_arn" {
-  description = "ARN of the MSK cluster."
-  type        = string
-}
-
-variable "topic_arns" {
-  description = "IAM ARNs of the topics the producer writes (raw-events and dlq-events)."
-  type        = list(string)
+variable "kafka" {
+  description = "The msk module's `connection`: the bootstrap servers for SASL/IAM (PRODUCER_BOOTSTRAP_SERVERS), the cluster, the topics the producer writes (raw-events and dlq-events, by name), the task's egress rule to the brokers."
+  type = object({
+    bootstrap_servers = string
+    cluster_arn       = string
+    topic_arns        = map(string)
+    egress_rule       = object({ description = string, port = number, peer = string })
+  })
 }
 
 variable "metrics_port" {
@@ -99,7 +84,6 @@ variable "log_retention_days" {
   description = "Retention of the log groups made here (the root's log_retention_days)."
   type        = number
 }
-
 
 variable "start_after" {
   description = "Ids of steps the producer's service starts after (ecs_service's start_after): the Kafka topics step, as auto-creation is off."

@@ -23,11 +23,11 @@ run "prod_env" {
   # Private subnets everywhere: the Dagster tasks (and through the same input, MSK, EMR, the
   # producer and RDS) sit in the network module's private subnets, one per AZ.
   assert {
-    condition     = tolist(module.orchestration.task_subnet_ids) == tolist(module.network.private_subnet_ids)
+    condition     = tolist(module.orchestration.kafka_admin_task.subnet_ids) == tolist(module.network.network.subnet_ids)
     error_message = "Dagster's tasks must run in the private subnets."
   }
   assert {
-    condition     = length(module.network.private_subnet_ids) == 3 && length(module.network.azs) == 3
+    condition     = length(module.network.network.subnet_ids) == 3 && length(module.network.network.azs) == 3
     error_message = "Three AZs by default (one MSK broker in each)."
   }
 
@@ -60,8 +60,8 @@ run "prod_env" {
 
   # Names the code expects (config.py settings; Dagster's StartJobRun names the log group).
   assert {
-    condition     = output.dagster_aws_env.WIKISTREAM_EMR_LOG_GROUP == module.emr_serverless.log_group_name && output.emr_log_group_name == module.emr_serverless.log_group_name
-    error_message = "Dagster must read the EMR jobs' log group from the module that creates it (also an output)."
+    condition     = output.dagster_aws_env.WIKISTREAM_EMR_LOG_GROUP == module.emr_serverless.application.log_group_name
+    error_message = "Dagster must read the EMR jobs' log group from the module that creates it."
   }
   assert {
     condition     = output.dagster_aws_env.WIKISTREAM_DEPLOYMENT == "aws" && output.dagster_aws_env.WIKISTREAM_AWS_REGION == "eu-west-1"
@@ -80,7 +80,7 @@ run "prod_env" {
     error_message = "quality_history is a silver table; gold.editor_risk must be listed."
   }
   assert {
-    condition     = output.dagster_ui_url == "https://dagster.internal.example.com"
+    condition     = output.dagster_ui.url == "https://dagster.internal.example.com"
     error_message = "The UI is served at its DNS name (Cognito returns there)."
   }
 }
