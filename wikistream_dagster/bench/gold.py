@@ -206,10 +206,11 @@ def child_main(argv: list[str]) -> int:
     rescan = gold.entity_trends(spark.table(qualified(SILVER)).where(window), target)
     rescan_s, _ = _timed(rescan.write.format("noop").mode("overwrite").save)
     current = gold.entity_hourly(gold_batch.read_silver(spark, hour))
-    trends, _ = gold_trends.entity_trends(
+    trends = gold_trends.entity_trends(
         spark, current, hour, lambda hs: gold_batch.read_silver(spark, hs)
     )
-    trends_s, _ = _timed(trends.write.format("noop").mode("overwrite").save)
+    trends_s, _ = _timed(trends.rows.write.format("noop").mode("overwrite").save)
+    trends.free()
     redaction = redact_one_page(spark, hour[0], deletion_time(new_first))
     figures = redaction | {
         "gold_s": round(gold_s, 1),
