@@ -118,6 +118,11 @@ def test_risk_reasons_and_noisy_or_score(spark):
             [("X", "add"), ("Y", "Reverted edits by X"), ("X", "undo"), ("Y", "rv")]
         )
     ]
+    # One editor reverting twice is no edit war.
+    rows += [
+        row(40 + k, t=t + timedelta(minutes=k), user="Z", title="Solo", comment=c)
+        for k, c in enumerate(["rv", "undo"])
+    ]
     scores = {
         r["event_id"]: r for r in risk.score_edits(spark.createDataFrame(rows, SILVER)).collect()
     }
@@ -132,6 +137,7 @@ def test_risk_reasons_and_noisy_or_score(spark):
     assert scores["e5"]["reasons"] == [] and scores["e5"]["risk_score"] == 0.0
     assert [scores[f"e{10 + k}"]["reasons"] for k in (8, 9)] == [[], ["editor_burst"]]
     assert scores["e31"]["reasons"] == ["revert_comment"]
+    assert scores["e41"]["reasons"] == ["revert_comment"]
     assert scores["e32"]["reasons"] == ["edit_war", "revert_comment"]
     assert scores["e33"]["reasons"] == ["edit_war", "revert_comment"]
 

@@ -113,13 +113,11 @@ def run(
     # A redacted edit (deleted page: no title) is no one's risk any more: off the risk lists.
     scores = risk.score_edits(silver.where(F.col("title").isNotNull())).where(only).cache()
     hourly = gold.entity_hourly(silver.where(only)).cache()
-    trends, from_silver = gold_trends.entity_trends(
-        spark, hourly, hours, lambda hs: read_silver(spark, hs)
-    )
+    trends = gold_trends.entity_trends(spark, hourly, hours, lambda hs: read_silver(spark, hs))
     outputs = {
         HOURLY_STATS: stats,
         ENTITY_HOURLY: hourly,
-        ENTITY_TRENDS: trends,
+        ENTITY_TRENDS: trends.rows,
         RISK_SCORES: scores,
         EDITOR_RISK: risk.editor_risk(scores),
     }
@@ -153,12 +151,13 @@ def run(
     ]
     for df in (stats, scores, hourly, silver):
         df.unpersist()
+    trends.free()
     timings["total"] = round(time.monotonic() - started, 2)
     return {
         "run_id": run_id,
         "hours": [H.format_hour(h) for h in hours],
         "tables": rows,
-        "baseline_hours_from_silver": [H.format_hour(h) for h in from_silver],
+        "baseline_hours_from_silver": [H.format_hour(h) for h in trends.from_silver],
         "summary": summary,
         "top_risky_edits": top,
         "timings_s": timings,

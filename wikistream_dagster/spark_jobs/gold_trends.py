@@ -14,6 +14,7 @@ exactly when gold rebuilds them, as silver's are, so an aggregate is as fresh as
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -43,10 +44,19 @@ def aggregated_hours(spark: SparkSession, hours: list[H.Hour]) -> set[H.Hour]:
     return {(r["d"], r["h"]) for r in rows}
 
 
+class Trends(NamedTuple):
+    """``gold.entity_trends`` rows, the baseline hours aggregated from silver, and ``free()``
+    to call once the rows are written (it drops the cached baselines)."""
+
+    rows: DataFrame
+    from_silver: list[H.Hour]
+    free: Callable[[], object]
+
+
 def entity_trends(
     spark: SparkSession, current: DataFrame, hours: list[H.Hour], read_silver: SilverReader
-) -> tuple[DataFrame, list[H.Hour]]:
-    """``gold.entity_trends`` of ``hours``; also the baseline hours aggregated from silver.
+) -> Trends:
+    """``gold.entity_trends`` of ``hours`` (see :class:`Trends`).
 
     Args:
         current: ``gold.entity_hourly`` rows of ``hours``, computed from silver by this run.
@@ -63,14 +73,27 @@ def entity_trends(
     )
     if missing:
         stored = stored.unionByName(gold.entity_hourly(read_silver(missing)))
-    activity = stored.select(*gold.HOUR_KEYS).unionByName(current.select(*gold.HOUR_KEYS))
     # Only entities with MIN_TREND_EVENTS in a run's hour can be kept: their baselines suffice.
     active = (
         current.where(F.col("events") >= gold.MIN_TREND_EVENTS)
         .select("wiki", "entity_type", "entity")
         .distinct()
+        .withColumn("_active", F.lit(True))
     )
-    baseline = stored.join(F.broadcast(active), ["wiki", "entity_type", "entity"], "left_semi")
+    # One scan of the stored hours serves both the baselines and the wiki hours with any
+    # activity: the rows of the other entities fold into one (entity null) row per wiki hour.
+    marked = stored.join(F.broadcast(active), ["wiki", "entity_type", "entity"], "left")
+    keep = F.col("_active").isNotNull()
+    folded = marked.groupBy(
+        *gold.HOUR_KEYS,
+        F.when(keep, F.col("entity_type")).alias("entity_type"),
+        F.when(keep, F.col("entity")).alias("entity"),
+    ).agg(F.sum("events").alias("events"))
+    # Small (the active entities' rows and one per wiki hour) and read three times below:
+    # cached, or the stored hours are scanned once per reader. Freed with ``free``.
+    folded = folded.cache()
+    baseline = folded.where(F.col("entity").isNotNull())
+    activity = folded.select(*gold.HOUR_KEYS).unionByName(current.select(*gold.HOUR_KEYS))
     target = spark.createDataFrame(hours, "event_date date, event_hour int")
     trends = gold.trends_from_hourly(current.unionByName(baseline), target, activity)
-    return trends, missing
+    return Trends(trends, missing, folded.unpersist)

@@ -38,7 +38,9 @@ def hourly_edit_stats(silver: DataFrame) -> DataFrame:
     agg = silver.groupBy(*HOUR_KEYS).agg(
         F.count(F.lit(1)).alias("events"),
         *by_type,
-        F.countDistinct("user").alias("distinct_editors"),
+        # collect_set, not countDistinct: a distinct aggregate makes Spark group by the user
+        # first, with the exact percentile's buffer in every (wiki, hour, user) group (3x slower)
+        F.size(F.collect_set("user")).cast("long").alias("distinct_editors"),
         F.count_if("is_bot").alias("bot_events"),
         F.count_if("is_anonymous").alias("anonymous_events"),
         F.coalesce(F.sum(F.when(delta > 0, delta)), F.lit(0)).cast("long").alias("bytes_added"),
