@@ -167,7 +167,7 @@ class ChaosStack:
 
     # --- observation --------------------------------------------------------------------------
     def producer_health(self) -> dict | None:
-        return _get_json(f"http://127.0.0.1:{self.s.producer_metrics_port}/health")
+        return _get_json(self.s.producer_health_url)
 
     def twin_stats(self) -> dict | None:
         return _get_json(f"http://127.0.0.1:{self.s.replay_port}/stats")

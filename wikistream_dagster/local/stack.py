@@ -159,7 +159,7 @@ def _children(
 
 
 def _progress(settings: Settings) -> dict | None:
-    url = f"http://127.0.0.1:{settings.producer_metrics_port}/health"
+    url = settings.producer_health_url
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
             return json.loads(resp.read())
