@@ -1,4 +1,9 @@
-"""Producer settings: each a flag with an env var equivalent, parsed once into one object."""
+"""Producer settings: each a flag with an env var equivalent, parsed once into one object.
+
+``ProducerSettings`` is the one table: each field made with ``_setting`` is the flag
+``--field-name`` and the env var ``PRODUCER_FIELD_NAME``, with its default, help and (numbers)
+lower bound; the parser, the env lookup and the number checks are derived from it.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,16 @@ import argparse
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, get_args, get_type_hints
 
 from producer_service.event_limits import DLQ_TOPIC, RAW_TOPIC
 
 DEFAULT_SSE_URL = "https://stream.wikimedia.org/v2/stream/recentchange"
 SECURITY_PROTOCOLS = ("plaintext", "msk-iam")
+LIVE_EVENTS_PER_S = 100  # EventStreams recentchange, roughly; the dedup window must cover a rewind
 
 
 class SettingsError(ValueError):
@@ -22,74 +29,81 @@ class SettingsError(ValueError):
     The platform's settings (``wikistream_dagster/config.py``) raise this one too."""
 
 
+def _setting(default: Any, help: str, minimum: float | None = None) -> Any:
+    """A field that is also a flag and an env var; a number is checked against ``minimum``."""
+    return field(default=default, metadata={"help": help, "minimum": minimum})
+
+
 @dataclass(frozen=True)
 class ProducerSettings:
-    sse_url: str
-    bootstrap_servers: str
-    state_dir: Path
-    user_agent: str
-    since: str | None = None
-    reset_position: bool = False
-    exit_on_idle: float | None = None
-    max_events: int | None = None
-    raw_topic: str = RAW_TOPIC
-    dlq_topic: str = DLQ_TOPIC
-    security_protocol: str = "plaintext"
-    aws_region: str = ""
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = 9108
-    max_event_bytes: int = 1_000_000
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    flush_timeout: float = 30.0
-    progress_every: float = 10.0
-    dedup_window: int = 20_000  # ~200 s at the live rate: 20x the default rewind
-    resume_rewind_s: float = 10.0
-    seed_timeout: float = 30.0
-    kafka_config: dict[str, str] = field(default_factory=dict)
-    log_level: str = "INFO"
-
-
-# flag -> (env var, help)
-_FLAGS: dict[str, tuple[str, str]] = {
-    "--sse-url": ("PRODUCER_SSE_URL", "EventStreams SSE URL"),
-    "--bootstrap-servers": ("PRODUCER_BOOTSTRAP_SERVERS", "Kafka bootstrap servers"),
-    "--state-dir": ("PRODUCER_STATE_DIR", "where the resume position is kept"),
-    "--user-agent": ("PRODUCER_USER_AGENT", "descriptive User-Agent with contact info (required)"),
-    "--since": ("PRODUCER_SINCE", "start time (ISO-8601 or epoch ms) when no position is saved"),
-    "--exit-on-idle": (
-        "PRODUCER_EXIT_ON_IDLE",
-        "flush, save and exit 0 after SECONDS without events",
-    ),
-    "--max-events": ("PRODUCER_MAX_EVENTS", "stop after this many received events"),
-    "--raw-topic": ("PRODUCER_RAW_TOPIC", "topic for valid events"),
-    "--dlq-topic": ("PRODUCER_DLQ_TOPIC", "topic for dead letters"),
-    "--security-protocol": ("PRODUCER_SECURITY_PROTOCOL", "plaintext (local) or msk-iam (AWS)"),
-    "--aws-region": ("PRODUCER_AWS_REGION", "AWS region for MSK IAM tokens"),
-    "--metrics-host": ("PRODUCER_METRICS_HOST", "bind address of /health and /metrics"),
-    "--metrics-port": ("PRODUCER_METRICS_PORT", "port of /health and /metrics (0 = any free)"),
-    "--max-event-bytes": ("PRODUCER_MAX_EVENT_BYTES", "larger events are dead-lettered"),
-    "--backoff-initial": ("PRODUCER_BACKOFF_INITIAL", "first reconnect delay, seconds"),
-    "--backoff-max": ("PRODUCER_BACKOFF_MAX", "longest reconnect delay, seconds"),
-    "--flush-timeout": ("PRODUCER_FLUSH_TIMEOUT", "bound on the final flush, seconds"),
-    "--progress-every": ("PRODUCER_PROGRESS_EVERY", "seconds between progress log lines"),
-    "--log-level": ("PRODUCER_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR"),
-    "--resume-rewind-s": (
-        "PRODUCER_RESUME_REWIND_S",
+    sse_url: str = _setting(DEFAULT_SSE_URL, "EventStreams SSE URL")
+    bootstrap_servers: str = _setting("127.0.0.1:9092", "Kafka bootstrap servers")
+    state_dir: Path = _setting(Path(".state/producer"), "where the resume position is kept")
+    user_agent: str = _setting("", "descriptive User-Agent with contact info (required)")
+    since: str | None = _setting(
+        None, "start time (ISO-8601 or epoch ms) when no position is saved"
+    )
+    exit_on_idle: float | None = _setting(
+        None, "flush, save and exit 0 after SECONDS without events", minimum=0
+    )
+    max_events: int | None = _setting(None, "stop after this many received events", minimum=1)
+    raw_topic: str = _setting(RAW_TOPIC, "topic for valid events")
+    dlq_topic: str = _setting(DLQ_TOPIC, "topic for dead letters")
+    security_protocol: str = _setting("plaintext", "plaintext (local) or msk-iam (AWS)")
+    aws_region: str = _setting("", "AWS region for MSK IAM tokens")
+    metrics_host: str = _setting("127.0.0.1", "bind address of /health and /metrics")
+    metrics_port: int = _setting(9108, "port of /health and /metrics (0 = any free)", minimum=0)
+    max_event_bytes: int = _setting(1_000_000, "larger events are dead-lettered", minimum=1024)
+    backoff_initial: float = _setting(1.0, "first reconnect delay, seconds", minimum=0.01)
+    backoff_max: float = _setting(60.0, "longest reconnect delay, seconds", minimum=0.01)
+    flush_timeout: float = _setting(30.0, "bound on the final flush, seconds", minimum=0.1)
+    progress_every: float = _setting(10.0, "seconds between progress log lines", minimum=0.1)
+    log_level: str = _setting("INFO", "DEBUG, INFO, WARNING, ERROR")
+    resume_rewind_s: float = _setting(
+        10.0,
         "on resume, go back this many seconds before the saved id (re-sent events are dropped "
         "by meta.id); must exceed how far the stream's timestamps run out of order",
-    ),
-    "--dedup-window": (
-        "PRODUCER_DEDUP_WINDOW",
+        minimum=0,
+    )
+    dedup_window: int = _setting(
+        20_000,  # ~200 s at the live rate: 20x the default rewind
         "recent meta.ids kept to drop re-sent events; seeded at start from the topics' tails",
-    ),
-    "--seed-timeout": (
-        "PRODUCER_SEED_TIMEOUT",
-        "bound on reading the topics' tails at start, seconds",
-    ),
-}
+        minimum=1,
+    )
+    seed_timeout: float = _setting(
+        30.0, "bound on reading the topics' tails at start, seconds", minimum=0.1
+    )
+    reset_position: bool = False  # --reset-position
+    kafka_config: dict[str, str] = field(default_factory=dict)  # --kafka-config, repeatable
 
-LIVE_EVENTS_PER_S = 100  # EventStreams recentchange, roughly; the dedup window must cover a rewind
+
+def flag(name: str) -> str:
+    """The flag of setting ``name``: ``metrics_port`` -> ``--metrics-port``."""
+    return "--" + name.replace("_", "-")
+
+
+def _env(name: str) -> str:
+    """The env var of setting ``name``: ``metrics_port`` -> ``PRODUCER_METRICS_PORT``."""
+    return f"PRODUCER_{name.upper()}"
+
+
+def _names(name: str) -> str:
+    """How errors name a setting: its flag and its env var."""
+    return f"{flag(name)} / {_env(name)}"
+
+
+def _number_kind(hint: Any) -> type | None:
+    """``int`` or ``float`` for a number field (optional or not), None for text."""
+    return next((k for k in (int, float) if k is hint or k in get_args(hint)), None)
+
+
+# The settings made with ``_setting``, each with its number type.
+_HINTS = get_type_hints(ProducerSettings)
+_SETTINGS: dict[str, tuple[Field, type | None]] = {
+    f.name: (f, _number_kind(_HINTS[f.name]))
+    for f in fields(ProducerSettings)
+    if "help" in f.metadata
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read Wikimedia EventStreams (SSE) and produce every event to Kafka, "
         "resuming from the last acknowledged position.",
     )
-    for flag, (env, help_) in _FLAGS.items():
-        p.add_argument(flag, default=None, help=f"{help_} [env {env}]")
+    for name, (f, _) in _SETTINGS.items():
+        p.add_argument(flag(name), default=None, help=f"{f.metadata['help']} [env {_env(name)}]")
     p.add_argument(
         "--reset-position",
         action="store_true",
@@ -115,24 +129,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _pick(ns: argparse.Namespace, env: Mapping[str, str], flag: str) -> str | None:
-    value = getattr(ns, flag.lstrip("-").replace("-", "_"))
+def _pick(ns: argparse.Namespace, env: Mapping[str, str], name: str) -> str | None:
+    """The flag's value, else the env var's (an empty variable counts as unset)."""
+    value = getattr(ns, name)
     if value is None:
-        value = env.get(_FLAGS[flag][0]) or None
+        value = env.get(_env(name)) or None
     return value
 
 
-def _num(kind, raw: str | None, flag: str, default, minimum=0):
-    if raw is None:
-        return default
+def _value(name: str, raw: str | None) -> Any:
+    """``raw`` as setting ``name``'s value: text (empty: the default) or a checked number."""
+    f, kind = _SETTINGS[name]
+    if kind is None:
+        text = raw or f.default
+        return Path(text) if isinstance(f.default, Path) else text
+    if raw is None or (f.default is None and not raw):
+        return f.default
     try:
         value = kind(raw)
     except ValueError:
-        raise SettingsError(
-            f"{flag} / {_FLAGS[flag][0]} = {raw!r} is not a {kind.__name__}"
-        ) from None
-    if value < minimum:
-        raise SettingsError(f"{flag} / {_FLAGS[flag][0]} must be >= {minimum}, got {value}")
+        raise SettingsError(f"{_names(name)} = {raw!r} is not a {kind.__name__}") from None
+    if value < f.metadata["minimum"]:
+        raise SettingsError(f"{_names(name)} must be >= {f.metadata['minimum']}, got {value}")
     return value
 
 
@@ -144,7 +162,7 @@ def parse_since(raw: str) -> str:
         dt = datetime.fromisoformat(raw)
     except ValueError:
         raise SettingsError(
-            f"--since / PRODUCER_SINCE = {raw!r} is neither epoch milliseconds nor ISO-8601 "
+            f"{_names('since')} = {raw!r} is neither epoch milliseconds nor ISO-8601 "
             "(e.g. 2024-05-01T12:00:00Z)"
         ) from None
     if dt.tzinfo is None:
@@ -157,31 +175,50 @@ def parse_settings(
 ) -> ProducerSettings:
     env = os.environ if env is None else env
     ns = build_parser().parse_args(argv)
-    get = lambda flag: _pick(ns, env, flag)  # noqa: E731
+    raw = {name: _pick(ns, env, name) for name in _SETTINGS}
+    checked = _checked_text(raw, env)
+    kafka_config = _kafka_config(ns, env)
+    values = {name: _value(name, text) for name, text in raw.items()} | checked
+    _check_resume(values["resume_rewind_s"], values["dedup_window"])
+    return ProducerSettings(**values, reset_position=ns.reset_position, kafka_config=kafka_config)
 
-    user_agent = get("--user-agent")
+
+def _checked_text(raw: Mapping[str, str | None], env: Mapping[str, str]) -> dict[str, Any]:
+    """The text settings with rules: User-Agent, URL, protocol, region, --since, log level."""
+    user_agent = raw["user_agent"]
     if not user_agent:
         raise SettingsError(
-            "--user-agent / PRODUCER_USER_AGENT is required: Wikimedia rejects generic clients. "
+            f"{_names('user_agent')} is required: Wikimedia rejects generic clients. "
             "Set e.g. 'WikiStream/0.1 (https://example.org/wikistream; you@example.org)'"
         )
     if "@" not in user_agent and "http" not in user_agent:
         raise SettingsError(
-            f"--user-agent / PRODUCER_USER_AGENT = {user_agent!r} has no contact info: "
+            f"{_names('user_agent')} = {user_agent!r} has no contact info: "
             "add an e-mail address or URL, as Wikimedia's User-Agent policy requires"
         )
-    sse_url = get("--sse-url") or DEFAULT_SSE_URL
+    sse_url = _value("sse_url", raw["sse_url"])
     if not re.match(r"https?://", sse_url):
-        raise SettingsError(f"--sse-url / PRODUCER_SSE_URL = {sse_url!r} is not an http(s) URL")
-    security = (get("--security-protocol") or "plaintext").lower()
+        raise SettingsError(f"{_names('sse_url')} = {sse_url!r} is not an http(s) URL")
+    security = _value("security_protocol", raw["security_protocol"]).lower()
     if security not in SECURITY_PROTOCOLS:
         raise SettingsError(
-            f"--security-protocol / PRODUCER_SECURITY_PROTOCOL = {security!r}: use one of "
+            f"{_names('security_protocol')} = {security!r}: use one of "
             f"{', '.join(SECURITY_PROTOCOLS)}"
         )
-    region = get("--aws-region") or env.get("AWS_REGION", "")
+    region = raw["aws_region"] or env.get("AWS_REGION", "")
     if security == "msk-iam" and not region:
-        raise SettingsError("--aws-region / PRODUCER_AWS_REGION is required with msk-iam")
+        raise SettingsError(f"{_names('aws_region')} is required with msk-iam")
+    return {
+        "user_agent": user_agent,
+        "sse_url": sse_url,
+        "security_protocol": security,
+        "aws_region": region,
+        "since": parse_since(raw["since"]) if raw["since"] else None,
+        "log_level": _value("log_level", raw["log_level"]).upper(),
+    }
+
+
+def _kafka_config(ns: argparse.Namespace, env: Mapping[str, str]) -> dict[str, str]:
     extra = list(ns.kafka_config) or [
         kv for kv in (env.get("PRODUCER_KAFKA_CONFIG") or "").split(",") if kv
     ]
@@ -191,47 +228,14 @@ def parse_settings(
         if not sep or not key:
             raise SettingsError(f"--kafka-config {kv!r} is not KEY=VALUE")
         kafka_config[key.strip()] = value.strip()
-    since = get("--since")
-    idle = get("--exit-on-idle")
-    max_events = get("--max-events")
-    return ProducerSettings(
-        sse_url=sse_url,
-        bootstrap_servers=get("--bootstrap-servers") or "127.0.0.1:9092",
-        state_dir=Path(get("--state-dir") or ".state/producer"),
-        user_agent=user_agent,
-        since=parse_since(since) if since else None,
-        reset_position=ns.reset_position,
-        exit_on_idle=_num(float, idle, "--exit-on-idle", None) if idle else None,
-        max_events=_num(int, max_events, "--max-events", None, 1) if max_events else None,
-        raw_topic=get("--raw-topic") or RAW_TOPIC,
-        dlq_topic=get("--dlq-topic") or DLQ_TOPIC,
-        security_protocol=security,
-        aws_region=region,
-        metrics_host=get("--metrics-host") or "127.0.0.1",
-        metrics_port=_num(int, get("--metrics-port"), "--metrics-port", 9108),
-        max_event_bytes=_num(int, get("--max-event-bytes"), "--max-event-bytes", 1_000_000, 1024),
-        backoff_initial=_num(float, get("--backoff-initial"), "--backoff-initial", 1.0, 0.01),
-        backoff_max=_num(float, get("--backoff-max"), "--backoff-max", 60.0, 0.01),
-        flush_timeout=_num(float, get("--flush-timeout"), "--flush-timeout", 30.0, 0.1),
-        progress_every=_num(float, get("--progress-every"), "--progress-every", 10.0, 0.1),
-        kafka_config=kafka_config,
-        log_level=(get("--log-level") or "INFO").upper(),
-        **_resume_settings(get),
-    )
+    return kafka_config
 
 
-def _resume_settings(get) -> dict:
-    rewind = _num(float, get("--resume-rewind-s"), "--resume-rewind-s", 10.0)
-    window = _num(int, get("--dedup-window"), "--dedup-window", 20_000, 1)
+def _check_resume(rewind: float, window: int) -> None:
     need = int(2 * rewind * LIVE_EVENTS_PER_S)
     if window < need:
         raise SettingsError(
-            f"--dedup-window / PRODUCER_DEDUP_WINDOW = {window} is smaller than twice what a "
+            f"{_names('dedup_window')} = {window} is smaller than twice what a "
             f"{rewind:g} s rewind re-reads at ~{LIVE_EVENTS_PER_S} events/s: use >= {need}, "
-            "or lower --resume-rewind-s"
+            f"or lower {flag('resume_rewind_s')}"
         )
-    return {
-        "resume_rewind_s": rewind,
-        "dedup_window": window,
-        "seed_timeout": _num(float, get("--seed-timeout"), "--seed-timeout", 30.0, 0.1),
-    }

@@ -8,21 +8,24 @@ from a plain dict.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 # One error type for a bad setting in both programs, and the names the producer defines for
 # the stream and the topics (standard library only).
 from producer_service.event_limits import DLQ_TOPIC as DLQ_TOPIC
 from producer_service.event_limits import RAW_TOPIC as RAW_TOPIC
 from producer_service.settings import DEFAULT_SSE_URL as DEFAULT_SSE_URL
+from producer_service.settings import ProducerSettings
 from producer_service.settings import SettingsError as SettingsError
 from wikistream_dagster.contracts.hours import PARTITION_START
 
 DEPLOYMENTS = ("local", "aws")
 AUTOMATIONS = ("schedule", "eager")
+LOOPBACK = "127.0.0.1"  # every local service listens here only
 
 
 def project_root() -> Path:
@@ -63,82 +66,11 @@ class AwsSettings:
             )
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Where local state lives and how the local services are reached."""
-
-    root: Path
-    state_dir: Path
-    cache_dir: Path
-    deployment: str = "local"
-    kafka_port: int = 9092
-    kafka_controller_port: int = 9093
-    catalog_port: int = 8181
-    replay_port: int = 8765
-    producer_metrics_port: int = 9108
-    dagster_port: int = 3000
-    kafka_heap_mb: int = 512
-    autostart: bool = True  # bronze supervisor and 5-minute schedule start with Dagster
-    automation: str = "schedule"  # or "eager": silver/gold react to new bronze data instead
-    # First hour partition (UTC): Dagster's hourly partitions start here, and bronze sends
-    # earlier events to the DLQ (reason event_time_before_partition_start).
-    partition_start: date = PARTITION_START
-    # Issue 14: snapshots from before a redaction live at most this long (maintenance).
-    redaction_expire_hours: float = 24.0
-    aws: AwsSettings = field(default_factory=AwsSettings)
-
-    @property
-    def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
-
-    @property
-    def catalog_uri(self) -> str:
-        return f"http://127.0.0.1:{self.catalog_port}"
-
-    @property
-    def replay_url(self) -> str:
-        return f"http://127.0.0.1:{self.replay_port}/v2/stream/recentchange"
-
-    def path(self, *parts: str) -> Path:
-        """A path inside the state directory (broker data, checkpoints, warehouse, logs...)."""
-        return self.state_dir.joinpath(*parts)
-
-    @property
-    def run_dir(self) -> Path:
-        return self.path("run")
-
-    @property
-    def logs_dir(self) -> Path:
-        return self.path("logs")
-
-    @property
-    def jars_dir(self) -> Path:
-        return self.cache_dir / "jars"
-
-    def to_env(self) -> dict[str, str]:
-        """These settings as the variables ``load_settings`` reads back to an equal object: the
-        one way to hand them to a child process (``kafka_heap_mb`` has no variable)."""
-        env = {
-            "WIKISTREAM_ROOT": str(self.root),
-            "WIKISTREAM_STATE_DIR": str(self.state_dir),
-            "WIKISTREAM_CACHE_DIR": str(self.cache_dir),
-            "WIKISTREAM_DEPLOYMENT": self.deployment,
-            "WIKISTREAM_KAFKA_PORT": str(self.kafka_port),
-            "WIKISTREAM_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
-            "WIKISTREAM_CATALOG_PORT": str(self.catalog_port),
-            "WIKISTREAM_REPLAY_PORT": str(self.replay_port),
-            "WIKISTREAM_PRODUCER_METRICS_PORT": str(self.producer_metrics_port),
-            "WIKISTREAM_DAGSTER_PORT": str(self.dagster_port),
-            "WIKISTREAM_AUTOSTART": "true" if self.autostart else "false",
-            "WIKISTREAM_AUTOMATION": self.automation,
-            "WIKISTREAM_PARTITION_START": self.partition_start.isoformat(),
-            "WIKISTREAM_REDACTION_EXPIRE_HOURS": repr(self.redaction_expire_hours),
-        }
-        aws = {name: getattr(self.aws, attr) for attr, name in AwsSettings.ENV.items()}
-        return env | {name: value for name, value in aws.items() if value}
+# Readers of one variable: (env, name, default) -> value, or a SettingsError that says what to set.
+Parse = Callable[[Mapping[str, str], str, Any], Any]
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
         return default
@@ -162,13 +94,14 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not a boolean: set it to true or false")
 
 
-def _automation(env: Mapping[str, str]) -> str:
-    value = env.get("WIKISTREAM_AUTOMATION") or "schedule"
-    if value not in AUTOMATIONS:
-        raise SettingsError(
-            f"WIKISTREAM_AUTOMATION={value!r} is unknown: set it to one of {AUTOMATIONS}"
-        )
-    return value
+def _one_of(choices: tuple[str, ...]) -> Parse:
+    def parse(env: Mapping[str, str], name: str, default: str) -> str:
+        value = env.get(name) or default
+        if value not in choices:
+            raise SettingsError(f"{name}={value!r} is unknown: set it to one of {choices}")
+        return value
+
+    return parse
 
 
 def _date(env: Mapping[str, str], name: str, default: date) -> date:
@@ -194,37 +127,109 @@ def _hours(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _var(default: Any = MISSING, parse: Parse | None = None, write: Callable = str) -> Any:
+    """A field that travels as the variable ``WIKISTREAM_<FIELD>``: ``load_settings`` reads it
+    with ``parse`` (None: read apart), ``Settings.to_env`` writes it with ``write``."""
+    return field(default=default, metadata={"parse": parse, "write": write})
+
+
+def env_name(setting: str) -> str:
+    """The variable of a setting: ``kafka_port`` -> ``WIKISTREAM_KAFKA_PORT``."""
+    return f"WIKISTREAM_{setting.upper()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where local state lives and how the local services are reached.
+
+    Each field made with ``_var`` is one variable (``env_name``): its default, how it is read and
+    how it is written back are declared here once, for ``load_settings`` and ``to_env``."""
+
+    root: Path = _var()
+    state_dir: Path = _var()
+    cache_dir: Path = _var()
+    deployment: str = _var("local", _one_of(DEPLOYMENTS))
+    kafka_port: int = _var(9092, _port)
+    kafka_controller_port: int = _var(9093, _port)
+    catalog_port: int = _var(8181, _port)
+    replay_port: int = _var(8765, _port)
+    producer_metrics_port: int = _var(ProducerSettings.metrics_port, _port)
+    dagster_port: int = _var(3000, _port)
+    kafka_heap_mb: int = 512  # no variable
+    # bronze supervisor and 5-minute schedule start with Dagster
+    autostart: bool = _var(True, _bool, lambda on: "true" if on else "false")
+    # "schedule" (every 5 minutes), or "eager": silver/gold react to new bronze data instead
+    automation: str = _var("schedule", _one_of(AUTOMATIONS))
+    # First hour partition (UTC): Dagster's hourly partitions start here, and bronze sends
+    # earlier events to the DLQ (reason event_time_before_partition_start).
+    partition_start: date = _var(PARTITION_START, _date, date.isoformat)
+    # Issue 14: snapshots from before a redaction live at most this long (maintenance).
+    redaction_expire_hours: float = _var(24.0, _hours, repr)
+    aws: AwsSettings = field(default_factory=AwsSettings)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{LOOPBACK}:{self.kafka_port}"
+
+    def local_url(self, port: int, path: str = "") -> str:
+        """The URL of ``path`` on a local service's HTTP ``port``."""
+        return f"http://{LOOPBACK}:{port}{path}"
+
+    @property
+    def catalog_uri(self) -> str:
+        return self.local_url(self.catalog_port)
+
+    @property
+    def replay_url(self) -> str:
+        return self.local_url(self.replay_port, "/v2/stream/recentchange")
+
+    @property
+    def producer_health_url(self) -> str:
+        return self.local_url(self.producer_metrics_port, "/health")
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the state directory (broker data, checkpoints, warehouse, logs...)."""
+        return self.state_dir.joinpath(*parts)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path("run")
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path("logs")
+
+    @property
+    def jars_dir(self) -> Path:
+        return self.cache_dir / "jars"
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as the variables ``load_settings`` reads back to an equal object: the
+        one way to hand them to a child process (``kafka_heap_mb`` has no variable)."""
+        env = {
+            env_name(f.name): f.metadata["write"](getattr(self, f.name))
+            for f in fields(self)
+            if "write" in f.metadata
+        }
+        aws = {name: getattr(self.aws, attr) for attr, name in AwsSettings.ENV.items()}
+        return env | {name: value for name, value in aws.items() if value}
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Parse settings from environment variables (``os.environ`` by default)."""
     env = os.environ if env is None else env
     root = Path(env.get("WIKISTREAM_ROOT") or project_root()).resolve()
     state_dir = Path(env.get("WIKISTREAM_STATE_DIR") or root / ".state").resolve()
     cache_dir = Path(env.get("WIKISTREAM_CACHE_DIR") or state_dir / "cache").resolve()
-    deployment = env.get("WIKISTREAM_DEPLOYMENT", "local") or "local"
-    if deployment not in DEPLOYMENTS:
-        raise SettingsError(
-            f"WIKISTREAM_DEPLOYMENT={deployment!r} is unknown: set it to one of {DEPLOYMENTS}"
-        )
+    values = {
+        f.name: f.metadata["parse"](env, env_name(f.name), f.default)
+        for f in fields(Settings)
+        if f.metadata.get("parse")
+    }
     aws = AwsSettings(**{attr: env.get(name, "") for attr, name in AwsSettings.ENV.items()})
-    if deployment == "aws":
+    if values["deployment"] == "aws":
         aws.require_complete()
-    return Settings(
-        root=root,
-        state_dir=state_dir,
-        cache_dir=cache_dir,
-        deployment=deployment,
-        kafka_port=_int(env, "WIKISTREAM_KAFKA_PORT", 9092),
-        kafka_controller_port=_int(env, "WIKISTREAM_KAFKA_CONTROLLER_PORT", 9093),
-        catalog_port=_int(env, "WIKISTREAM_CATALOG_PORT", 8181),
-        replay_port=_int(env, "WIKISTREAM_REPLAY_PORT", 8765),
-        producer_metrics_port=_int(env, "WIKISTREAM_PRODUCER_METRICS_PORT", 9108),
-        dagster_port=_int(env, "WIKISTREAM_DAGSTER_PORT", 3000),
-        autostart=_bool(env, "WIKISTREAM_AUTOSTART", True),
-        automation=_automation(env),
-        partition_start=_date(env, "WIKISTREAM_PARTITION_START", PARTITION_START),
-        redaction_expire_hours=_hours(env, "WIKISTREAM_REDACTION_EXPIRE_HOURS", 24.0),
-        aws=aws,
-    )
+    return Settings(root, state_dir, cache_dir, **values, aws=aws)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def local_resources(s: Settings) -> dict:
         "kafka": KafkaOffsets(bootstrap_servers=s.kafka_bootstrap),
         "alerter": LogAlerter(path=str(s.logs_dir / "alerts.jsonl")),
         "metrics": MetricsSink(),
-        "producer": ProducerHealth(url=f"http://127.0.0.1:{s.producer_metrics_port}/health"),
+        "producer": ProducerHealth(url=s.producer_health_url),
     }
 
 

@@ -125,7 +125,7 @@ def test_hours_outside_the_partitions_are_skipped_with_a_reason(instance):
 
 
 def test_held_hours_are_not_requested_and_keep_the_settled_pointer_before_them(instance):
-    from wikistream_dagster.defs.automation import make_schedule
+    from wikistream_dagster.defs.automation import make_trigger
 
     lake = FakeLake(
         bronze=[bronze_snapshot(2, NOW - 350, "2026-11-26T10", {})],
@@ -136,15 +136,17 @@ def test_held_hours_are_not_requested_and_keep_the_settled_pointer_before_them(i
         ],
         gold=all_gold(gold_snapshot(5, NOW - 800, "2026-11-26T08", silver_read=7, settled=7)),
     )
-    schedule = make_schedule(held_hours=lambda lake: {"2026-11-26T09"})
+    schedule = make_trigger("schedule", held_hours=lambda lake: {"2026-11-26T09"})
     ctx = dg.build_schedule_context(instance=instance, resources={"lake": lake})
     req = schedule(ctx)
     assert req.tags["wikistream/hours"] == "2026-11-26T10"
     assert req.tags["wikistream/held_hours"] == "2026-11-26T09"
     assert req.tags["wikistream/silver_settled"] == "7"  # not past the held hour's write
-    free = make_schedule()(ctx)
+    free = make_trigger("schedule")(ctx)
     assert free.tags["wikistream/silver_settled"] == "9"
-    only_held = make_schedule(held_hours=lambda lake: {"2026-11-26T09", "2026-11-26T10"})(ctx)
+    only_held = make_trigger(
+        "schedule", held_hours=lambda lake: {"2026-11-26T09", "2026-11-26T10"}
+    )(ctx)
     assert isinstance(only_held, dg.SkipReason) and "held" in only_held.skip_message
 
 

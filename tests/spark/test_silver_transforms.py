@@ -11,49 +11,45 @@ from wikistream_dagster.spark_jobs.transforms.silver import SILVER_COLUMNS, clea
 
 pytestmark = pytest.mark.slow
 
-BRONZE = (
-    "event_id string, event_time timestamp, meta_dt timestamp, schema_uri string, stream string, "
-    "domain string, server_name string, wiki string, type string, namespace int, title string, "
-    "user string, bot boolean, minor boolean, patrolled boolean, rc_id long, revision_old long, "
-    "revision_new long, length_old long, length_new long, comment string, log_id long, "
-    "log_type string, log_action string, log_params string, log_action_comment string, "
-    "ingest_time timestamp, kafka_offset long"
-)
 T0 = datetime(2018, 3, 7, 16, 59, 59)
+
+# The bronze columns silver reads: (name, Spark type, the value a row has unless a test says
+# otherwise). One table for the DataFrame schema and the rows.
+COLUMNS = (
+    ("event_id", "string", None),
+    ("event_time", "timestamp", T0),
+    ("meta_dt", "timestamp", T0),
+    ("schema_uri", "string", "mediawiki/recentchange/1"),
+    ("stream", "string", "eqiad.mediawiki.recentchange"),
+    ("domain", "string", "www.wikidata.org"),
+    ("server_name", "string", "www.wikidata.org"),
+    ("wiki", "string", "wikidatawiki"),
+    ("type", "string", "edit"),
+    ("namespace", "int", 0),
+    ("title", "string", "Q42"),
+    ("user", "string", "Alice"),
+    ("bot", "boolean", False),
+    ("minor", "boolean", False),
+    ("patrolled", "boolean", None),
+    ("rc_id", "long", 1),
+    ("revision_old", "long", 10),
+    ("revision_new", "long", 11),
+    ("length_old", "long", 100),
+    ("length_new", "long", 150),
+    ("comment", "string", "c"),
+    ("log_id", "long", None),
+    ("log_type", "string", None),
+    ("log_action", "string", None),
+    ("log_params", "string", None),
+    ("log_action_comment", "string", None),
+    ("ingest_time", "timestamp", datetime(2024, 1, 1)),
+    ("kafka_offset", "long", 0),
+)
+BRONZE = ", ".join(f"{name} {kind}" for name, kind, _ in COLUMNS)
 
 
 def bronze_row(event_id, **kw):
-    row = dict(
-        event_id=event_id,
-        event_time=T0,
-        meta_dt=T0,
-        schema_uri="mediawiki/recentchange/1",
-        stream="eqiad.mediawiki.recentchange",
-        domain="www.wikidata.org",
-        server_name="www.wikidata.org",
-        wiki="wikidatawiki",
-        type="edit",
-        namespace=0,
-        title="Q42",
-        user="Alice",
-        bot=False,
-        minor=False,
-        patrolled=None,
-        rc_id=1,
-        revision_old=10,
-        revision_new=11,
-        length_old=100,
-        length_new=150,
-        comment="c",
-        log_id=None,
-        log_type=None,
-        log_action=None,
-        log_params=None,
-        log_action_comment=None,
-        ingest_time=datetime(2024, 1, 1),
-        kafka_offset=0,
-    )
-    return row | kw
+    return {name: value for name, _, value in COLUMNS} | {"event_id": event_id} | kw
 
 
 def test_is_anonymous_recognises_ip_and_temporary_accounts(spark):

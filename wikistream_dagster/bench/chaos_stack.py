@@ -22,7 +22,7 @@ from wikistream_dagster.bench.scratch import (
     scratch_stack,
 )
 from wikistream_dagster.config import Settings
-from wikistream_dagster.local import catalog, kafka, setup, stack
+from wikistream_dagster.local import bronze_control, catalog, kafka, setup, stack
 from wikistream_dagster.local.process import Service
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class ChaosStack:
         threading.Thread(target=self._watch_bronze, daemon=True, name="bronze-watch").start()
 
     def bronze_service(self) -> Service:
-        return Service("bronze-stream", self.s.run_dir, self.s.logs_dir)
+        return bronze_control.service(self.s)
 
     def bronze_writers(self) -> set[int]:
         """Root pids of the bronze jobs running on this stack (spark-submit + its Python)."""
@@ -167,7 +167,7 @@ class ChaosStack:
 
     # --- observation --------------------------------------------------------------------------
     def producer_health(self) -> dict | None:
-        return _get_json(f"http://127.0.0.1:{self.s.producer_metrics_port}/health")
+        return _get_json(self.s.producer_health_url)
 
     def twin_stats(self) -> dict | None:
         return _get_json(f"http://127.0.0.1:{self.s.replay_port}/stats")

@@ -26,7 +26,7 @@ from wikistream_dagster.bench.scratch import descendants, scratch_stack
 from wikistream_dagster.config import Settings
 from wikistream_dagster.contracts import snapshot as pointers
 from wikistream_dagster.contracts.tables import BRONZE_TABLE, HOURLY_STATS_TABLE
-from wikistream_dagster.local.process import Service
+from wikistream_dagster.local import bronze_control, catalog, kafka
 from wikistream_dagster.resources.lake import LakeReader
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,8 @@ def _rss_mb(pids: set[int]) -> float:
 
 def _stack_pids(up_pid: int, s: Settings) -> set[int]:
     roots = {up_pid}
-    for name in ("kafka", "iceberg-rest", "bronze-stream"):
-        pid = Service(name, s.run_dir, s.logs_dir).pid()
+    for service in (kafka.service, catalog.service, bronze_control.service):
+        pid = service(s).pid()
         if pid:
             roots.add(pid)
     return descendants(roots)
@@ -139,7 +139,7 @@ def run_bench(
     log.info("bench e2e: stack starting", extra={"state_dir": str(state), "minutes": minutes})
     lake = LakeReader(uri=s.catalog_uri)
     started, peak, killed_at, recovered_at = time.monotonic(), 0.0, None, None
-    bronze = Service("bronze-stream", s.run_dir, s.logs_dir)
+    bronze = bronze_control.service(s)
     try:
         while time.monotonic() - started < minutes * 60:
             time.sleep(5)

@@ -154,46 +154,51 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, alerter: Alerter):
     )
 
 
-def make_schedule(
-    autostart: bool = True, held_hours: HeldHours = no_held_hours
-) -> dg.ScheduleDefinition:
-    """The 5-minute medallion schedule; with ``autostart`` it runs as soon as Dagster starts."""
-    status = dg.DefaultScheduleStatus.RUNNING if autostart else dg.DefaultScheduleStatus.STOPPED
+# The medallion run's two triggers, keyed by the ``automation`` setting they serve
+# (config.AUTOMATIONS): Dagster's decorator, its status enum, and what sets the trigger apart.
+TRIGGERS = {
+    "schedule": (
+        dg.schedule,
+        dg.DefaultScheduleStatus,
+        {
+            "name": "medallion_every_5_minutes",
+            "cron_schedule": "*/5 * * * *",
+            "description": "Every 5 minutes: silver for new bronze rows, the checks and gold for "
+            "every hour not in gold yet (failed hours come back; held ones wait).",
+        },
+    ),
+    "eager": (
+        dg.sensor,
+        dg.DefaultSensorStatus,
+        {
+            "name": "medallion_on_bronze",
+            "minimum_interval_seconds": 10,
+            "description": "Eager automation: as soon as bronze commits new rows (and no "
+            "medallion run is in flight), silver, the checks and gold for the hours not in gold "
+            "yet, pinned to that bronze snapshot.",
+        },
+    ),
+}
 
-    def medallion_tick(context: dg.ScheduleEvaluationContext, lake: LakeReader):
+
+def make_trigger(
+    automation: str = "schedule", autostart: bool = True, held_hours: HeldHours = no_held_hours
+) -> dg.ScheduleDefinition | dg.SensorDefinition:
+    """The medallion trigger of ``automation``: the 5-minute schedule, or (``eager``) a sensor
+    that asks for a run as soon as bronze commits (checked every 10 s). Both evaluate
+    :func:`tick`; with ``autostart`` the trigger runs as soon as Dagster starts."""
+    decorator, status, spec = TRIGGERS[automation]
+
+    def medallion_tick(
+        context: dg.ScheduleEvaluationContext | dg.SensorEvaluationContext, lake: LakeReader
+    ):
         return tick(context, lake, held_hours)
 
-    return dg.schedule(
-        name="medallion_every_5_minutes",
-        job=medallion_job,
-        cron_schedule="*/5 * * * *",
-        default_status=status,
-        description="Every 5 minutes: silver for new bronze rows, the checks and gold for "
-        "every hour not in gold yet (failed hours come back; held ones wait).",
-    )(medallion_tick)
+    default_status = status.RUNNING if autostart else status.STOPPED
+    return decorator(job=medallion_job, default_status=default_status, **spec)(medallion_tick)
 
 
-def make_eager_sensor(
-    autostart: bool = True, held_hours: HeldHours = no_held_hours
-) -> dg.SensorDefinition:
-    """``--automation eager``: a medallion run as soon as bronze commits (checked every 10 s)."""
-    status = dg.DefaultSensorStatus.RUNNING if autostart else dg.DefaultSensorStatus.STOPPED
-
-    def medallion_on_bronze(context: dg.SensorEvaluationContext, lake: LakeReader):
-        return tick(context, lake, held_hours)
-
-    return dg.sensor(
-        name="medallion_on_bronze",
-        job=medallion_job,
-        minimum_interval_seconds=10,
-        default_status=status,
-        description="Eager automation: as soon as bronze commits new rows (and no medallion "
-        "run is in flight), silver, the checks and gold for the hours not in gold yet, pinned "
-        "to that bronze snapshot.",
-    )(medallion_on_bronze)
-
-
-medallion_every_5_minutes = make_schedule()
+medallion_every_5_minutes = make_trigger("schedule")
 
 
 def build_defs(
@@ -203,6 +208,6 @@ def build_defs(
     still defined, stopped, so either can be switched on in the UI)."""
     return dg.Definitions(
         jobs=[medallion_job],
-        schedules=[make_schedule(autostart and not eager, held_hours)],
-        sensors=[make_eager_sensor(autostart and eager, held_hours), alert_on_run_failure],
+        schedules=[make_trigger("schedule", autostart and not eager, held_hours)],
+        sensors=[make_trigger("eager", autostart and eager, held_hours), alert_on_run_failure],
     )

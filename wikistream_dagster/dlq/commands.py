@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from wikistream_dagster.dlq.redrive import (
     producer_config,
     redrive,
 )
-from wikistream_dagster.dlq.show import ShowResult, show_lines, summarize
+from wikistream_dagster.dlq.show import ShowResult, counted_line, show_lines, summarize
 
 
 @dataclass(frozen=True)
@@ -62,33 +63,35 @@ def redrive_lines(result: RedriveResult) -> list[str]:
     """The human-readable report of a re-drive."""
     verb = "would re-drive" if result.dry_run else "re-driven"
     lines = [
-        f"{result.dlq_topic}: {result.records} dead letters, {result.selected} selected",
-        f"  {verb} to {result.raw_topic}: {result.redriven}"
-        + (f" ({_pairs(result.redriven_by_writer)})" if result.redriven else ""),
-        f"  still invalid: {sum(result.still_invalid.values())}"
-        + (f" ({_pairs(result.still_invalid)})" if result.still_invalid else ""),
-        f"  skipped, payload incomplete: {sum(result.skipped.values())}"
-        + (f" ({_pairs(result.skipped)})" if result.skipped else ""),
+        counted_line(result.dlq_topic, result.records, result.selected),
+        _tally(f"{verb} to {result.raw_topic}", result.redriven, result.redriven_by_writer),
+        _tally("still invalid", sum(result.still_invalid.values()), result.still_invalid),
+        _tally("skipped, payload incomplete", sum(result.skipped.values()), result.skipped),
     ]
-    if result.filtered:
-        lines.append(f"  filtered (never data): {_pairs(result.filtered)}")
-    if result.duplicates:
-        lines.append(f"  same meta.id again (sent once): {result.duplicates}")
-    for r in result.rejected:
-        lines.append(
-            f"  {r['partition']}/{r['offset']} key={r['key']} was {r['was']}; now "
-            + ("still invalid: " if r["verdict"] == "dlq" else "filtered: ")
-            + r["now"]
-        )
-    lines.append(f"  note: {NOTE}")
-    if result.redriven_by_writer.get("bronze"):
-        lines.append(f"  note: {BRONZE_NOTE}")
+    said_if_any = {
+        "filtered (never data)": _pairs(result.filtered),
+        "same meta.id again (sent once)": result.duplicates,
+    }
+    lines += [f"  {label}: {value}" for label, value in said_if_any.items() if value]
+    lines += [
+        f"  {r['partition']}/{r['offset']} key={r['key']} was {r['was']}; now "
+        + ("still invalid: " if r["verdict"] == "dlq" else "filtered: ")
+        + r["now"]
+        for r in result.rejected
+    ]
+    notes = [NOTE, BRONZE_NOTE if result.redriven_by_writer.get("bronze") else ""]
+    lines += [f"  note: {note}" for note in notes if note]
     if result.dry_run:
         lines.append("  dry run: nothing was written")
     return lines
 
 
-def _pairs(counts) -> str:
+def _tally(label: str, total: int, counts: Counter) -> str:
+    """``  label: total``, with the counts behind it when there are any."""
+    return f"  {label}: {total}" + (f" ({_pairs(counts)})" if total else "")
+
+
+def _pairs(counts: Counter) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
 
 

@@ -55,9 +55,14 @@ def summarize(
     return result
 
 
+def counted_line(topic: str, records: int, selected: int) -> str:
+    """The first line of both dlq reports: what the topic holds and what the filters chose."""
+    return f"{topic}: {records} dead letters, {selected} selected"
+
+
 def show_lines(result: ShowResult) -> list[str]:
     """The human-readable report."""
-    lines = [f"{result.topic}: {result.records} dead letters, {result.selected} selected"]
+    lines = [counted_line(result.topic, result.records, result.selected)]
     if result.counts:
         lines.append(f"  {'writer':<10} {'reason':<24} records")
         for (writer, reason), n in sorted(result.counts.items(), key=lambda kv: -kv[1]):

@@ -34,7 +34,7 @@ class LeaseBusy(RuntimeError):
 
 
 def service(settings: Settings) -> Service:
-    return Service(NAME, settings.run_dir, settings.logs_dir, marker=MARKER)
+    return Service.of(settings, NAME, MARKER)
 
 
 def lease_file(settings: Settings) -> Path:

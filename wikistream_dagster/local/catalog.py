@@ -28,7 +28,7 @@ START_TIMEOUT_S = 90.0
 
 def service(settings: Settings) -> Service:
     """The catalog server's pid/log bookkeeping."""
-    return Service("iceberg-rest", settings.run_dir, settings.logs_dir)
+    return Service.of(settings, "iceberg-rest")
 
 
 def warehouse_dir(settings: Settings) -> Path:

@@ -30,7 +30,7 @@ LOCAL_RAW_PARTITIONS = 2
 
 
 def service(settings: Settings) -> Service:
-    return Service("kafka", settings.run_dir, settings.logs_dir)
+    return Service.of(settings, "kafka")
 
 
 def _home(settings: Settings) -> Path:

@@ -131,6 +131,11 @@ class Service:
     logs_dir: Path
     marker: str = ""  # a string the process's command line keeps (also after exec)
 
+    @classmethod
+    def of(cls, settings: Settings, name: str, marker: str = "") -> Service:
+        """A service of the local stack: its pid and log files in the state directory."""
+        return cls(name, settings.run_dir, settings.logs_dir, marker)
+
     @property
     def pid_file(self) -> Path:
         return self.run_dir / f"{self.name}.pid"

@@ -13,6 +13,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from producer_service.settings import flag
 from wikistream_dagster.config import DEFAULT_SSE_URL, Settings, cli_defaults
 from wikistream_dagster.local import bronze_control, catalog, kafka, setup
 
@@ -33,7 +34,7 @@ def producer_command(
     cmd += ["--bootstrap-servers", bootstrap, "--state-dir", str(state_dir)]
     cmd += ["--user-agent", user_agent]
     for name, value in flags.items():
-        cmd += [f"--{name.replace('_', '-')}", str(value)]
+        cmd += [flag(name), str(value)]
     return cmd
 
 
@@ -159,7 +160,7 @@ def _children(
 
 
 def _progress(settings: Settings) -> dict | None:
-    url = f"http://127.0.0.1:{settings.producer_metrics_port}/health"
+    url = settings.producer_health_url
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
             return json.loads(resp.read())
