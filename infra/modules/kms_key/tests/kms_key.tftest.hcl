@@ -34,27 +34,12 @@ run "log_groups_made_here" {
   command = plan
 
   variables {
-    log_groups = { sid = "JobLogs", create = { jobs = "/wikistream-prod/jobs", other = "/wikistream-prod/other" }, retention_in_days = 30 }
-  }
-
-  assert {
-    condition     = aws_cloudwatch_log_group.this["jobs"].name == "/wikistream-prod/jobs" && aws_cloudwatch_log_group.this["jobs"].retention_in_days == 30 && length(aws_cloudwatch_log_group.this) == 2
-    error_message = "The groups in log_groups.create are made here, with their retention."
-  }
-  assert {
-    condition = jsondecode(data.aws_iam_policy_document.this.json).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] == [
-      "arn:aws:logs:eu-west-1:123456789012:log-group:/wikistream-prod/jobs",
-      "arn:aws:logs:eu-west-1:123456789012:log-group:/wikistream-prod/other",
-    ]
-    error_message = "CloudWatch Logs may use the key for the groups made here."
-  }
-}
-
-run "key_policy" {
-  command = plan
-
-  variables {
     log_groups = { sid = "DagsterAndDatabaseLogs", create = { containers = "/wikistream-prod/dagster", postgresql = "/aws/rds/instance/wikistream-prod-dagster/postgresql" }, retention_in_days = 30 }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this["containers"].name == "/wikistream-prod/dagster" && aws_cloudwatch_log_group.this["postgresql"].retention_in_days == 30 && length(aws_cloudwatch_log_group.this) == 2
+    error_message = "The groups in log_groups.create are made here, with their retention."
   }
 
   assert {
@@ -74,7 +59,7 @@ run "key_policy" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/wikistream-prod-dagster/postgresql",
       ] } }
     }
-    error_message = "CloudWatch Logs may use the key only for the named log groups."
+    error_message = "CloudWatch Logs may use the key only for the groups made here."
   }
   assert {
     condition     = length(jsondecode(data.aws_iam_policy_document.this.json).Statement) == 2
