@@ -128,7 +128,9 @@ def test_producer_settings_match_producer_service(modules):
     # The image's ENTRYPOINT starts the producer; a `command` would be appended to it as
     # arguments (tests/containers/test_producer_container.py builds the argv ECS runs).
     assert "command" not in container
-    assert has(container["healthCheck"]["command"], "127.0.0.1:${var.metrics_port}/health")
+    # ECS checks the metrics server's /health (ecs_task builds the check; tests/containers run it).
+    assert task["health_check"]["port"] == "${var.metrics_port}"
+    assert task["health_check"]["path"] == "/health"
     assert task["volumes"]["state"]["path"] == "${local.state_dir}"
     assert env["PRODUCER_STATE_DIR"] == "${local.state_dir}"
 
