@@ -137,8 +137,10 @@ def test_producer_settings_match_producer_service(modules):
 
 def test_lakehouse_namespaces_and_tables(modules):
     lakehouse = modules["lakehouse"]
-    assert lakehouse.variables["namespaces"]["default"] == ["bronze", "silver", "gold"]
     tables = lakehouse.locals["tables"]
+    assert list(tables) == ["bronze", "silver", "gold"]
+    (namespaces,) = lakehouse.of_type("aws_s3tables_namespace").values()
+    assert namespaces["for_each"] == "${toset(keys(local.tables))}"
     assert "wiki_events" in tables["bronze"] and "wiki_events_cleaned" in tables["silver"]
     assert {"hourly_edit_stats", "entity_trends", "risk_scores"} <= set(tables["gold"])
 

@@ -9,9 +9,10 @@ locals {
 
   artifacts_bucket_name = "${var.name}-artifacts-${module.aws.account_id}"
 
-  # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS) in the namespaces below; their
-  # schemas belong to the jobs (wikistream_dagster/spark_jobs/tables.py, ALL_TABLES), so
-  # Terraform does not manage them. tests/infra checks this list against the code's.
+  # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS), by namespace: its keys are the
+  # namespaces made below (the medallion layers). Their schemas belong to the jobs
+  # (wikistream_dagster/spark_jobs/tables.py, ALL_TABLES), so Terraform does not manage them.
+  # tests/infra checks this list against the code's.
   tables = {
     bronze = ["wiki_events"]
     silver = [
@@ -65,7 +66,7 @@ resource "aws_s3tables_table_bucket" "this" {
 }
 
 resource "aws_s3tables_namespace" "this" {
-  for_each = toset(var.namespaces)
+  for_each = toset(keys(local.tables))
 
   namespace        = each.key
   table_bucket_arn = aws_s3tables_table_bucket.this.arn

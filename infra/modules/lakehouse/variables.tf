@@ -8,17 +8,6 @@ variable "name" {
   }
 }
 
-variable "namespaces" {
-  description = "Iceberg namespaces in the table bucket."
-  type        = list(string)
-  default     = ["bronze", "silver", "gold"]
-
-  validation {
-    condition     = alltrue([for ns in ["bronze", "silver", "gold"] : contains(var.namespaces, ns)])
-    error_message = "The medallion namespaces bronze, silver and gold are required."
-  }
-}
-
 variable "unreferenced_days" {
   description = "S3 Tables maintenance: days before files no snapshot references are marked noncurrent."
   type        = number
