@@ -4,9 +4,9 @@ python-hcl2 parses a module but leaves expressions (``jsonencode([...])``, ``mer
 ``local.x``, for-expressions, templates) as text. The container start-up contracts need the
 container definitions ECS receives, so this evaluates the small subset of HCL the modules use:
 literals, templates, references, ``[for k, v in m : ...]``, ``{for x in c : k => v}``, the
-``x[*]`` splat (null -> []) and a few functions. Resource
-attributes (known only after apply) come from the caller or stay as ``<type.name.attr>``
-markers; variables without a default must be given; anything unsupported raises.
+``x[*]`` splat (null -> []) and a few functions. Resource attributes (known only after apply)
+come from the caller or stay as ``<type.name.attr>`` markers; variables without a default must
+be given; anything unsupported raises.
 """
 
 from __future__ import annotations

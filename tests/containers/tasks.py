@@ -32,7 +32,7 @@ def _containers(
     mod = load_module(MODULES / module)
     if each is not None:
         key, value = each
-        resources = {**resources, "each.key": key}
+        resources = {**resources, "each.key": key, "each.value": value}
         resources |= {f"each.value.{name}": part for name, part in value.items()}
     caller = Evaluator(mod, variables, resources)
     call = mod.calls("ecs_task")["task"]
