@@ -82,6 +82,14 @@ resource "aws_s3_bucket" "artifacts" {
   #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications: Dagster and EMR poll the objects they wrote.
   bucket        = local.artifacts_bucket_name
   force_destroy = var.force_destroy
+
+  # The longer of the two bucket names (the table bucket's is <name>-tables).
+  lifecycle {
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", local.artifacts_bucket_name))
+      error_message = "Bucket name ${local.artifacts_bucket_name} is not a valid S3 bucket name (3-63 lowercase letters, digits or hyphens): shorten the project or environment name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {

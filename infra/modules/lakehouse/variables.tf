@@ -1,11 +1,6 @@
 variable "name" {
-  description = "Name prefix (lowercase letters, digits, hyphens)."
+  description = "Name prefix of the buckets: <name>-tables and <name>-artifacts-<account id> (lowercase letters, digits, hyphens; at most 40 characters, as a bucket name has at most 63)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$", var.name))
-    error_message = "name must be 3-42 lowercase letters, digits or hyphens."
-  }
 }
 
 variable "unreferenced_days" {
