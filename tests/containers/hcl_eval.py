@@ -3,9 +3,10 @@
 python-hcl2 parses a module but leaves expressions (``jsonencode([...])``, ``merge(...)``,
 ``local.x``, for-expressions, templates) as text. The container start-up contracts need the
 container definitions ECS receives, so this evaluates the small subset of HCL the modules use:
-literals, templates, references, ``[for k, v in m : ...]`` and a few functions. Resource
-attributes (known only after apply) come from the caller or stay as ``<type.name.attr>``
-markers; variables without a default must be given; anything unsupported raises.
+literals, templates, references, ``[for k, v in m : ...]``, ``{for x in c : k => v}``, the
+``x[*]`` splat (null -> []) and a few functions. Resource attributes (known only after apply)
+come from the caller or stay as ``<type.name.attr>`` markers; variables without a default must
+be given; anything unsupported raises.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Evaluator:
         self.functions: dict[str, Callable[..., Any]] = {
             "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
             "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
+            "lookup": lambda m, key, default=None: m.get(key, default),
             "tostring": lambda v: v if isinstance(v, str) else json.dumps(v),
             "templatefile": self._templatefile,
         }

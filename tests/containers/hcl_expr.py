@@ -77,7 +77,11 @@ class Parser:
         self.ws()
         value = self.primary()
         while True:
-            if self.text.startswith(".", self.pos):
+            if self.text.startswith("[*]", self.pos):
+                # Splat on a non-list: null -> [], a value -> [value] (the optional-block idiom).
+                self.pos += 3
+                value = [] if value is None else value if isinstance(value, list) else [value]
+            elif self.text.startswith(".", self.pos):
                 self.pos += 1
                 m = _IDENT.match(self.text, self.pos)
                 self.pos = m.end()
@@ -101,7 +105,7 @@ class Parser:
         if text.startswith("[", pos):
             self.pos += 1
             if self.peek("for "):
-                return self.for_tuple()
+                return self.for_expr("]")
             items = []
             while not self.peek("]"):
                 items.append(self.expr())
@@ -109,6 +113,8 @@ class Parser:
             return items
         if text.startswith("{", pos):
             self.pos += 1
+            if self.peek("for "):
+                return self.for_expr("}")
             obj = {}
             while not self.peek("}"):
                 self.ws()
@@ -165,7 +171,9 @@ class Parser:
             return value
         return self.ev.reference(name, attrs)
 
-    def for_tuple(self) -> list:
+    def for_expr(self, close: str) -> list | dict:
+        """``[for k, v in c : value]`` (close ``]``) or ``{for k, v in c : key => value}``
+        (close ``}``); no ``if`` filter."""
         self.take("for")
         self.ws()
         names = []
@@ -177,19 +185,24 @@ class Parser:
         self.take("in")
         collection = self.expr()
         self.take(":")
-        body_start = self.pos
-        out = []
-        items = collection.items() if isinstance(collection, dict) else enumerate(collection)
+        body_start, outer = self.pos, getattr(self, "scope", {})
+        items = list(collection.items() if isinstance(collection, dict) else enumerate(collection))
+        out_list, out_obj = [], {}
         for key, value in items:
             self.pos = body_start
             bound = dict(zip(names, (key, value) if len(names) == 2 else (value,), strict=True))
-            self.scope = {**getattr(self, "scope", {}), **bound}
-            out.append(self.expr())
+            self.scope = {**outer, **bound}
+            item = self.expr()
+            if close == "}":
+                self.take("=>")
+                out_obj[item] = self.expr()
+            else:
+                out_list.append(item)
         if not items:
             self.skip_to_close()
-        self.scope = {}
-        self.take("]")
-        return out
+        self.scope = outer
+        self.take(close)
+        return out_obj if close == "}" else out_list
 
     def skip_to_close(self) -> None:
         depth = 0

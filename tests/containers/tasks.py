@@ -32,12 +32,12 @@ def _containers(
     mod = load_module(MODULES / module)
     if each is not None:
         key, value = each
-        resources = {**resources, "each.key": key}
+        resources = {**resources, "each.key": key, "each.value": value}
         resources |= {f"each.value.{name}": part for name, part in value.items()}
     caller = Evaluator(mod, variables, resources)
     call = mod.calls("ecs_task")["task"]
-    given = ("container", "environment", "volumes", "log_group_name")
-    args = {name: caller.value(call[name]) for name in given}
+    given = ("container", "environment", "volumes", "log_group_name", "health_check")
+    args = {name: caller.value(call[name]) for name in given if name in call}
     ecs_task = load_module(MODULES / "ecs_task")
     (body,) = ecs_task.of_type("aws_ecs_task_definition").values()
     region = {"data.aws_region.current.id": "eu-west-1"}

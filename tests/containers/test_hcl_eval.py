@@ -35,3 +35,20 @@ def test_a_variable_without_default_must_be_given():
     ev = Evaluator(load_module(MODULES / "producer"), {}, {})
     with pytest.raises(HclError, match="var.user_agent has no default"):
         ev.template("${var.user_agent}")
+
+
+def test_health_check_only_where_the_task_names_an_endpoint():
+    """ecs_task builds healthCheck from health_check with {for c in var.health_check[*] : ...}:
+    the webserver gets /server_info, the daemon (health_check null) no check at all."""
+    check = dagster_container("webserver")["healthCheck"]
+    assert "http://127.0.0.1:3000/server_info" in check["command"][-1]
+    assert (check["timeout"], check["startPeriod"]) == (10, 120)
+    assert "healthCheck" not in dagster_container("daemon")
+
+
+def test_splat_and_for_expressions():
+    ev = Evaluator(load_module(MODULES / "ecs_task"), {"x": None, "y": {"a": 1}}, {})
+    assert ev.template("${var.x[*]}") == [] and ev.template("${var.y[*]}") == [{"a": 1}]
+    assert ev.template('${{ for v in var.x[*] : "k" => v.a }}') == {}
+    assert ev.template('${{ for v in var.y[*] : "k" => v.a }}') == {"k": 1}
+    assert ev.template("${[for v in var.x[*] : v]}") == []

@@ -80,4 +80,3 @@ def test_lakehouse_lists_exactly_the_tables_the_code_writes(modules):
     tables = modules["lakehouse"].locals["tables"]
     declared = {f"{ns}.{name}" for ns, names in tables.items() for name in names}
     assert declared == set(ALL_TABLES) | ANNOUNCED_TABLES
-    assert set(tables) <= set(modules["lakehouse"].variables["namespaces"]["default"])

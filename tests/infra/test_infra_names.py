@@ -128,15 +128,19 @@ def test_producer_settings_match_producer_service(modules):
     # The image's ENTRYPOINT starts the producer; a `command` would be appended to it as
     # arguments (tests/containers/test_producer_container.py builds the argv ECS runs).
     assert "command" not in container
-    assert has(container["healthCheck"]["command"], "127.0.0.1:${var.metrics_port}/health")
+    # ECS checks the metrics server's /health (ecs_task builds the check; tests/containers run it).
+    assert task["health_check"]["port"] == "${var.metrics_port}"
+    assert task["health_check"]["path"] == "/health"
     assert task["volumes"]["state"]["path"] == "${local.state_dir}"
     assert env["PRODUCER_STATE_DIR"] == "${local.state_dir}"
 
 
 def test_lakehouse_namespaces_and_tables(modules):
     lakehouse = modules["lakehouse"]
-    assert lakehouse.variables["namespaces"]["default"] == ["bronze", "silver", "gold"]
     tables = lakehouse.locals["tables"]
+    assert list(tables) == ["bronze", "silver", "gold"]
+    (namespaces,) = lakehouse.of_type("aws_s3tables_namespace").values()
+    assert namespaces["for_each"] == "${toset(keys(local.tables))}"
     assert "wiki_events" in tables["bronze"] and "wiki_events_cleaned" in tables["silver"]
     assert {"hourly_edit_stats", "entity_trends", "risk_scores"} <= set(tables["gold"])
 

@@ -36,7 +36,8 @@ def test_msk_requires_iam_auth_tls_and_encryption_at_rest(modules):
     assert broker["connectivity_info"][0]["public_access"][0]["type"] == "DISABLED"
     logs = cluster["logging_info"][0]["broker_logs"][0]["cloudwatch_logs"][0]
     assert logs["enabled"] is True
-    assert msk.variables["kafka_version"]["default"] == "3.9.x.kraft"
+    assert msk.locals["kafka_version"] == "3.9.x.kraft"
+    assert "kafka_version" not in msk.variables, "3.9 KRaft is fixed, not an input"
     (group,) = msk.calls("security_group").values()
     assert set(group["rules"]) == {"ingress"}
     assert has(group["rules"]["ingress"], "port = 9098"), "only the SASL/IAM TLS port"
@@ -86,9 +87,9 @@ def test_table_bucket_uses_kms_and_maintenance(modules):
 
 
 def test_log_groups_sns_efs_and_keys_are_encrypted(modules, root):
-    # Log groups are made by ecs_cluster (containers) and kms_key (with the key encrypting them).
+    # Every log group is made by kms_key, with the key encrypting it.
     log_groups = every(modules, root, "aws_cloudwatch_log_group")
-    assert sorted(m for m, _, _ in log_groups) == ["ecs_cluster", "kms_key"]
+    assert [m for m, _, _ in log_groups] == ["kms_key"]
     for module_name, name, body in log_groups:
         assert body.get("kms_key_id"), f"{module_name}: log group {name} is not KMS-encrypted"
         assert body.get("retention_in_days"), f"{module_name}: log group {name} keeps logs forever"

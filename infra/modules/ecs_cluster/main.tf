@@ -1,7 +1,7 @@
 # What every Fargate service of the project shares: an ECS cluster with Container Insights, the
-# log group its containers write to, the image repository they run from, and the execution role
-# the ECS agent pulls the image, writes the logs and reads the task secrets with. All of it is
-# encrypted with the caller's key (kms_key_arn).
+# image repository its containers run from, and the execution role the ECS agent pulls the image,
+# writes the logs (to the caller's log group, made with its key by kms_key) and reads the task
+# secrets with. All of it is encrypted with the caller's key (kms_key_arn).
 
 resource "aws_ecs_cluster" "this" {
   name = var.name
@@ -10,12 +10,6 @@ resource "aws_ecs_cluster" "this" {
     name  = "containerInsights"
     value = "enabled"
   }
-}
-
-resource "aws_cloudwatch_log_group" "this" {
-  name              = var.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 module "ecr" {
@@ -38,7 +32,7 @@ module "execution_role" {
     statements = [
       { sid = "EcrLogin", actions = ["ecr:GetAuthorizationToken"], resources = ["*"] },
       { sid = "PullImage", actions = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], resources = [module.ecr.arn] },
-      { sid = "WriteLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${aws_cloudwatch_log_group.this.arn}:*"] },
+      { sid = "WriteLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${var.log_group.arn}:*"] },
       { sid = "TaskSecrets", actions = ["secretsmanager:GetSecretValue"], resources = var.secret_arns },
       { sid = "DecryptWithModuleKey", actions = ["kms:Decrypt"], resources = [var.kms_key_arn] },
     ]

@@ -15,7 +15,7 @@ output "name" {
 
 output "log_group_name" {
   description = "Log group of the containers (awslogs-group)."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = var.log_group.name
 }
 
 output "repository_url" {

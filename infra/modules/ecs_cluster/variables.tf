@@ -4,18 +4,13 @@ variable "name" {
 }
 
 variable "kms_key_arn" {
-  description = "The calling module's KMS key: log group, images, secrets (its policy must let CloudWatch Logs use it for log_group_name)."
+  description = "The calling module's KMS key: log group, images, secrets (its policy lets CloudWatch Logs use it for log_group)."
   type        = string
 }
 
-variable "log_group_name" {
-  description = "CloudWatch log group of the cluster's containers (awslogs driver)."
-  type        = string
-}
-
-variable "log_retention_days" {
-  description = "Retention of the containers' logs."
-  type        = number
+variable "log_group" {
+  description = "The containers' CloudWatch log group (awslogs driver), made with the caller's key by kms_key (its `log_groups` output): name and ARN."
+  type        = object({ name = string, arn = string })
 }
 
 variable "secret_arns" {

@@ -3,7 +3,8 @@ data "aws_region" "current" {}
 locals {
   # Every container of the project: essential, read-only root file system (writable volumes
   # only), an init process that reaps children, its environment from a map, its volumes mounted
-  # read-write, and non-blocking awslogs (a slow CloudWatch never stalls the application).
+  # read-write, non-blocking awslogs (a slow CloudWatch never stalls the application), and the
+  # health check when the caller names an endpoint.
   container = merge(var.container, {
     essential              = true
     readonlyRootFilesystem = true
@@ -21,7 +22,16 @@ locals {
         max-buffer-size       = "25m"
       }
     }
-  })
+  }, local.health_check)
+
+  # python's urllib, as the images have no curl; ECS stops the command after `timeout`.
+  health_check = { for check in var.health_check[*] : "healthCheck" => {
+    command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${check.port}${check.path}')"]
+    interval    = 30
+    timeout     = check.timeout
+    retries     = 3
+    startPeriod = check.start_period
+  } }
 }
 
 # One Fargate task definition (Linux, awsvpc) with one container.

@@ -47,6 +47,12 @@ variable "volumes" {
   }))
 }
 
+variable "health_check" {
+  description = "An HTTP endpoint of the container that ECS GETs from inside it every 30 s (port, path): unhealthy after 3 answers that are not 2xx or not within `timeout` seconds, counting none in the first `start_period` seconds; no health check when null."
+  type        = object({ port = number, path = string, timeout = number, start_period = number })
+  default     = null
+}
+
 variable "log_group_name" {
   description = "Log group the container writes to (the stream prefix is the container's name)."
   type        = string

@@ -10,7 +10,7 @@ locals {
     sid       = var.log_groups.sid
     service   = "logs.${data.aws_region.current.id}.amazonaws.com"
     actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    condition = { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = [for name in concat(values(var.log_groups.create), var.log_groups.names) : "${local.log_group_arn}:${name}"] }
+    condition = { test = "ArnLike", variable = "kms:EncryptionContext:aws:logs:arn", values = [for name in values(var.log_groups.create) : "${local.log_group_arn}:${name}"] }
   }]
   grants        = concat(local.logs_grant, var.grants)
   log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:log-group"

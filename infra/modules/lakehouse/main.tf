@@ -9,9 +9,10 @@ locals {
 
   artifacts_bucket_name = "${var.name}-artifacts-${module.aws.account_id}"
 
-  # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS) in the namespaces below; their
-  # schemas belong to the jobs (wikistream_dagster/spark_jobs/tables.py, ALL_TABLES), so
-  # Terraform does not manage them. tests/infra checks this list against the code's.
+  # Tables the Spark jobs create (CREATE TABLE IF NOT EXISTS), by namespace: its keys are the
+  # namespaces made below (the medallion layers). Their schemas belong to the jobs
+  # (wikistream_dagster/spark_jobs/tables.py, ALL_TABLES), so Terraform does not manage them.
+  # tests/infra checks this list against the code's.
   tables = {
     bronze = ["wiki_events"]
     silver = [
@@ -65,7 +66,7 @@ resource "aws_s3tables_table_bucket" "this" {
 }
 
 resource "aws_s3tables_namespace" "this" {
-  for_each = toset(var.namespaces)
+  for_each = toset(keys(local.tables))
 
   namespace        = each.key
   table_bucket_arn = aws_s3tables_table_bucket.this.arn
@@ -81,6 +82,14 @@ resource "aws_s3_bucket" "artifacts" {
   #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications: Dagster and EMR poll the objects they wrote.
   bucket        = local.artifacts_bucket_name
   force_destroy = var.force_destroy
+
+  # The longer of the two bucket names (the table bucket's is <name>-tables).
+  lifecycle {
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", local.artifacts_bucket_name))
+      error_message = "Bucket name ${local.artifacts_bucket_name} is not a valid S3 bucket name (3-63 lowercase letters, digits or hyphens): shorten the project or environment name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {

@@ -1,22 +1,6 @@
 variable "name" {
-  description = "Name prefix (lowercase letters, digits, hyphens)."
+  description = "Name prefix of the buckets: <name>-tables and <name>-artifacts-<account id> (lowercase letters, digits, hyphens; at most 40 characters, as a bucket name has at most 63)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$", var.name))
-    error_message = "name must be 3-42 lowercase letters, digits or hyphens."
-  }
-}
-
-variable "namespaces" {
-  description = "Iceberg namespaces in the table bucket."
-  type        = list(string)
-  default     = ["bronze", "silver", "gold"]
-
-  validation {
-    condition     = alltrue([for ns in ["bronze", "silver", "gold"] : contains(var.namespaces, ns)])
-    error_message = "The medallion namespaces bronze, silver and gold are required."
-  }
 }
 
 variable "unreferenced_days" {

@@ -3,6 +3,8 @@ locals {
   # brokers and min.insync.replicas=1 it silently meant one).
   replication_factor = min(3, var.broker_count)
   broker_log_group   = "/${var.name}/msk/broker"
+  # The project runs Kafka 3.9 in KRaft mode (no ZooKeeper): a fixed choice, not an input.
+  kafka_version = "3.9.x.kraft"
 
   # Cluster defaults. `wikistream kafka create-topics` leaves replication and min.insync.replicas
   # to these and sets partitions and retention from var.topics (kafka_topics.json).
@@ -52,14 +54,14 @@ module "security_group" {
 
 resource "aws_msk_configuration" "this" {
   name              = "${var.name}-config"
-  kafka_versions    = [var.kafka_version]
+  kafka_versions    = [local.kafka_version]
   description       = "WikiStream defaults: no auto-created topics, a week of retention"
   server_properties = join("\n", [for key, value in local.server_properties : "${key}=${value}"])
 }
 
 resource "aws_msk_cluster" "this" {
   cluster_name           = var.name
-  kafka_version          = var.kafka_version
+  kafka_version          = local.kafka_version
   number_of_broker_nodes = var.broker_count
   enhanced_monitoring    = "PER_TOPIC_PER_BROKER"
 

@@ -18,17 +18,6 @@ variable "network" {
   }
 }
 
-variable "kafka_version" {
-  description = "Kafka version; the .kraft suffix selects KRaft metadata mode (no ZooKeeper)."
-  type        = string
-  default     = "3.9.x.kraft"
-
-  validation {
-    condition     = can(regex("^3\\.9\\.x\\.kraft$", var.kafka_version))
-    error_message = "WikiStream runs Kafka 3.9.x in KRaft mode: use \"3.9.x.kraft\"."
-  }
-}
-
 variable "broker_count" {
   description = "Number of brokers: a multiple of the number of subnets, at least 3 (replication 3, 2 in sync)."
   type        = number

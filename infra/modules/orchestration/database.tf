@@ -72,7 +72,7 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = "${local.db_identifier}-final"
 
   auto_minor_version_upgrade      = true
-  enabled_cloudwatch_logs_exports = keys(module.kms.log_groups)
+  enabled_cloudwatch_logs_exports = local.db_log_exports
   performance_insights_enabled    = true
   performance_insights_kms_key_id = module.kms.arn
   monitoring_interval             = 60

@@ -42,15 +42,8 @@ locals {
         name         = "webserver"
         command      = ["/bin/sh", "-c", "${local.with_instance} dagster-webserver --host 0.0.0.0 --port 3000 -w ${var.workspace_file}"]
         portMappings = [{ name = "http", containerPort = 3000, protocol = "tcp" }]
-
-        healthCheck = {
-          command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/server_info', timeout=5)"]
-          interval    = 30
-          timeout     = 10
-          retries     = 3
-          startPeriod = 120
-        }
       }
+      health_check = { port = 3000, path = "/server_info", timeout = 10, start_period = 120 }
     }
     daemon = {
       size      = var.task_sizes.daemon
@@ -82,6 +75,7 @@ module "task" {
   task_role_arn      = each.value.role
   environment        = local.environment
   log_group_name     = module.cluster.log_group_name
+  health_check       = lookup(each.value, "health_check", null)
   volumes            = { dagster-home = { path = local.dagster_home }, tmp = { path = "/tmp" } }
   container          = merge({ image = "${module.cluster.repository_url}:${var.image_tag}", secrets = local.secrets }, each.value.container)
 }

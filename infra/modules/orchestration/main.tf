@@ -8,6 +8,7 @@ locals {
   db_identifier   = "${var.name}-dagster"
   db_name         = "dagster"
   db_username     = "dagster"
+  db_log_exports  = ["postgresql", "upgrade"]
   run_task_family = "${var.name}-dagster-run"
   dagster_home    = "/opt/dagster/dagster_home"
   artifacts       = var.wikistream_env["WIKISTREAM_ARTIFACTS_BUCKET"]
@@ -24,23 +25,21 @@ module "kms" {
 
   description = "${local.cluster_name}: logs, run storage, secrets, images"
   alias       = local.cluster_name
-  # Dagster's containers' group (made by ecs_cluster) and the database's, made here.
+  # Dagster's containers' group and the database's exports (RDS writes to the groups made here).
   log_groups = {
     sid               = "DagsterAndDatabaseLogs"
-    names             = [local.log_group_name]
-    create            = { for log in ["postgresql", "upgrade"] : log => "/aws/rds/instance/${local.db_identifier}/${log}" }
+    create            = merge({ containers = local.log_group_name }, { for log in local.db_log_exports : log => "/aws/rds/instance/${local.db_identifier}/${log}" })
     retention_in_days = var.log_retention_days
   }
 }
 
-# Cluster, log group, image repository and execution role (pull the image, write the logs, read
-# the database secret).
+# Cluster, image repository and execution role (pull the image, write the logs, read the database
+# secret).
 module "cluster" {
   source = "../ecs_cluster"
 
-  name               = local.cluster_name
-  kms_key_arn        = module.kms.arn
-  log_group_name     = local.log_group_name
-  log_retention_days = var.log_retention_days
-  secret_arns        = [local.db_secret_arn]
+  name        = local.cluster_name
+  kms_key_arn = module.kms.arn
+  log_group   = module.kms.log_groups.containers
+  secret_arns = [local.db_secret_arn]
 }

@@ -15,6 +15,7 @@ module "task" {
   task_role_arn      = module.task_role.arn
   environment        = local.environment
   log_group_name     = module.cluster.log_group_name
+  health_check       = { port = var.metrics_port, path = "/health", timeout = 5, start_period = 60 }
 
   volumes = {
     state = { path = local.state_dir, efs = { file_system_id = aws_efs_file_system.state.id, access_point_id = aws_efs_access_point.state.id } }
@@ -26,14 +27,6 @@ module "task" {
     image        = "${module.cluster.repository_url}:${var.image_tag}"
     stopTimeout  = 60
     portMappings = [{ name = "metrics", containerPort = var.metrics_port, protocol = "tcp" }]
-
-    healthCheck = {
-      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.metrics_port}/health', timeout=3)"]
-      interval    = 30
-      timeout     = 5
-      retries     = 3
-      startPeriod = 60
-    }
 
     # Restart the container in place on any exit (network trouble, OOM) before ECS replaces the task.
     restartPolicy = { enabled = true, restartAttemptPeriod = 60 }

@@ -29,15 +29,14 @@ module "kms" {
 
   description = "${local.service_name}: logs, resume state, images"
   alias       = local.service_name
-  log_groups  = { sid = "ProducerLogs", names = [local.log_group_name] }
+  log_groups  = { sid = "ProducerLogs", create = { containers = local.log_group_name }, retention_in_days = var.log_retention_days }
 }
 
-# Cluster, log group, image repository and execution role (pull the image, write the logs).
+# Cluster, image repository and execution role (pull the image, write the logs).
 module "cluster" {
   source = "../ecs_cluster"
 
-  name               = local.service_name
-  kms_key_arn        = module.kms.arn
-  log_group_name     = local.log_group_name
-  log_retention_days = var.log_retention_days
+  name        = local.service_name
+  kms_key_arn = module.kms.arn
+  log_group   = module.kms.log_groups.containers
 }

@@ -34,27 +34,12 @@ run "log_groups_made_here" {
   command = plan
 
   variables {
-    log_groups = { sid = "JobLogs", create = { jobs = "/wikistream-prod/jobs" }, names = ["/wikistream-prod/other"], retention_in_days = 30 }
+    log_groups = { sid = "DagsterAndDatabaseLogs", create = { containers = "/wikistream-prod/dagster", postgresql = "/aws/rds/instance/wikistream-prod-dagster/postgresql" }, retention_in_days = 30 }
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this["jobs"].name == "/wikistream-prod/jobs" && aws_cloudwatch_log_group.this["jobs"].retention_in_days == 30 && length(aws_cloudwatch_log_group.this) == 1
+    condition     = aws_cloudwatch_log_group.this["containers"].name == "/wikistream-prod/dagster" && aws_cloudwatch_log_group.this["postgresql"].retention_in_days == 30 && length(aws_cloudwatch_log_group.this) == 2
     error_message = "The groups in log_groups.create are made here, with their retention."
-  }
-  assert {
-    condition = jsondecode(data.aws_iam_policy_document.this.json).Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] == [
-      "arn:aws:logs:eu-west-1:123456789012:log-group:/wikistream-prod/jobs",
-      "arn:aws:logs:eu-west-1:123456789012:log-group:/wikistream-prod/other",
-    ]
-    error_message = "CloudWatch Logs may use the key for the groups made here and the ones named."
-  }
-}
-
-run "log_groups_only" {
-  command = plan
-
-  variables {
-    log_groups = { sid = "DagsterAndDatabaseLogs", names = ["/wikistream-prod/dagster", "/aws/rds/instance/wikistream-prod-dagster/*"] }
   }
 
   assert {
@@ -71,10 +56,10 @@ run "log_groups_only" {
       Principal = { Service = "logs.eu-west-1.amazonaws.com" }
       Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = [
         "arn:aws:logs:eu-west-1:123456789012:log-group:/wikistream-prod/dagster",
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/wikistream-prod-dagster/*",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/wikistream-prod-dagster/postgresql",
       ] } }
     }
-    error_message = "CloudWatch Logs may use the key only for the named log groups."
+    error_message = "CloudWatch Logs may use the key only for the groups made here."
   }
   assert {
     condition     = length(jsondecode(data.aws_iam_policy_document.this.json).Statement) == 2
