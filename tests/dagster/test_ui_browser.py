@@ -98,9 +98,20 @@ def page():
 
 
 def _dismiss_first_run_dialog(page) -> None:
-    skip = page.get_by_role("button", name="Skip")
-    if skip.count():
-        skip.first.click()
+    """Close Dagster's first-run dialog and wait until its backdrop is gone.
+
+    On a busy machine the dialog opens seconds after the page has loaded, and its backdrop
+    then intercepts every click (seen in CI: the group toggles timed out behind it).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    skip = page.get_by_role("button", name="Skip").first
+    try:
+        skip.wait_for(state="visible", timeout=8_000)
+        skip.click()
+    except PlaywrightTimeout:
+        pass  # no dialog (already dismissed in this browser context)
+    page.locator(".bp5-overlay-backdrop").first.wait_for(state="hidden", timeout=15_000)
 
 
 def test_asset_graph_shows_every_asset_and_check(dagster_url, page):
