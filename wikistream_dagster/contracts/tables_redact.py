@@ -25,6 +25,20 @@ _LOG = (
     ("log_id", "BIGINT", "The wiki's log entry id of that event"),
 )
 
+# The title's newest deletion, kept when a restore flips ``deleted`` back: rows up to it stay
+# redactable (a row from before the deletion can reach silver after the restore). Last in the
+# table, so that a table of an earlier version gets them by ALTER TABLE ADD COLUMNS.
+DELETION = (
+    (
+        "deleted_upto",
+        "TIMESTAMP",
+        "Event time of the title's newest deletion, kept after a restore: rows up to it stay "
+        "redacted (null: never deleted)",
+    ),
+    ("deletion_event_id", "STRING", "Event id (meta.id) of that deletion's log event"),
+    ("deletion_log_id", "BIGINT", "The wiki's log entry id of that deletion"),
+)
+
 PAGE_STATE = Table(
     "silver.page_state",
     "Per wiki and page title: deleted or not, since when and by which log event, and moves.",
@@ -39,6 +53,7 @@ PAGE_STATE = Table(
         ("log_action", "STRING", "delete, restore, move or move_redir"),
         ("moved_to_key", "STRING", "title_key of the page's new title after a move, else null"),
         ("updated_at", "TIMESTAMP", "When the redact stage wrote the row"),
+        *DELETION,
     ),
     partitioning="wiki",
 )

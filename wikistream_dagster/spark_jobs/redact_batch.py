@@ -33,9 +33,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from wikistream_dagster.contracts import snapshot as S
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import redact_apply as RA
+from wikistream_dagster.spark_jobs import redact_quarantine as RQ
 from wikistream_dagster.spark_jobs import redact_state as RS
 from wikistream_dagster.spark_jobs import redact_targets as RT
 from wikistream_dagster.spark_jobs.tables import (
@@ -78,26 +80,7 @@ def _redact(spark, table, cols, targets, found, run_id, attempts) -> tuple[list[
             ),
         )
     snapshot = iceberg.current_snapshot_id(spark, table)
-    audit = []
-    for (day, hour, i), n in sorted(found.items()):
-        t = targets[i]
-        audit.append(
-            {
-                "table_name": table,
-                "event_date": day,
-                "event_hour": hour,
-                "rows": n,
-                "reason": t.reason,
-                "fields": ",".join(f.strip("`") for f in t.fields(cols)),
-                "wiki": t.wiki,
-                "title_key": getattr(t, "title_key", None),
-                "revision_ids": ",".join(map(str, getattr(t, "revision_ids", ()))) or None,
-                "log_event_id": t.log_event_id,
-                "log_id": t.log_id,
-                "snapshot_id": snapshot,
-            }
-        )
-    return audit, tries
+    return RS.audit_rows(table, cols, targets, found, snapshot), tries
 
 
 def run(
@@ -116,13 +99,14 @@ def run(
     out: dict[str, Any] = {
         "run_id": run_id,
         "events": 0,
-        "rows": {BRONZE: 0, SILVER: 0},
+        "rows": {BRONZE: 0, SILVER: 0, QUARANTINE: 0},
         "hours": [],
         "gold_hours": [],
     }
     if not hours:
         return out
     RA.ensure_row_level(spark, BRONZE, SILVER)
+    RS.add_missing_columns(spark, PAGE_STATE)
     scope = spark.table(qualified(SILVER)).where(H.predicate(hours))
     applied = (
         spark.table(qualified(REDACTIONS))
@@ -135,7 +119,7 @@ def run(
     hid_df = rx.hidden_revisions(logs)
     hidden = [r.asDict() for r in hid_df.collect()]
     if changes:
-        RS.merge_state(spark, rx.latest(ch_df), PAGE_STATE, ("wiki", "title_key"))
+        RS.merge_page_state(spark, rx.state_rows(ch_df))
     if hidden:
         RS.merge_state(
             spark,
@@ -176,16 +160,24 @@ def run(
         found = RT.holding(spark, SILVER, RA.SILVER_COLUMNS, targets, where)
         touched = RT.hours_of(found)
         found_bronze = RT.holding(spark, BRONZE, RA.BRONZE_COLUMNS, targets, H.predicate(touched))
-        # Bronze first: if its UPDATE gives up, silver still holds the values, so the next run
-        # finds the same hours again (it looks for bronze rows where silver has some).
-        for table, cols, hits in (
-            (BRONZE, RA.BRONZE_COLUMNS, found_bronze),
-            (SILVER, RA.SILVER_COLUMNS, found),
-        ):
-            if hits:
-                rows, tries[table] = _redact(spark, table, cols, targets, hits, run_id, attempts)
-                audit += rows
-                out["rows"][table] = sum(hits.values())
+        # Bronze and the quarantine first: if they fail, silver still holds the values, so the
+        # next run finds the same hours again (it looks for bronze rows where silver has some).
+        if found_bronze:
+            rows, tries[BRONZE] = _redact(
+                spark, BRONZE, RA.BRONZE_COLUMNS, targets, found_bronze, run_id, attempts
+            )
+            audit += rows
+            out["rows"][BRONZE] = sum(found_bronze.values())
+        found_q, snap = RQ.redact(spark, targets, run_id)
+        if found_q:
+            audit += RS.audit_rows(QUARANTINE, RQ.COLUMNS, targets, found_q, snap)
+            out["rows"][QUARANTINE] = sum(found_q.values())
+        if found:
+            rows, tries[SILVER] = _redact(
+                spark, SILVER, RA.SILVER_COLUMNS, targets, found, run_id, attempts
+            )
+            audit += rows
+            out["rows"][SILVER] = sum(found.values())
         late = sum(n for (_, _, i), n in found.items() if targets[i].reason == "late_arrival")
         out["gold_hours"] = [H.format_hour(h) for h in touched]
         out["hours"] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -32,6 +33,46 @@ def merge_state(spark: SparkSession, rows: DataFrame, table: str, keys: tuple[st
         )
     finally:
         spark.catalog.dropTempView(view)
+
+
+def merge_page_state(spark: SparkSession, rows: DataFrame) -> None:
+    """Upsert ``transforms.redact.state_rows``: the newest state per page, and the newest
+    deletion ever seen (a restore, or an older event arriving late, never moves it back)."""
+    cols = definition(PAGE_STATE).column_names
+    view = f"redact_state_{uuid.uuid4().hex}"
+    rows.withColumn("updated_at", F.current_timestamp()).select(*cols).createOrReplaceTempView(view)
+    had = "coalesce(t.deleted_upto, CASE WHEN t.deleted THEN t.since END)"
+    newer = f"(s.deleted_upto IS NOT NULL AND ({had} IS NULL OR s.deleted_upto >= {had}))"
+    keep = {
+        "deleted_upto": had,
+        "deletion_event_id": "coalesce(t.deletion_event_id, "
+        "CASE WHEN t.deleted THEN t.log_event_id END)",
+        "deletion_log_id": "coalesce(t.deletion_log_id, CASE WHEN t.deleted THEN t.log_id END)",
+    }
+    state = ", ".join(f"t.{c} = s.{c}" for c in cols if c not in keep)
+    deletion = ", ".join(
+        f"t.{c} = CASE WHEN {newer} THEN s.{c} ELSE {old} END" for c, old in keep.items()
+    )
+    try:
+        spark.sql(
+            f"MERGE INTO {qualified(PAGE_STATE)} t USING {view} s "
+            "ON t.wiki = s.wiki AND t.title_key = s.title_key "
+            f"WHEN MATCHED AND s.since >= t.since THEN UPDATE SET {state}, {deletion} "
+            f"WHEN MATCHED AND {newer} THEN UPDATE SET "
+            + ", ".join(f"t.{c} = s.{c}" for c in keep)
+            + " WHEN NOT MATCHED THEN INSERT *"
+        )
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def add_missing_columns(spark: SparkSession, table: str) -> None:
+    """Columns a later version added at the end of ``table``'s definition (idempotent)."""
+    have = set(spark.table(qualified(table)).columns)
+    missing = [c for c in definition(table).columns if c.name not in have]
+    if missing:
+        spec = ", ".join(c.sql for c in missing)
+        spark.sql(f"ALTER TABLE {qualified(table)} ADD COLUMNS ({spec})")
 
 
 def state_audit(changes: list[dict], hidden: list[dict]) -> list[dict]:
@@ -72,6 +113,32 @@ def state_audit(changes: list[dict], hidden: list[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def audit_rows(
+    table: str, cols: Any, targets: list, found: dict[tuple, int], snapshot: int | None
+) -> list[dict]:
+    """One audit row per (hour, target) of ``found`` that ``table``'s commit ``snapshot`` holds."""
+    audit = []
+    for (day, hour, i), n in sorted(found.items()):
+        t = targets[i]
+        audit.append(
+            {
+                "table_name": table,
+                "event_date": day,
+                "event_hour": hour,
+                "rows": n,
+                "reason": t.reason,
+                "fields": ",".join(cols.name(f) for f in t.fields(cols)),
+                "wiki": t.wiki,
+                "title_key": getattr(t, "title_key", None),
+                "revision_ids": ",".join(map(str, getattr(t, "revision_ids", ()))) or None,
+                "log_event_id": t.log_event_id,
+                "log_id": t.log_id,
+                "snapshot_id": snapshot,
+            }
+        )
+    return audit
 
 
 def append_audit(

@@ -33,7 +33,7 @@ class PageTarget:
     def condition(self, c: Columns) -> str:
         return (
             f"({c.wiki} = {sql_str(self.wiki)} AND sha2({c.title}, 256) = "
-            f"{sql_str(self.title_key)} AND unix_micros(event_time) <= {int(self.upto_us)})"
+            f"{sql_str(self.title_key)} AND unix_micros({c.time}) <= {int(self.upto_us)})"
         )
 
 
@@ -49,10 +49,10 @@ class RevisionTarget:
 
     def condition(self, c: Columns) -> str:
         ids = ", ".join(str(int(i)) for i in sorted(self.revision_ids))
-        return f"({c.wiki} = {sql_str(self.wiki)} AND revision_new IN ({ids}))"
+        return f"({c.wiki} = {sql_str(self.wiki)} AND {c.revision} IN ({ids}))"
 
     def fields(self, c: Columns) -> tuple[str, ...]:
-        out = (("comment",) if self.hide_comment else ()) + (("`user`",) if self.hide_user else ())
+        out = ((c.comment,) if self.hide_comment else ()) + ((c.user,) if self.hide_user else ())
         return out + tuple(f for f in c.fields if f == "raw_json")
 
 
@@ -85,9 +85,14 @@ def page_targets(changes: list[dict], moved_from: list[dict]) -> list[PageTarget
 
 
 def late_page_targets(scope: DataFrame, state: DataFrame, known: set) -> list[PageTarget]:
-    """Rows in ``scope`` (silver) of pages that page_state says are deleted since after them."""
-    deleted = state.where("deleted").select(
-        "wiki", "title_key", F.unix_micros("since").alias("upto"), "log_event_id", "log_id"
+    """Rows in ``scope`` (silver) from before their page's newest deletion, also when the page
+    was restored since (the row came late: after the restore)."""
+    deleted = state.where(rx.deleted_upto().isNotNull()).select(
+        "wiki",
+        "title_key",
+        F.unix_micros(rx.deleted_upto()).alias("upto"),
+        F.coalesce("deletion_event_id", "log_event_id").alias("log_event_id"),
+        F.coalesce("deletion_log_id", "log_id").alias("log_id"),
     )
     rows = scope.where(F.col("title").isNotNull()).select(
         "wiki", rx.title_key(F.col("title")).alias("title_key"), "event_time"

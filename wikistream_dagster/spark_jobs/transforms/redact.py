@@ -80,6 +80,25 @@ def latest(changes: DataFrame, keys: tuple[str, ...] = ("wiki", "title_key")) ->
     return changes.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
 
 
+def state_rows(changes: DataFrame) -> DataFrame:
+    """Page-state rows: the newest change per page, with the newest deletion among ``changes``
+    (``deleted_upto``, ``deletion_event_id``, ``deletion_log_id``; null if none)."""
+    deletions = latest(changes.where("deleted")).select(
+        "wiki",
+        "title_key",
+        F.col("since").alias("deleted_upto"),
+        F.col("log_event_id").alias("deletion_event_id"),
+        F.col("log_id").alias("deletion_log_id"),
+    )
+    return latest(changes).join(deletions, ["wiki", "title_key"], "left")
+
+
+def deleted_upto() -> Column:
+    """Up to when rows of a page-state row's title are redacted (null: none). A table of an
+    earlier version has no ``deleted_upto`` for pages it deleted: their ``since`` then."""
+    return F.coalesce(F.col("deleted_upto"), F.when(F.col("deleted"), F.col("since")))
+
+
 def _bits(text: Column) -> Column:
     """A bit field as MediaWiki logs it: a number or a numeric string (null: unknown)."""
     return F.regexp_replace(text, '"', "").cast("int")
