@@ -109,7 +109,8 @@ def story(lake):
     s["run1"] = L.ingest([life[1], *delete_c])  # delete Q52218094 and Move C
     s["run2"] = L.ingest([life[2]])  # restore Q52218094
     late = _at(create, _t(3, 15, 16, 20), "late-before-deletion", type="edit")
-    s["run3"] = L.ingest([late])
+    b_late = _at(chain[0], _t(7, 20, 10, 25), "b-late", title=B)  # before B -> C, came late
+    s["run3"] = L.ingest([late, b_late])
     return s
 
 
@@ -128,7 +129,7 @@ def test_a_late_row_from_before_a_deletion_is_redacted_after_the_restore(story):
     assert (row["title"], row["user"], row["comment"]) == (None, None, None)
     (b,) = L.rows(BRONZE, "event_id = 'late-before-deletion'")
     assert (b["title"], b["raw_json"]) == (None, None)
-    assert story["run3"]["redact"]["late_rows"] == 1
+    assert story["run3"]["redact"]["late_rows"] == 2  # and b-late (the moves' test)
     late = [
         (a["table_name"], a["reason"])
         for a in L.rows(REDACTIONS, f"title_key = '{_key(LIFE)}' AND event_hour = 16")
@@ -185,7 +186,7 @@ def test_drop_and_release_still_work_after_the_redaction(story):
 def test_multi_step_moves_redact_every_former_title_up_to_its_move(story):
     """Gap 4: A -> B -> C, then C deleted: rows under A and B up to their moves go too."""
     L = story["L"]
-    for event_id in ("a-edit", "mv-1", "b-edit", "mv-2", "c-edit", "c-delete"):
+    for event_id in ("a-edit", "mv-1", "b-edit", "mv-2", "c-edit", "c-delete", "b-late"):
         row = _silver(L, event_id)
         assert (row["title"], row["user"], row["comment"]) == (None, None, None), event_id
         assert row["log_params"] is None or C not in row["log_params"], event_id

@@ -13,7 +13,8 @@ from wikistream_dagster.contracts.schema import Table, columns
 
 # What redaction empties: the free-text and identity fields, never ids, times or sizes (counts
 # and the exactly-once checks keep holding).
-PAGE_FIELDS = ("title", "comment", "user", "log_action_comment")
+# (``log_params`` holds a move's target title.)
+PAGE_FIELDS = ("title", "comment", "user", "log_action_comment", "log_params")
 BRONZE_ONLY_FIELDS = ("raw_json",)
 # MediaWiki's revision-deletion bits (RevisionRecord::DELETED_*): what a hidden revision loses.
 DELETED_TEXT, DELETED_COMMENT, DELETED_USER, DELETED_RESTRICTED = 1, 2, 4, 8

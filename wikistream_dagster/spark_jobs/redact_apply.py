@@ -62,11 +62,14 @@ class Columns:
         return field.split(".")[-1].strip("`")
 
 
-SILVER_COLUMNS = Columns("wiki", "title", ("title", "comment", "`user`", "log_action_comment"))
+# log_params: a move's target title (the page's next title).
+SILVER_COLUMNS = Columns(
+    "wiki", "title", ("title", "comment", "`user`", "log_action_comment", "log_params")
+)
 BRONZE_COLUMNS = Columns(
     "lower(trim(wiki))",
     "trim(title)",
-    ("title", "comment", "`user`", "log_action_comment", "raw_json"),
+    ("title", "comment", "`user`", "log_action_comment", "log_params", "raw_json"),
 )
 
 

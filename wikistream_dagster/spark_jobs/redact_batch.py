@@ -129,19 +129,11 @@ def run(
         )
     logs.unpersist()
     state = spark.table(qualified(PAGE_STATE))
-    deleted_keys = sorted({c["title_key"] for c in changes if c["deleted"]})
-    moved_from = (
-        []
-        if not deleted_keys
-        else [
-            r.asDict()
-            for r in state.where(F.col("moved_to_key").isin(deleted_keys))
-            .select("wiki", "title_key", "moved_to_key", F.unix_micros("since").alias("since_us"))
-            .collect()
-        ]
-    )
+    deleted = {(c["wiki"], c["title_key"]) for c in changes if c["deleted"]}
     new_events = {c["log_event_id"] for c in changes} | {h["log_event_id"] for h in hidden}
-    pages = RT.page_targets(changes, moved_from)
+    pages = RT.page_targets(changes, RT.moved_from(state, changes) if deleted else [])
+    # Former titles keep their bound in page_state: their late rows are redacted too.
+    RS.extend_deletions(spark, [t for t in pages if (t.wiki, t.title_key) not in deleted])
     pages += RT.late_page_targets(scope, state, {(t.wiki, t.title_key) for t in pages})
     revs = RT.revision_targets(hidden) + [
         t

@@ -26,7 +26,7 @@ from wikistream_dagster.spark_jobs.tables import SILVER, qualified
 COLUMNS = RA.Columns(
     "r.wiki",
     "r.title",
-    ("r.title", "r.comment", "r.`user`", "r.log_action_comment"),
+    ("r.title", "r.comment", "r.`user`", "r.log_action_comment", "r.log_params"),
     time="r.event_time",
     revision="r.revision_new",
     comment="r.comment",

@@ -66,6 +66,32 @@ def merge_page_state(spark: SparkSession, rows: DataFrame) -> None:
         spark.catalog.dropTempView(view)
 
 
+def extend_deletions(spark: SparkSession, targets: list) -> None:
+    """Record a former title's bound (``PageTarget``s of the titles a deleted page was moved
+    from) as its newest deletion, unless it has a newer one; nothing else of its state."""
+    if not targets:
+        return
+    view = f"redact_moved_{uuid.uuid4().hex}"
+    rows = [(t.wiki, t.title_key, t.upto_us, t.log_event_id, t.log_id) for t in targets]
+    schema = "wiki string, title_key string, upto long, event_id string, log_id bigint"
+    spark.createDataFrame(rows, schema).createOrReplaceTempView(view)
+    had = "coalesce(t.deleted_upto, CASE WHEN t.deleted THEN t.since END)"
+    src = (
+        "SELECT wiki, title_key, max_by(named_struct('at', timestamp_micros(upto), "
+        f"'event_id', event_id, 'log_id', log_id), upto) AS d FROM {view} GROUP BY 1, 2"
+    )
+    try:
+        spark.sql(
+            f"MERGE INTO {qualified(PAGE_STATE)} t USING ({src}) s "
+            "ON t.wiki = s.wiki AND t.title_key = s.title_key "
+            f"WHEN MATCHED AND ({had} IS NULL OR s.d.at > {had}) THEN UPDATE SET "
+            "t.deleted_upto = s.d.at, t.deletion_event_id = s.d.event_id, "
+            "t.deletion_log_id = s.d.log_id"
+        )
+    finally:
+        spark.catalog.dropTempView(view)
+
+
 def add_missing_columns(spark: SparkSession, table: str) -> None:
     """Columns a later version added at the end of ``table``'s definition (idempotent)."""
     have = set(spark.table(qualified(table)).columns)

@@ -56,31 +56,55 @@ class RevisionTarget:
         return out + tuple(f for f in c.fields if f == "raw_json")
 
 
+MAX_MOVES = 16  # how far back a chain of moves is followed (A -> B -> ... -> deleted)
+
+
+def moved_from(state: DataFrame, changes: list[dict]) -> list[dict]:
+    """Page-state rows of the titles the deleted pages among ``changes`` were moved from,
+    followed back through every move (A -> B -> C, C deleted: B's and A's rows), one query per
+    step. Columns: wiki, title_key, moved_to_key, since_us (the move)."""
+    wanted = {(c["wiki"], c["title_key"]) for c in changes if c["deleted"]}
+    seen, out = set(wanted), []
+    for _ in range(MAX_MOVES):
+        if not wanted:
+            break
+        rows = (
+            state.where(F.col("moved_to_key").isin(sorted({k for _, k in wanted})))
+            .select("wiki", "title_key", "moved_to_key", F.unix_micros("since").alias("since_us"))
+            .collect()
+        )
+        found = [
+            r.asDict()
+            for r in rows
+            if (r["wiki"], r["moved_to_key"]) in wanted and (r["wiki"], r["title_key"]) not in seen
+        ]
+        out += found
+        wanted = {(r["wiki"], r["title_key"]) for r in found}
+        seen |= wanted
+    return out
+
+
 def page_targets(changes: list[dict], moved_from: list[dict]) -> list[PageTarget]:
-    """Every deletion among ``changes``, and the former titles of a deleted page that was moved
-    (their rows up to the move: the old title is a redirect, another page, after it)."""
+    """Every deletion among ``changes``, and the former titles of a deleted page that was moved,
+    through every move back: each one's rows up to its move (the old title is a redirect,
+    another page, after it) and up to the deletion."""
     out = []
     for ch in changes:
         if not ch["deleted"]:
             continue
-        upto = ch["since_us"]
-        out.append(
-            PageTarget(
-                ch["wiki"], ch["title_key"], upto, "page_deleted", ch["log_event_id"], ch["log_id"]
-            )
-        )
-        for old in moved_from:
-            if (old["wiki"], old["moved_to_key"]) == (ch["wiki"], ch["title_key"]):
-                out.append(
-                    PageTarget(
-                        ch["wiki"],
-                        old["title_key"],
-                        min(upto, old["since_us"]),
-                        "page_deleted",
-                        ch["log_event_id"],
-                        ch["log_id"],
-                    )
-                )
+        event = ("page_deleted", ch["log_event_id"], ch["log_id"])
+        out.append(PageTarget(ch["wiki"], ch["title_key"], ch["since_us"], *event))
+        walk, done = [(ch["title_key"], ch["since_us"])], {ch["title_key"]}
+        while walk:
+            key, upto = walk.pop()
+            for old in moved_from:
+                if (old["wiki"], old["moved_to_key"]) == (ch["wiki"], key) and old[
+                    "title_key"
+                ] not in done:
+                    bound = min(upto, old["since_us"])
+                    out.append(PageTarget(ch["wiki"], old["title_key"], bound, *event))
+                    walk.append((old["title_key"], bound))
+                    done.add(old["title_key"])
     return out
 
 
