@@ -22,13 +22,22 @@ from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import quarantine as quar
 from wikistream_dagster.spark_jobs import redact_check
 from wikistream_dagster.spark_jobs.quarantine_resolve import Selection, drop, release
-from wikistream_dagster.spark_jobs.tables import BRONZE, PAGE_STATE, REDACTIONS, SILVER, qualified
+from wikistream_dagster.spark_jobs.tables import (
+    BRONZE,
+    HIDDEN_REVISIONS,
+    PAGE_STATE,
+    REDACTIONS,
+    SILVER,
+    qualified,
+)
 
 pytestmark = pytest.mark.slow
 
 LIFE = ev.PAGE
 HELD_HOUR = (date(2018, 3, 15), 16)  # the creation's hour: the quarantined copies hold it
 A, B, C = "Move A", "Move B", "Move C"
+HIDDEN_LOG, USER_HIDDEN_LOG = 644397349, 644397386  # tag/update entries (log_deletion.ndjson)
+LOG_IDS = (HIDDEN_LOG, USER_HIDDEN_LOG)
 
 
 def _at(template: dict, when: datetime, event_id: str, **over) -> dict:
@@ -101,12 +110,15 @@ def story(lake):
         for i in (1, 2)
     ]
     chain, delete_c = _move_story()
+    tagged = [e for e in ev.events("one_qs_batch.ndjson") if e.get("log_id") in LOG_IDS]
     s = {"L": L, "quarantined": [q["meta"]["id"] for q in quarantined]}
-    s["run0"] = L.ingest([create, *quarantined, *chain])
+    s["tagged"] = {e["log_id"]: e["meta"]["id"] for e in tagged}
+    s["run0"] = L.ingest([create, *quarantined, *chain, *tagged])
     s["held_json"] = {
         r["event_id"]: r["row_json"] for r in L.rows(QUARANTINE, "row_json IS NOT NULL")
     }
-    s["run1"] = L.ingest([life[1], *delete_c])  # delete Q52218094 and Move C
+    # delete Q52218094 and Move C, hide two log entries
+    s["run1"] = L.ingest([life[1], *delete_c, *ev.events("log_deletion.ndjson")])
     s["run2"] = L.ingest([life[2]])  # restore Q52218094
     late = _at(create, _t(3, 15, 16, 20), "late-before-deletion", type="edit")
     b_late = _at(chain[0], _t(7, 20, 10, 25), "b-late", title=B)  # before B -> C, came late
@@ -192,6 +204,37 @@ def test_multi_step_moves_redact_every_former_title_up_to_its_move(story):
         assert row["log_params"] is None or C not in row["log_params"], event_id
     assert _silver(L, "a-redirect")["title"] == A  # the redirect at A is another page
     assert L.rows(SILVER, f"title IN ('{B}', '{C}')") == []
+
+
+def test_hidden_log_entries_lose_the_hidden_fields(story):
+    """Gap 3: delete/event hides a log entry's action (target), comment or user by log id."""
+    L = story["L"]
+    ids = story["tagged"]
+    full = _silver(L, ids[HIDDEN_LOG])  # bits 7: action, comment and user
+    assert full["log_id"] == HIDDEN_LOG and full["event_time"] is not None
+    fields = ("title", "user", "comment", "log_action_comment", "log_params")
+    assert [full[f] for f in fields] == [None] * 5
+    user = _silver(L, ids[USER_HIDDEN_LOG])  # bits 12: user (and restricted)
+    assert (user["user"], user["log_action_comment"]) == (None, None)  # it named the user
+    assert user["title"] == "Q932178" and "revid" in user["log_params"]
+    for event_id in ids.values():
+        (b,) = L.rows(BRONZE, f"event_id = '{event_id}'")
+        assert (b["user"], b["raw_json"]) == (None, None)
+    state = L.rows(HIDDEN_REVISIONS, "item_type = 'logging'")
+    assert sorted(
+        (h["revision_id"], h["bitmask"], h["hide_action"], h["hide_comment"], h["hide_user"])
+        for h in state
+    ) == [(HIDDEN_LOG, 7, True, True, True), (USER_HIDDEN_LOG, 12, False, False, True)]
+    audit = L.rows(REDACTIONS, "reason = 'log_hidden'")
+    assert sorted((a["table_name"], a["revision_ids"], a["rows"]) for a in audit) == [
+        (BRONZE, str(HIDDEN_LOG), 1),
+        (BRONZE, str(USER_HIDDEN_LOG), 1),
+        (HIDDEN_REVISIONS, str(HIDDEN_LOG), 1),
+        (HIDDEN_REVISIONS, str(USER_HIDDEN_LOG), 1),
+        (SILVER, str(HIDDEN_LOG), 1),
+        (SILVER, str(USER_HIDDEN_LOG), 1),
+    ]
+    assert story["run1"]["redact"]["log_entries_hidden"] == 2
 
 
 def test_the_check_finds_a_title_left_in_the_quarantine(story):

@@ -18,6 +18,8 @@ PAGE_FIELDS = ("title", "comment", "user", "log_action_comment", "log_params")
 BRONZE_ONLY_FIELDS = ("raw_json",)
 # MediaWiki's revision-deletion bits (RevisionRecord::DELETED_*): what a hidden revision loses.
 DELETED_TEXT, DELETED_COMMENT, DELETED_USER, DELETED_RESTRICTED = 1, 2, 4, 8
+# A log entry's (LogPage::DELETED_*): bit 1 hides its action and target, 2 and 4 as above.
+DELETED_ACTION = 1
 
 _WIKI = ("wiki", "STRING", "The wiki's database name, lower-cased (partition column)")
 _KEY = ("title_key", "STRING", "SHA-256 (hex) of the page title: how rows are matched")
@@ -61,10 +63,16 @@ PAGE_STATE = Table(
 
 HIDDEN_REVISIONS = Table(
     "silver.hidden_revisions",
-    "Revisions whose comment, user or content the wiki hid (revision deletion, suppression).",
+    "Revisions and log entries whose comment, user, content or action the wiki hid (revision "
+    "deletion, log-entry deletion, suppression).",
     columns(
         _WIKI,
-        ("revision_id", "BIGINT", "The hidden revision (revision_new of its edit event)"),
+        (
+            "revision_id",
+            "BIGINT",
+            "The hidden revision (revision_new of its edit event), or the hidden log entry's "
+            "log_id when item_type is logging",
+        ),
         _KEY,
         ("bitmask", "INT", "MediaWiki's nfield: 1 content, 2 comment, 4 user, 8 restricted"),
         ("hide_comment", "BOOLEAN", "The comment is hidden (bit 2)"),
@@ -73,6 +81,18 @@ HIDDEN_REVISIONS = Table(
         *_LOG,
         ("log_type", "STRING", "delete (admins) or suppress (oversighters)"),
         ("updated_at", "TIMESTAMP", "When the redact stage wrote the row"),
+        # Last, so that a table of an earlier version gets them by ALTER TABLE ADD COLUMNS.
+        (
+            "item_type",
+            "STRING",
+            "revision, or logging for a log entry (delete/event: MediaWiki's RevisionDelete "
+            "type); null in rows of an earlier version: revision",
+        ),
+        (
+            "hide_action",
+            "BOOLEAN",
+            "A log entry's action and target are hidden (LogPage::DELETED_ACTION, bit 1)",
+        ),
     ),
     partitioning="wiki",
 )
@@ -91,12 +111,17 @@ REDACTIONS = Table(
             "reason",
             "STRING",
             "page_deleted, late_arrival (a row of a deleted page that came later), "
-            "revision_hidden, page_restored, revision_unhidden",
+            "revision_hidden, page_restored, page_moved, revision_unhidden, log_hidden, "
+            "log_unhidden",
         ),
         ("fields", "STRING", "Columns set to null, comma-separated (empty for state changes)"),
         _WIKI[:2] + ("The wiki's database name",),
         _KEY,
-        ("revision_ids", "STRING", "For hidden revisions: the revision ids, comma-separated"),
+        (
+            "revision_ids",
+            "STRING",
+            "For hidden revisions (log entries): the revision (log) ids, comma-separated",
+        ),
         *_LOG,
         ("snapshot_id", "BIGINT", "The table's snapshot that holds the redacted rows"),
         (

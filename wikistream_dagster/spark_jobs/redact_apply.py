@@ -55,6 +55,7 @@ class Columns:
     revision: str = "revision_new"
     comment: str = "comment"
     user: str = "`user`"
+    prefix: str = ""  # of the other columns (title, type, log_id, log_params...)
 
     @staticmethod
     def name(field: str) -> str:

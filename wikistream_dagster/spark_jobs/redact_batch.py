@@ -37,6 +37,7 @@ from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import redact_apply as RA
+from wikistream_dagster.spark_jobs import redact_logs as RL
 from wikistream_dagster.spark_jobs import redact_quarantine as RQ
 from wikistream_dagster.spark_jobs import redact_state as RS
 from wikistream_dagster.spark_jobs import redact_targets as RT
@@ -107,6 +108,8 @@ def run(
         return out
     RA.ensure_row_level(spark, BRONZE, SILVER)
     RS.add_missing_columns(spark, PAGE_STATE)
+    if "item_type" in RS.add_missing_columns(spark, HIDDEN_REVISIONS):  # rows of before: revisions
+        spark.sql(f"UPDATE {qualified(HIDDEN_REVISIONS)} SET item_type = 'revision'")
     scope = spark.table(qualified(SILVER)).where(H.predicate(hours))
     applied = (
         spark.table(qualified(REDACTIONS))
@@ -116,16 +119,16 @@ def run(
     logs = scope.where("type = 'log'").join(applied, "event_id", "left_anti").cache()
     ch_df = rx.page_changes(logs)
     changes = [r.asDict() for r in ch_df.withColumn("since_us", F.unix_micros("since")).collect()]
-    hid_df = rx.hidden_revisions(logs)
+    hid_df = rx.hidden_revisions(logs).unionByName(rx.hidden_log_entries(logs))
     hidden = [r.asDict() for r in hid_df.collect()]
     if changes:
         RS.merge_page_state(spark, rx.state_rows(ch_df))
     if hidden:
         RS.merge_state(
             spark,
-            rx.latest(hid_df, ("wiki", "revision_id")),
+            rx.latest(hid_df, ("wiki", "item_type", "revision_id")),
             HIDDEN_REVISIONS,
-            ("wiki", "revision_id"),
+            ("wiki", "item_type", "revision_id"),
         )
     logs.unpersist()
     state = spark.table(qualified(PAGE_STATE))
@@ -135,9 +138,13 @@ def run(
     # Former titles keep their bound in page_state: their late rows are redacted too.
     RS.extend_deletions(spark, [t for t in pages if (t.wiki, t.title_key) not in deleted])
     pages += RT.late_page_targets(scope, state, {(t.wiki, t.title_key) for t in pages})
-    revs = RT.revision_targets(hidden) + [
+    hidden_state = spark.table(qualified(HIDDEN_REVISIONS))
+    revisions = hidden_state.where("item_type = 'revision'")
+    revs = RT.revision_targets(hidden) + RL.log_targets(hidden)
+    revs += [
         t
-        for t in RT.late_revision_targets(scope, spark.table(qualified(HIDDEN_REVISIONS)))
+        for t in RT.late_revision_targets(scope, revisions)
+        + RL.late_log_targets(scope, hidden_state)
         if t.log_event_id not in new_events
     ]
     targets = [*pages, *revs]
@@ -183,7 +190,17 @@ def run(
         "events": len(new_events),
         "pages_deleted": sum(1 for c in changes if c["deleted"]),
         "pages_restored": sum(1 for c in changes if c["log_action"] == "restore"),
-        "revisions_hidden": sum(1 for h in hidden if h["hide_comment"] or h["hide_user"]),
+        "revisions_hidden": sum(
+            1
+            for h in hidden
+            if h["item_type"] == "revision" and (h["hide_comment"] or h["hide_user"])
+        ),
+        "log_entries_hidden": sum(
+            1
+            for h in hidden
+            if h["item_type"] == "logging"
+            and (h["hide_action"] or h["hide_comment"] or h["hide_user"])
+        ),
         "late_rows": late,  # silver rows of earlier deletions or hidings that came later
         "attempts": tries,
         "expire_by": expire_by.isoformat() if any(out["rows"].values()) else None,
@@ -205,6 +222,7 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
                 "pages_deleted",
                 "pages_restored",
                 "revisions_hidden",
+                "log_entries_hidden",
                 "late_rows",
                 "rows",
                 "hours",

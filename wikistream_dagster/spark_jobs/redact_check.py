@@ -26,7 +26,7 @@ from wikistream_dagster.spark_jobs.tables import (
     SILVER,
     qualified,
 )
-from wikistream_dagster.spark_jobs.transforms.redact import deleted_upto, title_key
+from wikistream_dagster.spark_jobs.transforms.redact import deleted_upto, still_hidden, title_key
 
 
 def _left(rows: DataFrame, deleted: DataFrame, title: str, time_col: str, hourly: bool) -> int:
@@ -54,23 +54,12 @@ def run(spark: SparkSession, hours: list[H.Hour]) -> dict[str, Any]:
         .where("upto IS NOT NULL")
     )
     silver = spark.table(qualified(SILVER)).where(only)
-    hidden = spark.table(qualified(HIDDEN_REVISIONS)).where("hide_comment OR hide_user")
-    revs = silver.join(
-        F.broadcast(
-            hidden.select(
-                "wiki", F.col("revision_id").alias("revision_new"), "hide_comment", "hide_user"
-            )
-        ),
-        ["wiki", "revision_new"],
-    ).where(
-        (F.col("hide_comment") & F.col("comment").isNotNull())
-        | (F.col("hide_user") & F.col("user").isNotNull())
-    )
+    hidden = spark.table(qualified(HIDDEN_REVISIONS))
+    revs = still_hidden(silver, hidden)
     pages = spark.table(qualified(ENTITY_TRENDS)).where(only).where("entity_type = 'page'")
     hourly = spark.table(qualified(ENTITY_HOURLY)).where(only).where("entity_type = 'page'")
-    hidden_revs = hidden.select("wiki", "revision_id", "hide_comment", "hide_user")
     out["left"] = {
-        QUARANTINE: redact_quarantine.left(spark, deleted, hidden_revs),
+        QUARANTINE: redact_quarantine.left(spark, deleted, hidden),
         SILVER: _left(silver, deleted, "title", "event_time", False) + revs.count(),
         ENTITY_TRENDS: _left(pages, deleted, "entity", "hour_start", True),
         ENTITY_HOURLY: _left(

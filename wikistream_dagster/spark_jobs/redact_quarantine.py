@@ -31,6 +31,7 @@ COLUMNS = RA.Columns(
     revision="r.revision_new",
     comment="r.comment",
     user="r.`user`",
+    prefix="r.",
 )
 _ENTRY = ("event_date", "event_hour", "event_id", "row_hash", "copy_no", "rule")
 
@@ -110,22 +111,12 @@ def redact(spark: SparkSession, targets: list, run_id: str) -> tuple[dict[tuple,
 
 def left(spark: SparkSession, deleted: DataFrame, hidden: DataFrame) -> int:
     """Quarantine entries still holding a deleted page's title, comment or user (up to its
-    newest deletion) or a hidden revision's hidden fields (the check's count)."""
-    from wikistream_dagster.spark_jobs.transforms.redact import title_key
+    newest deletion: ``deleted`` has wiki, title_key, upto) or a field ``hidden`` hides."""
+    from wikistream_dagster.spark_jobs.transforms.redact import still_hidden, title_key
 
     if quar.never_used(spark):
         return 0
-    e = parsed(spark).select(
-        F.col("r.wiki").alias("wiki"),
-        title_key(F.col("r.title")).alias("title_key"),
-        F.col("r.event_time").alias("event_time"),
-        F.col("r.revision_new").alias("revision_id"),
-        F.col("r.comment").alias("comment"),
-        F.col("r.user").alias("user"),
-    )
-    pages = e.join(F.broadcast(deleted), ["wiki", "title_key"]).where("event_time <= upto")
-    revs = e.join(F.broadcast(hidden), ["wiki", "revision_id"]).where(
-        (F.col("hide_comment") & F.col("comment").isNotNull())
-        | (F.col("hide_user") & F.col("user").isNotNull())
-    )
-    return pages.count() + revs.count()
+    rows = parsed(spark).select("r.*")
+    keyed = rows.withColumn("title_key", title_key(F.col("title")))
+    pages = keyed.join(F.broadcast(deleted), ["wiki", "title_key"]).where("event_time <= upto")
+    return pages.count() + still_hidden(rows, hidden).count()

@@ -92,13 +92,16 @@ def extend_deletions(spark: SparkSession, targets: list) -> None:
         spark.catalog.dropTempView(view)
 
 
-def add_missing_columns(spark: SparkSession, table: str) -> None:
-    """Columns a later version added at the end of ``table``'s definition (idempotent)."""
+def add_missing_columns(spark: SparkSession, table: str) -> list[str]:
+    """Add the columns a later version added at the end of ``table``'s definition; their
+    names (none: the table was up to date)."""
     have = set(spark.table(qualified(table)).columns)
     missing = [c for c in definition(table).columns if c.name not in have]
     if missing:
         spec = ", ".join(c.sql for c in missing)
         spark.sql(f"ALTER TABLE {qualified(table)} ADD COLUMNS ({spec})")
+        spark.catalog.refreshTable(qualified(table))
+    return [c.name for c in missing]
 
 
 def state_audit(changes: list[dict], hidden: list[dict]) -> list[dict]:
@@ -125,12 +128,13 @@ def state_audit(changes: list[dict], hidden: list[dict]) -> list[dict]:
     for h in hidden:
         by_event.setdefault(h["log_event_id"], []).append(h)
     for event_id, revs in by_event.items():
-        hides = any(r["hide_comment"] or r["hide_user"] for r in revs)
+        hides = any(r["hide_comment"] or r["hide_user"] or r.get("hide_action") for r in revs)
+        kind = "log" if revs[0].get("item_type") == "logging" else "revision"
         out.append(
             {
                 "table_name": HIDDEN_REVISIONS,
                 "rows": len(revs),
-                "reason": "revision_hidden" if hides else "revision_unhidden",
+                "reason": f"{kind}_hidden" if hides else f"{kind}_unhidden",
                 "wiki": revs[0]["wiki"],
                 "title_key": revs[0]["title_key"],
                 "revision_ids": ",".join(str(r["revision_id"]) for r in revs),
@@ -158,7 +162,9 @@ def audit_rows(
                 "fields": ",".join(cols.name(f) for f in t.fields(cols)),
                 "wiki": t.wiki,
                 "title_key": getattr(t, "title_key", None),
-                "revision_ids": ",".join(map(str, getattr(t, "revision_ids", ()))) or None,
+                "revision_ids": ",".join(map(str, getattr(t, "revision_ids", None) or ()))
+                or ",".join(map(str, getattr(t, "log_ids", ())))
+                or None,
                 "log_event_id": t.log_event_id,
                 "log_id": t.log_id,
                 "snapshot_id": snapshot,

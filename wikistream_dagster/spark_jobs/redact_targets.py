@@ -141,7 +141,7 @@ def revision_targets(hidden: list[dict]) -> list[RevisionTarget]:
     """One target per log event that hides a comment or a user name."""
     by_event: dict[tuple, list[int]] = {}
     for h in hidden:
-        if h["hide_comment"] or h["hide_user"]:
+        if h.get("item_type") in (None, "revision") and (h["hide_comment"] or h["hide_user"]):
             key = (h["wiki"], h["hide_comment"], h["hide_user"], h["log_event_id"], h["log_id"])
             by_event.setdefault(key, []).append(int(h["revision_id"]))
     return [
