@@ -19,8 +19,8 @@ from tests.spark import redact_events as ev
 from tests.spark.conftest import reset_lake
 from tests.spark.test_redact_lake import Lake, _key
 from wikistream_dagster.contracts.quarantine import QUARANTINE
+from wikistream_dagster.spark_jobs import maintenance, redact_check
 from wikistream_dagster.spark_jobs import quarantine as quar
-from wikistream_dagster.spark_jobs import redact_check
 from wikistream_dagster.spark_jobs.quarantine_resolve import Selection, drop, release
 from wikistream_dagster.spark_jobs.tables import (
     BRONZE,
@@ -235,6 +235,26 @@ def test_hidden_log_entries_lose_the_hidden_fields(story):
         (SILVER, str(USER_HIDDEN_LOG), 1),
     ]
     assert story["run1"]["redact"]["log_entries_hidden"] == 2
+
+
+def test_no_quarantine_snapshot_keeps_the_values_after_maintenance(story):
+    """Time travel: the quarantine's snapshots from before its redaction go like silver's."""
+    L = story["L"]
+    table = qualified(QUARANTINE)
+
+    def leaks() -> int:
+        snaps = L.spark.sql(f"SELECT snapshot_id FROM {table}.snapshots").collect()
+        return sum(
+            L.spark.sql(
+                f"SELECT count(*) FROM {table} VERSION AS OF {sid} WHERE row_json LIKE '%{LIFE}%'"
+            ).first()[0]
+            for (sid,) in snaps
+        )
+
+    assert leaks() > 0  # the snapshots from before the redaction
+    done = maintenance.run(L.spark, (QUARANTINE,), compact=False, manifests=False)
+    assert done["redaction_expiry"][QUARANTINE]["expired"] > 0
+    assert leaks() == 0
 
 
 def test_the_check_finds_a_title_left_in_the_quarantine(story):
