@@ -88,3 +88,29 @@ def test_a_move_points_the_old_title_at_the_new(spark):
     (row,) = T.page_changes(ev.silver_rows(spark, [e])).collect()
     assert (row["deleted"], row["title"]) == (False, "Old title")
     assert row["moved_to_key"] == hashlib.sha256(b"New title").hexdigest()
+
+
+def test_log_entry_deletion_params_both_forms(spark):
+    """delete/event's {"ids", "ofield", "nfield"} and the legacy ["ids", "ofield=n", "nfield=n"]
+    (RevDelLogList::getLogParams, DeleteLogFormatter::parseBitField)."""
+    silver = ev.silver_rows(spark, ev.events("log_deletion.ndjson"))
+    assert T.hidden_revisions(silver).count() == 0  # not revisions
+    got = sorted(
+        (
+            r["log_type"],
+            r["item_type"],
+            r["revision_id"],
+            r["bitmask"],
+            r["hide_action"],
+            r["hide_comment"],
+            r["hide_user"],
+        )
+        for r in T.hidden_log_entries(silver).collect()
+    )
+    assert got == [
+        ("delete", "logging", 644397349, 7, True, True, True),
+        ("suppress", "logging", 644397386, 12, False, False, True),
+    ]
+    e = ev.events("log_deletion.ndjson")[0]
+    e["log_params"] = {"type": "revision", "ids": ["1"], "ofield": 0, "nfield": 7}
+    assert T.hidden_log_entries(ev.silver_rows(spark, [e])).count() == 0  # not a log entry

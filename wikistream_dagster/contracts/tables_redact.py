@@ -16,11 +16,13 @@ from wikistream_dagster.contracts.tables import (
 )
 
 # What redaction empties: the free-text and identity fields, never ids, times or sizes (counts
-# and the exactly-once checks keep holding).
-PAGE_FIELDS = ("title", "comment", "user", "log_action_comment")
+# and the exactly-once checks keep holding). (``log_params`` holds a move's target title.)
+PAGE_FIELDS = ("title", "comment", "user", "log_action_comment", "log_params")
 BRONZE_ONLY_FIELDS = ("raw_json",)
 # MediaWiki's revision-deletion bits (RevisionRecord::DELETED_*): what a hidden revision loses.
 DELETED_TEXT, DELETED_COMMENT, DELETED_USER, DELETED_RESTRICTED = 1, 2, 4, 8
+# A log entry's (LogPage::DELETED_*): bit 1 hides its action and target, 2 and 4 as above.
+DELETED_ACTION = 1
 
 PAGE_STATE, HIDDEN_REVISIONS, REDACTIONS = (
     table(name) for name in (PAGE_STATE_TABLE, HIDDEN_REVISIONS_TABLE, REDACTIONS_TABLE)

@@ -21,6 +21,7 @@ SHOWN = (
     "pages_deleted",
     "pages_restored",
     "revisions_hidden",
+    "log_entries_hidden",
     "late_rows",
     "audit_rows",
     "expire_by",

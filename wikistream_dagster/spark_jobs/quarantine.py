@@ -38,7 +38,7 @@ from wikistream_dagster.spark_jobs.tables import ensure_tables, qualified
 
 IDENTITY = ("event_id", "row_hash", "copy_no")
 UNHASHED = ("processed_at",)  # changes on every rebuild of an hour; not part of the row's identity
-_JSON = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}  # keep microseconds
+JSON_OPTIONS = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}  # keep microseconds
 ENTRY_COLUMNS = table(QUARANTINE_TABLE).column_names
 
 
@@ -51,8 +51,8 @@ def identify(rows: DataFrame) -> DataFrame:
     hashed = [c for c in rows.columns if c not in UNHASHED]
     order = [F.col("processed_at")] if "processed_at" in rows.columns else [F.lit(0)]
     return (
-        rows.withColumn("row_json", F.to_json(F.struct(*rows.columns), _JSON))
-        .withColumn("row_hash", F.sha2(F.to_json(F.struct(*hashed), _JSON), 256))
+        rows.withColumn("row_json", F.to_json(F.struct(*rows.columns), JSON_OPTIONS))
+        .withColumn("row_hash", F.sha2(F.to_json(F.struct(*hashed), JSON_OPTIONS), 256))
         .withColumn(
             "copy_no",
             F.row_number().over(Window.partitionBy("event_id", "row_hash").orderBy(*order)),
@@ -126,7 +126,7 @@ def without(rows: DataFrame, identities: DataFrame) -> DataFrame:
     return clean.unionByName(kept)
 
 
-def _never_used(spark: SparkSession) -> bool:
+def never_used(spark: SparkSession) -> bool:
     """No quarantine commit yet (metadata only, no Spark job): the usual case costs nothing,
     and the readers do not create the table (two catalog calls instead of five statements)."""
     if not spark.catalog.tableExists(qualified(Q.QUARANTINE)):
@@ -139,14 +139,14 @@ def exclude_quarantined(silver_df: DataFrame, spark: SparkSession) -> DataFrame:
 
     ``silver_df`` must have silver's columns (a row's hash covers them all).
     """
-    if _never_used(spark):
+    if never_used(spark):
         return silver_df
     return without(silver_df, _row_states(spark).where("held = 1 OR dropped = 1"))
 
 
 def skip_resolved(rows: DataFrame, spark: SparkSession) -> DataFrame:
     """Silver rows the quality check measures: released (or dropped) rows are not measured again."""
-    if _never_used(spark):
+    if never_used(spark):
         return rows
     return without(rows, _row_states(spark).where("held = 0"))
 

@@ -45,18 +45,32 @@ class RedactConflict(RuntimeError):
 
 @dataclass(frozen=True)
 class Columns:
-    """SQL expressions for one table's normalised wiki, trimmed title and the fields to empty."""
+    """SQL expressions for one table's normalised wiki, trimmed title and the fields to empty
+    (and its event time, new revision id, comment and user: the quarantine nests them)."""
 
     wiki: str
     title: str
     fields: tuple[str, ...]
+    time: str = "event_time"
+    revision: str = "revision_new"
+    comment: str = "comment"
+    user: str = "`user`"
+    prefix: str = ""  # of the other columns (title, type, log_id, log_params...)
+
+    @staticmethod
+    def name(field: str) -> str:
+        """The column's name in the audit: ``r.`user``` -> ``user``."""
+        return field.split(".")[-1].strip("`")
 
 
-SILVER_COLUMNS = Columns("wiki", "title", ("title", "comment", "`user`", "log_action_comment"))
+# log_params: a move's target title (the page's next title).
+SILVER_COLUMNS = Columns(
+    "wiki", "title", ("title", "comment", "`user`", "log_action_comment", "log_params")
+)
 BRONZE_COLUMNS = Columns(
     "lower(trim(wiki))",
     "trim(title)",
-    ("title", "comment", "`user`", "log_action_comment", "raw_json"),
+    ("title", "comment", "`user`", "log_action_comment", "log_params", "raw_json"),
 )
 
 

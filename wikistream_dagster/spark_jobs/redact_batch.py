@@ -33,9 +33,12 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from wikistream_dagster.contracts import snapshot as S
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import redact_apply as RA
+from wikistream_dagster.spark_jobs import redact_logs as RL
+from wikistream_dagster.spark_jobs import redact_quarantine as RQ
 from wikistream_dagster.spark_jobs import redact_state as RS
 from wikistream_dagster.spark_jobs import redact_targets as RT
 from wikistream_dagster.spark_jobs.tables import (
@@ -78,26 +81,7 @@ def _redact(spark, table, cols, targets, found, run_id, attempts) -> tuple[list[
             ),
         )
     snapshot = iceberg.current_snapshot_id(spark, table)
-    audit = []
-    for (day, hour, i), n in sorted(found.items()):
-        t = targets[i]
-        audit.append(
-            {
-                "table_name": table,
-                "event_date": day,
-                "event_hour": hour,
-                "rows": n,
-                "reason": t.reason,
-                "fields": ",".join(f.strip("`") for f in t.fields(cols)),
-                "wiki": t.wiki,
-                "title_key": getattr(t, "title_key", None),
-                "revision_ids": ",".join(map(str, getattr(t, "revision_ids", ()))) or None,
-                "log_event_id": t.log_event_id,
-                "log_id": t.log_id,
-                "snapshot_id": snapshot,
-            }
-        )
-    return audit, tries
+    return RS.audit_rows(table, cols, targets, found, snapshot), tries
 
 
 def run(
@@ -116,13 +100,16 @@ def run(
     out: dict[str, Any] = {
         "run_id": run_id,
         "events": 0,
-        "rows": {BRONZE: 0, SILVER: 0},
+        "rows": {BRONZE: 0, SILVER: 0, QUARANTINE: 0},
         "hours": [],
         "gold_hours": [],
     }
     if not hours:
         return out
     RA.ensure_row_level(spark, BRONZE, SILVER)
+    RS.add_missing_columns(spark, PAGE_STATE)
+    if "item_type" in RS.add_missing_columns(spark, HIDDEN_REVISIONS):  # rows of before: revisions
+        spark.sql(f"UPDATE {qualified(HIDDEN_REVISIONS)} SET item_type = 'revision'")
     scope = spark.table(qualified(SILVER)).where(H.predicate(hours))
     applied = (
         spark.table(qualified(REDACTIONS))
@@ -132,36 +119,32 @@ def run(
     logs = scope.where("type = 'log'").join(applied, "event_id", "left_anti").cache()
     ch_df = rx.page_changes(logs)
     changes = [r.asDict() for r in ch_df.withColumn("since_us", F.unix_micros("since")).collect()]
-    hid_df = rx.hidden_revisions(logs)
+    hid_df = rx.hidden_revisions(logs).unionByName(rx.hidden_log_entries(logs))
     hidden = [r.asDict() for r in hid_df.collect()]
     if changes:
-        RS.merge_state(spark, rx.latest(ch_df), PAGE_STATE, ("wiki", "title_key"))
+        RS.merge_page_state(spark, rx.state_rows(ch_df))
     if hidden:
         RS.merge_state(
             spark,
-            rx.latest(hid_df, ("wiki", "revision_id")),
+            rx.latest(hid_df, ("wiki", "item_type", "revision_id")),
             HIDDEN_REVISIONS,
-            ("wiki", "revision_id"),
+            ("wiki", "item_type", "revision_id"),
         )
     logs.unpersist()
     state = spark.table(qualified(PAGE_STATE))
-    deleted_keys = sorted({c["title_key"] for c in changes if c["deleted"]})
-    moved_from = (
-        []
-        if not deleted_keys
-        else [
-            r.asDict()
-            for r in state.where(F.col("moved_to_key").isin(deleted_keys))
-            .select("wiki", "title_key", "moved_to_key", F.unix_micros("since").alias("since_us"))
-            .collect()
-        ]
-    )
+    deleted = {(c["wiki"], c["title_key"]) for c in changes if c["deleted"]}
     new_events = {c["log_event_id"] for c in changes} | {h["log_event_id"] for h in hidden}
-    pages = RT.page_targets(changes, moved_from)
+    pages = RT.page_targets(changes, RT.moved_from(state, changes) if deleted else [])
+    # Former titles keep their bound in page_state: their late rows are redacted too.
+    RS.extend_deletions(spark, [t for t in pages if (t.wiki, t.title_key) not in deleted])
     pages += RT.late_page_targets(scope, state, {(t.wiki, t.title_key) for t in pages})
-    revs = RT.revision_targets(hidden) + [
+    hidden_state = spark.table(qualified(HIDDEN_REVISIONS))
+    revisions = hidden_state.where("item_type = 'revision'")
+    revs = RT.revision_targets(hidden) + RL.log_targets(hidden)
+    revs += [
         t
-        for t in RT.late_revision_targets(scope, spark.table(qualified(HIDDEN_REVISIONS)))
+        for t in RT.late_revision_targets(scope, revisions)
+        + RL.late_log_targets(scope, hidden_state)
         if t.log_event_id not in new_events
     ]
     targets = [*pages, *revs]
@@ -176,16 +159,24 @@ def run(
         found = RT.holding(spark, SILVER, RA.SILVER_COLUMNS, targets, where)
         touched = RT.hours_of(found)
         found_bronze = RT.holding(spark, BRONZE, RA.BRONZE_COLUMNS, targets, H.predicate(touched))
-        # Bronze first: if its UPDATE gives up, silver still holds the values, so the next run
-        # finds the same hours again (it looks for bronze rows where silver has some).
-        for table, cols, hits in (
-            (BRONZE, RA.BRONZE_COLUMNS, found_bronze),
-            (SILVER, RA.SILVER_COLUMNS, found),
-        ):
-            if hits:
-                rows, tries[table] = _redact(spark, table, cols, targets, hits, run_id, attempts)
-                audit += rows
-                out["rows"][table] = sum(hits.values())
+        # Bronze and the quarantine first: if they fail, silver still holds the values, so the
+        # next run finds the same hours again (it looks for bronze rows where silver has some).
+        if found_bronze:
+            rows, tries[BRONZE] = _redact(
+                spark, BRONZE, RA.BRONZE_COLUMNS, targets, found_bronze, run_id, attempts
+            )
+            audit += rows
+            out["rows"][BRONZE] = sum(found_bronze.values())
+        found_q, snap = RQ.redact(spark, targets, run_id)
+        if found_q:
+            audit += RS.audit_rows(QUARANTINE, RQ.COLUMNS, targets, found_q, snap)
+            out["rows"][QUARANTINE] = sum(found_q.values())
+        if found:
+            rows, tries[SILVER] = _redact(
+                spark, SILVER, RA.SILVER_COLUMNS, targets, found, run_id, attempts
+            )
+            audit += rows
+            out["rows"][SILVER] = sum(found.values())
         late = sum(n for (_, _, i), n in found.items() if targets[i].reason == "late_arrival")
         out["gold_hours"] = [H.format_hour(h) for h in touched]
         out["hours"] = [
@@ -199,7 +190,17 @@ def run(
         "events": len(new_events),
         "pages_deleted": sum(1 for c in changes if c["deleted"]),
         "pages_restored": sum(1 for c in changes if c["log_action"] == "restore"),
-        "revisions_hidden": sum(1 for h in hidden if h["hide_comment"] or h["hide_user"]),
+        "revisions_hidden": sum(
+            1
+            for h in hidden
+            if h["item_type"] == "revision" and (h["hide_comment"] or h["hide_user"])
+        ),
+        "log_entries_hidden": sum(
+            1
+            for h in hidden
+            if h["item_type"] == "logging"
+            and (h["hide_action"] or h["hide_comment"] or h["hide_user"])
+        ),
         "late_rows": late,  # silver rows of earlier deletions or hidings that came later
         "attempts": tries,
         "expire_by": expire_by.isoformat() if any(out["rows"].values()) else None,
@@ -221,6 +222,7 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
                 "pages_deleted",
                 "pages_restored",
                 "revisions_hidden",
+                "log_entries_hidden",
                 "late_rows",
                 "rows",
                 "hours",

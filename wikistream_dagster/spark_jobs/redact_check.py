@@ -14,8 +14,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from wikistream_dagster.contracts.checks import DELETED_PAGES_REDACTED
+from wikistream_dagster.contracts.quarantine import QUARANTINE
 from wikistream_dagster.spark_jobs import hours as H
-from wikistream_dagster.spark_jobs import runtime
+from wikistream_dagster.spark_jobs import redact_quarantine, runtime
 from wikistream_dagster.spark_jobs.tables import (
     ENTITY_HOURLY,
     ENTITY_TRENDS,
@@ -25,15 +26,20 @@ from wikistream_dagster.spark_jobs.tables import (
     SILVER,
     qualified,
 )
-from wikistream_dagster.spark_jobs.transforms.redact import title_key
+from wikistream_dagster.spark_jobs.transforms.redact import deleted_upto, still_hidden, title_key
 
 
-def _left(rows: DataFrame, deleted: DataFrame, title: str, time_col: str | None) -> int:
+def _left(rows: DataFrame, deleted: DataFrame, title: str, time_col: str, hourly: bool) -> int:
+    """Rows of ``rows`` named by a deleted title from before its newest deletion. ``hourly``:
+    rows are hours starting at ``time_col``; an hour of a restored page counts only if it
+    ended by the deletion (after a restore in the same hour the page is shown again)."""
     keyed = rows.withColumn("title_key", title_key(F.col(title)))
     hits = keyed.join(F.broadcast(deleted), ["wiki", "title_key"])
-    if time_col:
-        hits = hits.where(F.col(time_col) <= F.col("since"))
-    return hits.count()
+    t, upto = F.col(time_col), F.col("upto")
+    ok = t <= upto
+    if hourly:
+        ok = ok & (F.col("deleted") | (t + F.expr("INTERVAL 1 HOUR") <= upto))
+    return hits.where(ok).count()
 
 
 def run(spark: SparkSession, hours: list[H.Hour]) -> dict[str, Any]:
@@ -43,26 +49,19 @@ def run(spark: SparkSession, hours: list[H.Hour]) -> dict[str, Any]:
         return out | {"passed": True}
     only = H.predicate(hours)
     deleted = (
-        spark.table(qualified(PAGE_STATE)).where("deleted").select("wiki", "title_key", "since")
+        spark.table(qualified(PAGE_STATE))
+        .select("wiki", "title_key", "deleted", deleted_upto().alias("upto"))
+        .where("upto IS NOT NULL")
     )
     silver = spark.table(qualified(SILVER)).where(only)
-    hidden = spark.table(qualified(HIDDEN_REVISIONS)).where("hide_comment OR hide_user")
-    revs = silver.join(
-        F.broadcast(
-            hidden.select(
-                "wiki", F.col("revision_id").alias("revision_new"), "hide_comment", "hide_user"
-            )
-        ),
-        ["wiki", "revision_new"],
-    ).where(
-        (F.col("hide_comment") & F.col("comment").isNotNull())
-        | (F.col("hide_user") & F.col("user").isNotNull())
-    )
+    hidden = spark.table(qualified(HIDDEN_REVISIONS))
+    revs = still_hidden(silver, hidden)
     pages = spark.table(qualified(ENTITY_TRENDS)).where(only).where("entity_type = 'page'")
     hourly = spark.table(qualified(ENTITY_HOURLY)).where(only).where("entity_type = 'page'")
     out["left"] = {
-        SILVER: _left(silver, deleted, "title", "event_time") + revs.count(),
-        ENTITY_TRENDS: _left(pages, deleted, "entity", "hour_start"),
+        QUARANTINE: redact_quarantine.left(spark, deleted, hidden),
+        SILVER: _left(silver, deleted, "title", "event_time", False) + revs.count(),
+        ENTITY_TRENDS: _left(pages, deleted, "entity", "hour_start", True),
         ENTITY_HOURLY: _left(
             hourly.withColumn(
                 "hour_start",
@@ -71,9 +70,10 @@ def run(spark: SparkSession, hours: list[H.Hour]) -> dict[str, Any]:
             deleted,
             "entity",
             "hour_start",
+            True,
         ),
         RISK_SCORES: _left(
-            spark.table(qualified(RISK_SCORES)).where(only), deleted, "title", "event_time"
+            spark.table(qualified(RISK_SCORES)).where(only), deleted, "title", "event_time", False
         ),
     }
     return out | {"passed": not any(out["left"].values())}

@@ -33,7 +33,7 @@ class PageTarget:
     def condition(self, c: Columns) -> str:
         return (
             f"({c.wiki} = {sql_str(self.wiki)} AND sha2({c.title}, 256) = "
-            f"{sql_str(self.title_key)} AND unix_micros(event_time) <= {int(self.upto_us)})"
+            f"{sql_str(self.title_key)} AND unix_micros({c.time}) <= {int(self.upto_us)})"
         )
 
 
@@ -49,45 +49,74 @@ class RevisionTarget:
 
     def condition(self, c: Columns) -> str:
         ids = ", ".join(str(int(i)) for i in sorted(self.revision_ids))
-        return f"({c.wiki} = {sql_str(self.wiki)} AND revision_new IN ({ids}))"
+        return f"({c.wiki} = {sql_str(self.wiki)} AND {c.revision} IN ({ids}))"
 
     def fields(self, c: Columns) -> tuple[str, ...]:
-        out = (("comment",) if self.hide_comment else ()) + (("`user`",) if self.hide_user else ())
+        out = ((c.comment,) if self.hide_comment else ()) + ((c.user,) if self.hide_user else ())
         return out + tuple(f for f in c.fields if f == "raw_json")
 
 
+MAX_MOVES = 16  # how far back a chain of moves is followed (A -> B -> ... -> deleted)
+
+
+def moved_from(state: DataFrame, changes: list[dict]) -> list[dict]:
+    """Page-state rows of the titles the deleted pages among ``changes`` were moved from,
+    followed back through every move (A -> B -> C, C deleted: B's and A's rows), one query per
+    step. Columns: wiki, title_key, moved_to_key, since_us (the move)."""
+    wanted = {(c["wiki"], c["title_key"]) for c in changes if c["deleted"]}
+    seen, out = set(wanted), []
+    for _ in range(MAX_MOVES):
+        if not wanted:
+            break
+        rows = (
+            state.where(F.col("moved_to_key").isin(sorted({k for _, k in wanted})))
+            .select("wiki", "title_key", "moved_to_key", F.unix_micros("since").alias("since_us"))
+            .collect()
+        )
+        found = [
+            r.asDict()
+            for r in rows
+            if (r["wiki"], r["moved_to_key"]) in wanted and (r["wiki"], r["title_key"]) not in seen
+        ]
+        out += found
+        wanted = {(r["wiki"], r["title_key"]) for r in found}
+        seen |= wanted
+    return out
+
+
 def page_targets(changes: list[dict], moved_from: list[dict]) -> list[PageTarget]:
-    """Every deletion among ``changes``, and the former titles of a deleted page that was moved
-    (their rows up to the move: the old title is a redirect, another page, after it)."""
+    """Every deletion among ``changes``, and the former titles of a deleted page that was moved,
+    through every move back: each one's rows up to its move (the old title is a redirect,
+    another page, after it) and up to the deletion."""
     out = []
     for ch in changes:
         if not ch["deleted"]:
             continue
-        upto = ch["since_us"]
-        out.append(
-            PageTarget(
-                ch["wiki"], ch["title_key"], upto, "page_deleted", ch["log_event_id"], ch["log_id"]
-            )
-        )
-        for old in moved_from:
-            if (old["wiki"], old["moved_to_key"]) == (ch["wiki"], ch["title_key"]):
-                out.append(
-                    PageTarget(
-                        ch["wiki"],
-                        old["title_key"],
-                        min(upto, old["since_us"]),
-                        "page_deleted",
-                        ch["log_event_id"],
-                        ch["log_id"],
-                    )
-                )
+        event = ("page_deleted", ch["log_event_id"], ch["log_id"])
+        out.append(PageTarget(ch["wiki"], ch["title_key"], ch["since_us"], *event))
+        walk, done = [(ch["title_key"], ch["since_us"])], {ch["title_key"]}
+        while walk:
+            key, upto = walk.pop()
+            for old in moved_from:
+                if (old["wiki"], old["moved_to_key"]) == (ch["wiki"], key) and old[
+                    "title_key"
+                ] not in done:
+                    bound = min(upto, old["since_us"])
+                    out.append(PageTarget(ch["wiki"], old["title_key"], bound, *event))
+                    walk.append((old["title_key"], bound))
+                    done.add(old["title_key"])
     return out
 
 
 def late_page_targets(scope: DataFrame, state: DataFrame, known: set) -> list[PageTarget]:
-    """Rows in ``scope`` (silver) of pages that page_state says are deleted since after them."""
-    deleted = state.where("deleted").select(
-        "wiki", "title_key", F.unix_micros("since").alias("upto"), "log_event_id", "log_id"
+    """Rows in ``scope`` (silver) from before their page's newest deletion, also when the page
+    was restored since (the row came late: after the restore)."""
+    deleted = state.where(rx.deleted_upto().isNotNull()).select(
+        "wiki",
+        "title_key",
+        F.unix_micros(rx.deleted_upto()).alias("upto"),
+        F.coalesce("deletion_event_id", "log_event_id").alias("log_event_id"),
+        F.coalesce("deletion_log_id", "log_id").alias("log_id"),
     )
     rows = scope.where(F.col("title").isNotNull()).select(
         "wiki", rx.title_key(F.col("title")).alias("title_key"), "event_time"
@@ -112,7 +141,7 @@ def revision_targets(hidden: list[dict]) -> list[RevisionTarget]:
     """One target per log event that hides a comment or a user name."""
     by_event: dict[tuple, list[int]] = {}
     for h in hidden:
-        if h["hide_comment"] or h["hide_user"]:
+        if h.get("item_type") in (None, "revision") and (h["hide_comment"] or h["hide_user"]):
             key = (h["wiki"], h["hide_comment"], h["hide_user"], h["log_event_id"], h["log_id"])
             by_event.setdefault(key, []).append(int(h["revision_id"]))
     return [

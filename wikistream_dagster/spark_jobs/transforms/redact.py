@@ -20,7 +20,11 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from wikistream_dagster.contracts.tables_redact import DELETED_COMMENT, DELETED_USER
+from wikistream_dagster.contracts.tables_redact import (
+    DELETED_ACTION,
+    DELETED_COMMENT,
+    DELETED_USER,
+)
 
 PAGE_ACTIONS = {"delete": True, "delete_redir": True, "restore": False}
 MOVE_ACTIONS = ("move", "move_redir")
@@ -80,6 +84,25 @@ def latest(changes: DataFrame, keys: tuple[str, ...] = ("wiki", "title_key")) ->
     return changes.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
 
 
+def state_rows(changes: DataFrame) -> DataFrame:
+    """Page-state rows: the newest change per page, with the newest deletion among ``changes``
+    (``deleted_upto``, ``deletion_event_id``, ``deletion_log_id``; null if none)."""
+    deletions = latest(changes.where("deleted")).select(
+        "wiki",
+        "title_key",
+        F.col("since").alias("deleted_upto"),
+        F.col("log_event_id").alias("deletion_event_id"),
+        F.col("log_id").alias("deletion_log_id"),
+    )
+    return latest(changes).join(deletions, ["wiki", "title_key"], "left")
+
+
+def deleted_upto() -> Column:
+    """Up to when rows of a page-state row's title are redacted (null: none). A table of an
+    earlier version has no ``deleted_upto`` for pages it deleted: their ``since`` then."""
+    return F.coalesce(F.col("deleted_upto"), F.when(F.col("deleted"), F.col("since")))
+
+
 def _bits(text: Column) -> Column:
     """A bit field as MediaWiki logs it: a number or a numeric string (null: unknown)."""
     return F.regexp_replace(text, '"', "").cast("int")
@@ -107,9 +130,14 @@ def hidden_revisions(silver: DataFrame) -> DataFrame:
     params = F.from_json("log_params", _REVDEL)
     parsed = events.select("*", params.alias("p")).where(F.col("p.type") == "revision")
     bits = _bits(F.col("p.nfield"))
-    return parsed.select(
+    return _visibility(parsed, F.col("p.ids"), bits, "revision")
+
+
+def _visibility(events: DataFrame, ids: Column, bits: Column, item_type: str) -> DataFrame:
+    """One hidden_revisions row per id in ``ids`` of each event (null bits: skipped)."""
+    return events.select(
         "wiki",
-        F.explode(_ids(F.col("p.ids"))).alias("revision_id"),
+        F.explode(_ids(ids)).alias("revision_id"),
         title_key(F.col("title")).alias("title_key"),
         bits.alias("bitmask"),
         ((bits.bitwiseAND(DELETED_COMMENT)) != 0).alias("hide_comment"),
@@ -118,4 +146,64 @@ def hidden_revisions(silver: DataFrame) -> DataFrame:
         F.col("event_id").alias("log_event_id"),
         "log_id",
         "log_type",
+        F.lit(item_type).alias("item_type"),
+        (F.lit(item_type == "logging") & (bits.bitwiseAND(DELETED_ACTION) != 0)).alias(
+            "hide_action"
+        ),
     ).where(F.col("bitmask").isNotNull())
+
+
+def hidden_log_entries(silver: DataFrame) -> DataFrame:
+    """One row per log entry a log-entry deletion (``delete/event``, ``suppress/event``) sets
+    the visibility of, in ``hidden_revisions``' columns with ``item_type`` logging.
+
+    ``log_params`` in the feed (``RevDelLogList::getLogParams`` with the ``N::`` prefixes
+    stripped): ``{"ids": [log ids], "ofield": n, "nfield": n}`` (``"type": "logging"`` is only
+    added by the API; accepted); entries older than MediaWiki 1.19 have a list
+    ``["id,id", "ofield=n", "nfield=n"]``. Bits: 1 action and target, 2 comment, 4 user.
+    """
+    events = silver.where(
+        (F.col("type") == "log")
+        & F.col("log_type").isin(*REVISION_LOG_TYPES)
+        & (F.col("log_action") == "event")
+    )
+    text = F.trim("log_params")
+    listed = F.from_json(text, T.ArrayType(T.StringType()))
+    p = F.from_json(text, _REVDEL)
+    is_list = text.startswith("[")
+    ids = F.when(is_list, listed[0]).otherwise(p["ids"])
+    nfield = F.when(is_list, listed[2]).otherwise(p["nfield"])
+    bits = F.regexp_extract(nfield, r"(\d+)", 1)
+    bits = F.when(bits != "", bits.cast("int"))
+    ok = is_list | p["type"].isNull() | (p["type"] == "logging")
+    return _visibility(events.where(ok), ids, bits, "logging")
+
+
+def still_hidden(rows: DataFrame, hidden: DataFrame) -> DataFrame:
+    """Rows (silver's columns) still holding a field ``hidden`` (hidden_revisions) hides: the
+    comment or user of a hidden revision, the target, comment or user of a hidden log entry."""
+    h = hidden.where("hide_comment OR hide_user OR hide_action").select(
+        "wiki",
+        "revision_id",
+        F.coalesce("item_type", F.lit("revision")).alias("h_type"),
+        "hide_comment",
+        "hide_user",
+        F.coalesce("hide_action", F.lit(False)).alias("hide_action"),
+    )
+    by_rev = h.where("h_type = 'revision'").withColumnRenamed("revision_id", "revision_new")
+    by_log = h.where("h_type = 'logging'").withColumnRenamed("revision_id", "log_id")
+    cols = ("comment", "user", "title", "hide_comment", "hide_user", "hide_action")
+    hits = (
+        rows.join(F.broadcast(by_rev.drop("h_type")), ["wiki", "revision_new"])
+        .select(*cols)
+        .unionByName(
+            rows.where(F.col("type") == "log")
+            .join(F.broadcast(by_log.drop("h_type")), ["wiki", "log_id"])
+            .select(*cols)
+        )
+    )
+    return hits.where(
+        (F.col("hide_comment") & F.col("comment").isNotNull())
+        | (F.col("hide_user") & F.col("user").isNotNull())
+        | (F.col("hide_action") & F.col("title").isNotNull())
+    )
