@@ -27,3 +27,14 @@ DELETED_ACTION = 1
 PAGE_STATE, HIDDEN_REVISIONS, REDACTIONS = (
     table(name) for name in (PAGE_STATE_TABLE, HIDDEN_REVISIONS_TABLE, REDACTIONS_TABLE)
 )
+
+# The redact stage's counts: reported by the Spark job, shown by Dagster on silver/redactions.
+RESULT_COUNTS = (
+    "events",
+    "pages_deleted",
+    "pages_restored",
+    "revisions_hidden",
+    "log_entries_hidden",
+    "late_rows",
+    "audit_rows",
+)

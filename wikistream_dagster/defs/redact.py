@@ -9,23 +9,19 @@ evaluated by the job after gold.
 import dagster as dg
 
 from wikistream_dagster.contracts.checks import LAKE_CHECKS
-from wikistream_dagster.contracts.tables_redact import HIDDEN_REVISIONS, PAGE_STATE, REDACTIONS
+from wikistream_dagster.contracts.tables_redact import (
+    HIDDEN_REVISIONS,
+    PAGE_STATE,
+    REDACTIONS,
+    RESULT_COUNTS,
+)
 from wikistream_dagster.defs.common import OWNERS, SILVER_KEY
 from wikistream_dagster.defs.schemas import table_metadata
 
 PAGE_STATE_KEY = dg.AssetKey(PAGE_STATE.name.split("."))
 HIDDEN_REVISIONS_KEY = dg.AssetKey(HIDDEN_REVISIONS.name.split("."))
 REDACTIONS_KEY = dg.AssetKey(REDACTIONS.name.split("."))
-SHOWN = (
-    "events",
-    "pages_deleted",
-    "pages_restored",
-    "revisions_hidden",
-    "log_entries_hidden",
-    "late_rows",
-    "audit_rows",
-    "expire_by",
-)
+SHOWN = (*RESULT_COUNTS, "expire_by")
 
 redaction_specs = [
     dg.AssetSpec(

@@ -34,6 +34,7 @@ from pyspark.sql import functions as F
 
 from wikistream_dagster.contracts import snapshot as S
 from wikistream_dagster.contracts.quarantine import QUARANTINE
+from wikistream_dagster.contracts.tables_redact import RESULT_COUNTS
 from wikistream_dagster.spark_jobs import hours as H
 from wikistream_dagster.spark_jobs import iceberg, runtime
 from wikistream_dagster.spark_jobs import redact_apply as RA
@@ -215,20 +216,5 @@ def report_result(report: runtime.Reporter, result: dict[str, Any]) -> None:
     report.custom({"redact": result})  # the Dagster op records it on silver/redactions
     report.materialized(
         REDACTIONS,
-        {
-            k: result.get(k)
-            for k in (
-                "events",
-                "pages_deleted",
-                "pages_restored",
-                "revisions_hidden",
-                "log_entries_hidden",
-                "late_rows",
-                "rows",
-                "hours",
-                "expire_by",
-                "attempts",
-                "audit_rows",
-            )
-        },
+        {k: result.get(k) for k in (*RESULT_COUNTS, "rows", "hours", "expire_by", "attempts")},
     )
