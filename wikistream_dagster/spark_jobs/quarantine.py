@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from wikistream_dagster.contracts import quarantine as Q
@@ -42,17 +42,27 @@ JSON_OPTIONS = {"timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}  # keep mi
 ENTRY_COLUMNS = table(QUARANTINE_TABLE).column_names
 
 
+def json_and_hash(columns: dict[str, Column]) -> tuple[Column, Column]:
+    """A row's ``row_json`` and ``row_hash`` from its named columns (in table order): the one
+    definition of a quarantined row's identity, for new entries and for redacted ones."""
+    hashed = [c for name, c in columns.items() if name not in UNHASHED]
+    return (
+        F.to_json(F.struct(*columns.values()), JSON_OPTIONS),
+        F.sha2(F.to_json(F.struct(*hashed), JSON_OPTIONS), 256),
+    )
+
+
 def identify(rows: DataFrame) -> DataFrame:
     """``rows`` plus ``row_json``, ``row_hash``, ``copy_no`` and ``dup_rank`` (1 = first copy).
 
     Window functions over ``event_id``: give it whole event-id groups (every row of an id in
     the hours concerned), or the numbers differ from the quality job's.
     """
-    hashed = [c for c in rows.columns if c not in UNHASHED]
+    row_json, row_hash = json_and_hash({c: F.col(c) for c in rows.columns})
     order = [F.col("processed_at")] if "processed_at" in rows.columns else [F.lit(0)]
     return (
-        rows.withColumn("row_json", F.to_json(F.struct(*rows.columns), JSON_OPTIONS))
-        .withColumn("row_hash", F.sha2(F.to_json(F.struct(*hashed), JSON_OPTIONS), 256))
+        rows.withColumn("row_json", row_json)
+        .withColumn("row_hash", row_hash)
         .withColumn(
             "copy_no",
             F.row_number().over(Window.partitionBy("event_id", "row_hash").orderBy(*order)),

@@ -48,18 +48,15 @@ def parsed(spark: SparkSession) -> DataFrame:
 def _redacted_row(r_cols: list[str], clear: dict[str, Column]) -> tuple[Column, Column]:
     """``row_json`` and ``row_hash`` of ``r`` with the ``clear`` fields set to null where their
     condition holds: the same JSON and hash ``quarantine.identify`` gives the redacted row."""
-    cols = [
-        (
-            F.when(clear[c], F.lit(None)).otherwise(F.col(f"r.{c}"))
-            if c in clear
-            else F.col(f"r.{c}")
-        ).alias(c)
-        for c in r_cols
-    ]
-    hashed = [c for name, c in zip(r_cols, cols, strict=True) if name not in quar.UNHASHED]
-    return (
-        F.to_json(F.struct(*cols), quar.JSON_OPTIONS),
-        F.sha2(F.to_json(F.struct(*hashed), quar.JSON_OPTIONS), 256),
+    return quar.json_and_hash(
+        {
+            c: (
+                F.when(clear[c], F.lit(None)).otherwise(F.col(f"r.{c}"))
+                if c in clear
+                else F.col(f"r.{c}")
+            ).alias(c)
+            for c in r_cols
+        }
     )
 
 
