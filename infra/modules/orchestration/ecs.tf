@@ -28,8 +28,10 @@ locals {
   db_secret_arn = aws_db_instance.this.master_user_secret[0].secret_arn
   secrets       = [{ name = "DAGSTER_PG_PASSWORD", valueFrom = "${local.db_secret_arn}:password::" }]
 
-  # Writes the instance config to $DAGSTER_HOME, then execs the given command.
-  with_instance = "mkdir -p \"$DAGSTER_HOME\" && printf '%s\\n' \"$DAGSTER_INSTANCE_YAML\" > \"$DAGSTER_HOME/dagster.yaml\" && exec"
+  # Writes the instance config to $DAGSTER_HOME, creates Dagster's tables under a PostgreSQL
+  # advisory lock (ECS starts the webserver and daemon together on an empty database; see
+  # wikistream_dagster/aws/instance_init.py), then execs the given command.
+  with_instance = "mkdir -p \"$DAGSTER_HOME\" && printf '%s\\n' \"$DAGSTER_INSTANCE_YAML\" > \"$DAGSTER_HOME/dagster.yaml\" && python -m wikistream_dagster.aws.instance_init && exec"
 
   # The task definitions, by key: size, role and the container's own fields. All run the Dagster
   # image with the instance's environment and the database secret (the admin task needs none).
