@@ -258,6 +258,12 @@ def child_env(base: Mapping[str, str] | None = None, **overrides: str) -> dict[s
     return dict(os.environ if base is None else base) | overrides
 
 
+def dagster_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Dagster's own variables as Dagster reads them, from this process: ``DAGSTER_HOME`` and
+    those the instance config names with ``{env: NAME}`` (the AWS tasks' ``DAGSTER_PG_*``)."""
+    return dict(os.environ if env is None else env)
+
+
 # pydeequ refuses to import without SPARK_VERSION: spark-submit's environment and the EMR request
 # set it; a benchmark that runs the quality job in its own process sets it with ``use_spark_env``.
 SPARK_ENV = {"SPARK_VERSION": "3.5"}

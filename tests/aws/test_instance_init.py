@@ -41,6 +41,7 @@ home = Path(os.environ["DAGSTER_HOME"])
 home.mkdir(parents=True)
 (home / "dagster.yaml").write_text(os.environ["DAGSTER_INSTANCE_YAML"] + "\\n")
 from wikistream_dagster.aws.instance_init import init_instance
+from wikistream_dagster.config import dagster_env
 rng = random.Random(me)
 for round_ in range(int(sys.argv[4])):
     go = work / f"go-{round_}"
@@ -50,7 +51,7 @@ for round_ in range(int(sys.argv[4])):
         time.sleep(0.005)
     time.sleep(rng.random() * spread)
     try:
-        init_instance(home)
+        init_instance(home, dagster_env())
         result = "ok"
     except Exception:
         result = traceback.format_exc()[-1500:]

@@ -14,13 +14,14 @@ a session lock: a task that dies holding it releases it with its connection.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from wikistream_dagster.config import dagster_env
 
 log = logging.getLogger("wikistream.instance_init")
 
@@ -97,11 +98,11 @@ def _lock(conn) -> None:
         time.sleep(0.2)
 
 
-def init_instance(home: Path, env: dict[str, str] | None = None) -> None:
-    """Load the instance in ``home`` (creating missing tables) under the schema lock."""
+def init_instance(home: Path, env: dict[str, str]) -> None:
+    """Load the instance in ``home`` (creating missing tables) under the schema lock; ``env``:
+    the variables its config reads (``config.dagster_env()``)."""
     from dagster import DagsterInstance
 
-    env = dict(os.environ if env is None else env)
     config = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
     url = storage_url(config, env)
     if url is None:  # not PostgreSQL: nothing shared to create
@@ -124,12 +125,13 @@ def main() -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    home = os.environ.get("DAGSTER_HOME")
+    env = dagster_env()
+    home = env.get("DAGSTER_HOME")
     if not home:
         log.error("DAGSTER_HOME is not set: the task definition must set it")
         return 2
     try:
-        init_instance(Path(home))
+        init_instance(Path(home), env)
     except InstanceInitError as exc:
         log.error("%s", exc)
         return 1
