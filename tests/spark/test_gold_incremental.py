@@ -151,7 +151,9 @@ def test_trends_from_aggregates_equal_the_full_rescan(lake):
 
     # Late events rewrite an older hour in silver; gold rebuilds that hour and its aggregate.
     append_silver(spark, events(rng, range(12, 13), "late", per_hour=60))
-    gold_batch.run(spark, [hour(12)])
+    spark.conf.set(gold_batch.CACHE_COMPRESSED, "true")
+    gold_batch.run(spark, [hour(12)])  # caches uncompressed: a short run
+    assert spark.conf.get(gold_batch.CACHE_COMPRESSED) == "true", "the session's setting is back"
     assert_same_as_rescan(spark, [hour(12)])
     stored = spark.table(qualified(ENTITY_HOURLY)).where(H.predicate([hour(12)]))
     fresh = gold.entity_hourly(spark.table(qualified(SILVER)).where(H.predicate([hour(12)])))
