@@ -11,7 +11,6 @@ at a random moment within the creation window (about 1 in 5 rounds hit the race 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,9 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.containers import sandbox
 from tests.containers.ecs import container_spec
-from tests.containers.postgres import Postgres, pg_bin
+from tests.containers.postgres import Postgres, dagster_database, network_namespace
 from tests.containers.tasks import dagster_container, dagster_image
 from wikistream_dagster.aws.instance_init import InstanceInitError, storage_url
 
@@ -61,33 +59,14 @@ for round_ in range(int(sys.argv[4])):
 
 @pytest.fixture
 def netns():
-    reason = sandbox.missing_tools()
-    if reason:
-        pytest.skip(reason)
-    holder = subprocess.Popen(
-        ["unshare", "--net", "--", "sh", "-c", "ip link set lo up && exec sleep 3600"],
-        start_new_session=True,
-    )
-    time.sleep(0.3)
-    yield holder.pid
-    holder.kill()
-    holder.wait()
+    with network_namespace() as pid:
+        yield pid
 
 
 @pytest.fixture
 def postgres(netns):
-    if pg_bin() is None:
-        pytest.skip("PostgreSQL (initdb, postgres) is not installed: apt-get install postgresql")
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is not installed (the instance config requires TLS to PostgreSQL)")
-    root = sandbox.scratch_dir("instance-init-pg-")
-    pg = Postgres(root, netns, SECRETS["DAGSTER_PG_PASSWORD"], db="dagster", user="dagster")
-    try:
-        pg.start()
+    with dagster_database(netns, SECRETS["DAGSTER_PG_PASSWORD"]) as pg:
         yield pg
-    finally:
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _tables(pg: Postgres) -> set[str]:

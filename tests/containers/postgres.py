@@ -8,7 +8,8 @@ import pwd
 import shutil
 import subprocess
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 # PostgreSQL refuses to run as root, and initdb needs a passwd entry: the system's `nobody`.
@@ -100,3 +101,48 @@ class Postgres:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, 15)
             self.proc.wait(timeout=30)
+
+
+@contextmanager
+def network_namespace() -> Iterator[int]:
+    """A network namespace of its own (awsvpc: ports are the task's own); yields the pid of the
+    process holding it. Skips the test where the container sandbox cannot run."""
+    import pytest
+
+    from tests.containers import sandbox
+
+    reason = sandbox.missing_tools()
+    if reason:
+        pytest.skip(reason)
+    holder = subprocess.Popen(
+        ["unshare", "--net", "--", "sh", "-c", "ip link set lo up && exec sleep 3600"],
+        start_new_session=True,
+    )
+    time.sleep(0.3)
+    try:
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@contextmanager
+def dagster_database(netns_pid: int, password: str) -> Iterator[Postgres]:
+    """PostgreSQL in ``netns_pid``'s namespace with an empty ``dagster`` database, as the Dagster
+    tasks reach RDS (TLS, password); skips the test where PostgreSQL or openssl is missing."""
+    import pytest
+
+    from tests.containers import sandbox
+
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL (initdb, postgres) is not installed: apt-get install postgresql")
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed (the instance config requires TLS to PostgreSQL)")
+    root = sandbox.scratch_dir("dagster-pg-")
+    pg = Postgres(root, netns_pid, password, db="dagster", user="dagster")
+    try:
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(root, ignore_errors=True)

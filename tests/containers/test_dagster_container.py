@@ -20,7 +20,7 @@ import yaml
 
 from tests.containers import sandbox
 from tests.containers.ecs import container_spec, fargate_mounts
-from tests.containers.postgres import Postgres, pg_bin
+from tests.containers.postgres import Postgres, dagster_database, network_namespace
 from tests.containers.tasks import dagster_container, dagster_image
 
 TASKS = ("webserver", "daemon", "run")
@@ -79,34 +79,14 @@ LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name lo
 
 @pytest.fixture
 def netns():
-    """A network namespace of its own (awsvpc: the webserver's port 3000 is its own)."""
-    reason = sandbox.missing_tools()
-    if reason:
-        pytest.skip(reason)
-    holder = subprocess.Popen(
-        ["unshare", "--net", "--", "sh", "-c", "ip link set lo up && exec sleep 3600"],
-        start_new_session=True,
-    )
-    time.sleep(0.3)
-    yield holder.pid
-    holder.kill()
-    holder.wait()
+    with network_namespace() as pid:
+        yield pid
 
 
 @pytest.fixture
 def postgres(netns):
-    if pg_bin() is None:
-        pytest.skip("PostgreSQL (initdb, postgres) is not installed: apt-get install postgresql")
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is not installed (the instance config requires TLS to PostgreSQL)")
-    root = sandbox.scratch_dir("dagster-pg-")
-    pg = Postgres(root, netns, SECRETS["DAGSTER_PG_PASSWORD"], db="dagster", user="dagster")
-    try:
-        pg.start()
+    with dagster_database(netns, SECRETS["DAGSTER_PG_PASSWORD"]) as pg:
         yield pg
-    finally:
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.slow
