@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from wikistream_dagster.config import Settings, load_settings
+from wikistream_dagster.resources.pipes_reader import LineSafeMessageReader
 
 # Batch jobs yield the CPU to the bronze stream on a laptop's two cores: a medallion run (every
 # 30 s in eager mode) must not stretch bronze's micro-batches. The job gets a session and an
@@ -71,5 +72,9 @@ class LocalSparkRunner(SparkJobRunner):
             spark_submit.spark_submit_command(s, job, list(args), jars, self.driver_memory)
         )
         context.log.info(f"spark-submit {job} {' '.join(args)}")
-        client = dg.PipesSubprocessClient(env=spark_submit.spark_submit_env(s), cwd=str(s.root))
+        client = dg.PipesSubprocessClient(
+            env=spark_submit.spark_submit_env(s),
+            cwd=str(s.root),
+            message_reader=LineSafeMessageReader(),
+        )
         return client.run(context=pipes_context(context), command=cmd, extras=dict(extras or {}))
