@@ -21,6 +21,7 @@ from wikistream_dagster.config import (
 from wikistream_dagster.contracts.jobs import JOBS
 from wikistream_dagster.dlq import cli as dlq_cli
 from wikistream_dagster.local import replay_cli
+from wikistream_dagster.local.process import default_stop_signals
 from wikistream_dagster.quarantine import cli as quarantine_cli
 
 log = logging.getLogger("wikistream")
@@ -276,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    default_stop_signals()  # what this command starts must stop on SIGTERM (see the function)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # `test` and `spark JOB` pass everything after them through untouched (pytest/job options).

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wikistream_dagster.config import Settings, child_env, load_settings
-from wikistream_dagster.local.process import Service
+from wikistream_dagster.local.process import Service, default_stop_signals
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("job_args", nargs=argparse.REMAINDER, help="bronze job arguments")
     args = parser.parse_args(argv)
+    default_stop_signals()  # spawned by a run worker that ignores SIGTERM: the job must not
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings()
     if args.action == "start":

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,24 @@ log = logging.getLogger(__name__)
 
 class ServiceError(RuntimeError):
     """A local service failed to start or stop; the message names the log file to read."""
+
+
+def default_stop_signals() -> None:
+    """Take back SIGINT and SIGTERM if this process inherited them ignored; call it first
+    thing in a process that starts services.
+
+    A shell starts background jobs (``cmd &``, ``nohup``, CI runners) with SIGINT ignored, an
+    ignored signal stays ignored across ``exec``, and Dagster's ``setup_interrupt_handlers``
+    (``dagster dev``, its code servers and run workers) gives SIGTERM SIGINT's disposition: every
+    process below, the bronze Spark job included, then ignored SIGTERM and was SIGKILLed after
+    the stop timeout (60 s) instead of stopping.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers; a process's entry point runs there
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
