@@ -38,12 +38,17 @@ def _ignore_stop_signals() -> None:
 
 
 def _ignored(pid: int) -> set[int]:
-    """The signals ``pid`` ignores (``SigIgn`` of /proc/<pid>/status)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """The signals ``pid`` ignores."""
+    return _ignored_in(Path(f"/proc/{pid}/status").read_text())
+
+
+def _ignored_in(status: str) -> set[int]:
+    """The signals a process ignores, from the ``SigIgn`` line of its /proc/<pid>/status."""
+    for line in status.splitlines():
         if line.startswith("SigIgn:"):
             mask = int(line.split()[1], 16)
             return {n for n in range(1, 65) if mask >> (n - 1) & 1}
-    raise AssertionError(f"no SigIgn for {pid}")
+    raise AssertionError(f"no SigIgn line in {status[:200]!r}")
 
 
 def _stops_on_sigterm(pid: int, group: bool, timeout: float) -> bool:
@@ -102,3 +107,16 @@ def test_bronze_job_started_by_the_control_process_stops_on_sigterm(stack_settin
 
 def _text(path: Path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
+
+
+def test_batch_job_launcher_hands_default_stop_signals(tmp_path):
+    """The medallion Spark jobs start through ``local.low_priority`` from a run worker that
+    ignores both signals: the job it becomes must stop when its run is terminated."""
+    probe = "import pathlib; print(pathlib.Path('/proc/self/status').read_text())"
+    cmd = [sys.executable, "-m", "wikistream_dagster.local.low_priority", "5", "--"]
+    cmd += [sys.executable, "-c", probe]
+    out = subprocess.run(
+        cmd, preexec_fn=_ignore_stop_signals, capture_output=True, text=True, check=True
+    ).stdout
+    ignored = _ignored_in(out)
+    assert not {signal.SIGINT, signal.SIGTERM} & ignored, ignored

@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from wikistream_dagster.local.process import default_stop_signals
+
 AUTOGROUP = Path("/proc/self/autogroup")
 
 
@@ -35,6 +37,7 @@ def main(argv: list[str]) -> None:
     if sep != "--" or not cmd:
         raise SystemExit("usage: python -m wikistream_dagster.local.low_priority N -- cmd ...")
     lower_priority(int(niceness))
+    default_stop_signals()  # a run worker may ignore them: the job must stop with its run
     os.execvp(cmd[0], cmd)
 
 
