@@ -88,6 +88,35 @@ def test_concurrent_starts_make_one_job(settings):
         bc.stop(settings, timeout=5)
 
 
+# spark-submit execs spark-class, which execs java: the same pid runs three programs in its
+# first second. While the kernel replaces a program, /proc/<pid>/cmdline reads empty.
+EXEC_CHAIN = (
+    'if [ "$1" -gt 0 ]; then exec /bin/bash -c "$0" "$0" "$(($1 - 1))" "$2"; fi; sleep 60 & wait'
+)
+
+
+def exec_chain_launch(settings, job_args, driver_memory):
+    """A job that replaces its program 400 times (marker kept in argv), then sleeps."""
+    return ["/bin/bash", "-c", EXEC_CHAIN, EXEC_CHAIN, "400", bc.MARKER], dict(os.environ)
+
+
+def test_job_is_ours_while_it_execs_and_a_second_start_waits_for_it(settings):
+    """A pid check that lands in an exec (spark-submit -> spark-class -> java) must not
+    take the job for a stranger: that deleted the pid file, and the next start (a second
+    supervisor run, a double start) launched a second writer beside the first."""
+    svc = bc.service(settings)
+    pid = bc.start(settings, [], launch=exec_chain_launch)
+    try:
+        misses = 0
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            misses += svc.pid() != pid
+        assert misses == 0 and svc.pid_file.exists()
+        assert bc.start(settings, [], launch=exec_chain_launch) == pid
+    finally:
+        bc.stop(settings, timeout=5)
+
+
 def test_held_lease_is_busy_and_refuses_a_foreground_run(settings):
     assert not bc.busy(settings)
     with bc.lease(settings):

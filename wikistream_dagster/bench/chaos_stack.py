@@ -17,9 +17,10 @@ import urllib.request
 
 from wikistream_dagster.bench.scratch import (
     descendants,
+    process_table,
     processes_mentioning,
-    root_processes,
     scratch_stack,
+    spark_drivers,
 )
 from wikistream_dagster.config import Settings
 from wikistream_dagster.local import bronze_control, catalog, kafka, setup, stack
@@ -93,9 +94,9 @@ class ChaosStack:
         return bronze_control.service(self.s)
 
     def bronze_writers(self) -> set[int]:
-        """Root pids of the bronze jobs running on this stack (spark-submit + its Python)."""
-        procs = processes_mentioning(str(self.state))
-        return root_processes({p for p, cmd in procs.items() if "bronze_stream.py" in cmd})
+        """The driver JVMs of the bronze jobs running on this stack (one per writer; each is
+        the root of its job's tree: spark-submit's pid, its Python driver below it)."""
+        return spark_drivers(process_table(str(self.state)), bronze_control.MARKER)
 
     def note_writers(self, writers: set[int]) -> None:
         """Record bronze jobs not seen before (also one killed before the next poll saw it)."""

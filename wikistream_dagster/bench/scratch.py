@@ -44,23 +44,48 @@ def descendants(roots: set[int]) -> set[int]:
     return out
 
 
-def processes_mentioning(text: str) -> dict[int, str]:
-    """pid -> command line of the processes whose command line or environment contains
-    ``text`` (a scratch state directory is unique, so this finds exactly the processes of one
-    benchmark run, also those that only get it from ``WIKISTREAM_STATE_DIR``)."""
+def process_table(text: str) -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of the processes whose command line or environment
+    contains ``text`` (a scratch state directory is unique, so this finds exactly the processes
+    of one benchmark run, also those that only get it from ``WIKISTREAM_STATE_DIR``), read in
+    one pass: parents read later would miss the short-lived ones."""
     out, needle = {}, text.encode()
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmd = (proc / "cmdline").read_bytes()
-            found = needle in cmd or needle in (proc / "environ").read_bytes()
-        except OSError:
+            if needle not in cmd and needle not in (proc / "environ").read_bytes():
+                continue
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if found and int(proc.name) != os.getpid():
-            out[int(proc.name)] = cmd.replace(b"\0", b" ").decode(errors="replace")
+        if int(proc.name) != os.getpid():
+            out[int(proc.name)] = (
+                ppid,
+                cmd.rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace"),
+            )
     return out
 
 
-def root_processes(pids: set[int]) -> set[int]:
-    """The members of ``pids`` whose parent is not a member (one per process tree)."""
-    parents = _parents()
-    return {p for p in pids if parents.get(p) not in pids}
+def processes_mentioning(text: str) -> dict[int, str]:
+    """pid -> command line of the processes of :func:`process_table`."""
+    return {pid: cmd for pid, (_ppid, cmd) in process_table(text).items()}
+
+
+SPARK_SUBMIT = "org.apache.spark.deploy.SparkSubmit"
+SPARK_LAUNCHER = "org.apache.spark.launcher.Main"
+
+
+def spark_drivers(table: dict[int, tuple[int, str]], script: str) -> set[int]:
+    """The driver JVMs running ``script``: one pid per Spark job, whatever else carries the
+    script's name in its command line: spark-submit's bash stages and its launcher JVM (before
+    the driver exists, the same pid then execs java) and the driver's own short-lived forks
+    (Hadoop's shell commands show the JVM's command line until they exec)."""
+    jvms = {
+        pid
+        for pid, (_ppid, cmd) in table.items()
+        if script in cmd
+        and SPARK_SUBMIT in cmd
+        and SPARK_LAUNCHER not in cmd
+        and Path(cmd.split(" ", 1)[0]).name == "java"
+    }
+    return {pid for pid in jvms if table[pid][0] not in jvms}

@@ -111,6 +111,16 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def _settled_cmdline(pid: int, timeout: float = 2.0) -> str:
+    """The command line of a live process, also while it is replacing its program: during an
+    ``exec`` (spark-submit execs spark-class, which execs java) the kernel shows an empty one
+    until the new program's arguments are in place, so read again until it is not empty."""
+    deadline = time.monotonic() + timeout
+    while not (cmd := cmdline(pid)) and time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.002)
+    return cmd
+
+
 @dataclass(frozen=True)
 class Identity:
     """What makes a pid ours: the pid, its start time and a command-line marker."""
@@ -138,7 +148,7 @@ class Identity:
             return False  # cannot prove it is ours: never signal it
         if start_ticks(self.pid) != self.start_ticks:
             return False
-        return not self.marker or self.marker in cmdline(self.pid)
+        return not self.marker or self.marker in _settled_cmdline(self.pid)
 
 
 @dataclass(frozen=True)
