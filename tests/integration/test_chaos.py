@@ -58,4 +58,4 @@ def test_short_chaos_run_loses_nothing_and_halts_nothing():
     assert f["dlq_records"] >= len(f["poison"]) >= 2, summary
     assert f["restarts"] >= 1 and f["idle_restarts"] == 0, summary
     assert not f["halted"], f["halted_because"]
-    assert f["ok"] and code == 0, f["failed"]
+    assert f["ok"] and code == 0, (f["failed"], f["bronze_overlaps"])

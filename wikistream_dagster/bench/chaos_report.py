@@ -102,6 +102,7 @@ def figures(
         "restarts": restarts,
         "idle_restarts": idle_restarts,
         "max_bronze_writers": stack.max_writers,
+        "bronze_overlaps": stack.overlaps[:5],
         "halted": bool(halted),
         "halted_because": halted,
         "unexpected_exits": stack.unexpected_exits,

@@ -24,7 +24,7 @@ from wikistream_dagster.bench.scratch import (
 )
 from wikistream_dagster.config import Settings
 from wikistream_dagster.local import bronze_control, catalog, kafka, setup, stack
-from wikistream_dagster.local.process import Service
+from wikistream_dagster.local.process import Service, cmdline
 
 log = logging.getLogger(__name__)
 REPLAY_SPEED = 2.5  # as bench e2e: the recording's ~12 events/s become the live ~30/s
@@ -56,6 +56,7 @@ class ChaosStack:
             child.env = child.env or self.env
         self.bronze_pids: list[tuple[float, int]] = []  # (first seen, root pid) of each writer
         self.max_writers = 0
+        self.overlaps: list[dict] = []  # when more than one writer ran: when and which
         self.unexpected_exits: list[dict] = []
         self.last_progress = 0.0
         self._watching = threading.Event()
@@ -102,6 +103,10 @@ class ChaosStack:
         """Record bronze jobs not seen before (also one killed before the next poll saw it)."""
         with self._lock:
             self.max_writers = max(self.max_writers, len(writers))
+            if len(writers) > 1:
+                seen = {pid: cmdline(pid)[:300] for pid in sorted(writers)}
+                self.overlaps.append({"at": round(time.time(), 1), "writers": seen})
+                log.warning("chaos: more than one bronze writer", extra={"writers": seen})
             for pid in sorted(writers - self._seen):
                 self._seen.add(pid)
                 self.bronze_pids.append((time.time(), pid))
