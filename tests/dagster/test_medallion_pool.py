@@ -60,3 +60,16 @@ def test_a_second_medallion_run_waits_for_the_first(path, tmp_path):
         assert _blocked(instance, queued)
         other = _create(instance, repo, "bronze_start", dg.DagsterRunStatus.NOT_STARTED)
         assert not _blocked(instance, other)  # only the medallion writers wait
+
+
+@pytest.mark.parametrize("path", INSTANCE_FILES, ids=["local", "aws"])
+def test_the_run_queue_is_read_every_second(path):
+    """A queued run waits for the queue daemon's next pass (Dagster's default: every 5 s),
+    time on the event -> gold path of every medallion run; the settings are valid beside
+    ``concurrency`` (Dagster refuses some run-queue fields in both)."""
+    text = path.read_text().replace("${max_concurrent_runs}", "4")
+    conf = yaml.safe_load(text)
+    overrides = {k: conf[k] for k in ("run_coordinator", "concurrency")}
+    with dg.instance_for_test(overrides=overrides) as instance:
+        assert instance.run_coordinator.dequeue_interval_seconds == 1
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs in (1, 4)
