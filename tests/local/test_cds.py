@@ -59,3 +59,64 @@ def test_archive_is_keyed_by_the_spark_install_too(stack_settings, tmp_path, mon
     here = cds.archive_path(s, jars)
     monkeypatch.setattr(cds.pyspark, "__file__", "/elsewhere/.venv/pyspark/__init__.py")
     assert cds.archive_path(s, jars) != here
+
+
+# Classes the medallion and bronze jobs need beyond the stock workload's: the REST catalog
+# client, Deequ, the Kafka source.
+NEEDED_BY_JOBS = (
+    "org.apache.iceberg.rest.RESTSessionCatalog",
+    "com.amazon.deequ.VerificationSuite",
+    "org.apache.spark.sql.kafka010.KafkaSourceProvider",
+)
+LOAD = """
+import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+jvm = spark.sparkContext._jvm
+loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+for name in sys.argv[1:]:
+    jvm.java.lang.Class.forName(name, False, loader)
+spark.stop()
+"""
+
+
+def test_the_archive_holds_the_classes_real_jobs_load(stack_settings, tmp_path):
+    """The classes jobs load besides the stock workload's come from the archive, not the jars
+    (each one read from a jar is parsed and verified again by every job's JVM)."""
+    assert set(NEEDED_BY_JOBS) <= set(cds.CLASS_LIST.read_text().split())
+    jars = spark_submit.prepare(stack_settings)
+    archive = cds.ensure_archive(stack_settings, jars)
+    assert archive is not None
+    script, log = tmp_path / "load.py", tmp_path / "classes.log"
+    script.write_text(LOAD)
+    cmd = spark_submit.spark_submit_command(
+        stack_settings,
+        "cds",
+        list(NEEDED_BY_JOBS),
+        jars,
+        script=script,
+        java_options=f"-XX:SharedArchiveFile={archive} -Xlog:class+load=info:file={log}",
+    )
+    subprocess.run(cmd, env=spark_submit.spark_submit_env(stack_settings), check=True)
+    sources = {
+        line.split()[1]: line.split(" source: ", 1)[1]
+        for line in log.read_text().splitlines()
+        if " source: " in line
+    }
+    not_archived = {
+        name: sources.get(name, "not loaded")
+        for name in NEEDED_BY_JOBS
+        if not sources.get(name, "").startswith("shared objects file")  # "(top)": the dynamic one
+    }
+    assert not_archived == {}
+
+
+def test_class_lists_are_read_from_class_load_logs():
+    text = (
+        "[0.1s][info][class,load] java.lang.Object source: shared objects file\n"
+        "[2.0s][info][class,load] org.codehaus.janino.Java source: file:/x/janino-3.1.9.jar\n"
+        "[2.1s][info][class,load] jdk.internal.X source: jrt:/java.base\n"
+        "[2.2s][info][class,load] a.B$$Lambda$1/0x1 source: a.B\n"
+        "[2.3s][info][class,load] GeneratedClass source: __JVM_DefineClass__\n"
+    )
+    assert cds.classes_loaded_from_files([text]) == {"org.codehaus.janino.Java", "jdk.internal.X"}

@@ -1,11 +1,17 @@
 """Class-data sharing for the local Spark JVMs: about 2 s off every spark-submit's start-up.
 
 ``setup`` runs a small Spark workload once with ``-XX:ArchiveClassesAtExit`` (a dynamic AppCDS
-archive of the Spark SQL, Iceberg and Parquet classes it loads); every later local spark-submit
-maps that archive instead of loading and verifying those classes again. The archive is keyed by
-the Java version and the class path, so a new JDK, pyspark or jar set gets a new one; it is
-written under a temporary name and renamed only once a JVM has mapped it, because a truncated
-archive crashes the JVM.
+archive of the Spark SQL, Iceberg and Parquet classes it loads, and of the classes listed in
+``cds_classes.txt``); every later local spark-submit maps that archive instead of loading and
+verifying those classes again. The archive is keyed by the Java version, the class path and the
+workload with its list, so a new JDK, pyspark, jar set or list gets a new one; it is written
+under a temporary name and renamed only once a JVM has mapped it, because a truncated archive
+crashes the JVM.
+
+The list holds the classes that real local jobs (medallion, bronze) still loaded from the jars
+with the archive mapped; ``python -m wikistream_dagster.local.cds LOG...`` rewrites it from the
+``-Xlog:class+load=info:file=LOG`` output of such runs (e.g. through ``JAVA_TOOL_OPTIONS``).
+Classes of signed jars (Janino's) cannot be archived: they are left out of the list.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import functools
 import hashlib
 import logging
 import os
+import re
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyspark
@@ -23,6 +31,13 @@ import pyspark
 from wikistream_dagster.config import Settings
 
 log = logging.getLogger(__name__)
+
+WORKLOAD = Path(__file__).with_name("cds_workload.py")
+CLASS_LIST = WORKLOAD.with_name("cds_classes.txt")
+# "<class> source: <jar, directory or jrt:/module>" in -Xlog:class+load output (not the archive,
+# not generated or lambda classes, which have no such source)
+SIGNED = ("org.codehaus.",)  # Janino and commons-compiler: signed jars, never archived
+_FROM_FILES = re.compile(r"\[class,load\] (\S+) source: (?:jar:|file:|jrt:)")
 
 
 @functools.cache
@@ -38,7 +53,8 @@ def archive_path(settings: Settings, jars: Sequence[Path]) -> Path:
     the JVM refuses an archive dumped with another class path ("Unable to use shared archive").
     """
     spark_home = str(Path(pyspark.__file__).resolve().parent)
-    key = "\n".join([_java_version(), pyspark.__version__, spark_home, *map(str, jars)])
+    workload = hashlib.sha256(WORKLOAD.read_bytes() + CLASS_LIST.read_bytes()).hexdigest()
+    key = "\n".join([_java_version(), pyspark.__version__, spark_home, workload, *map(str, jars)])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return settings.cache_dir / "spark-cds" / f"spark-{digest}.jsa"
 
@@ -58,10 +74,9 @@ def ensure_archive(settings: Settings, jars: Sequence[Path]) -> Path | None:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    workload = Path(__file__).with_name("cds_workload.py")
     log.info("dumping the Spark class-data-sharing archive (once)", extra={"archive": str(path)})
     cmd = spark_submit.spark_submit_command(
-        settings, "cds", jars=jars, script=workload, java_options=f"-XX:ArchiveClassesAtExit={tmp}"
+        settings, "cds", jars=jars, script=WORKLOAD, java_options=f"-XX:ArchiveClassesAtExit={tmp}"
     )
     env = spark_submit.spark_submit_env(settings)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -83,3 +98,25 @@ def ensure_archive(settings: Settings, jars: Sequence[Path]) -> Path | None:
         if stale != path:
             stale.unlink(missing_ok=True)
     return path
+
+
+def classes_loaded_from_files(logs: Iterable[str]) -> set[str]:
+    """The classes that ``-Xlog:class+load`` outputs show loaded from jars or the JDK image."""
+    return {m.group(1) for text in logs for m in _FROM_FILES.finditer(text)}
+
+
+def main(argv: list[str]) -> int:
+    """Add the classes the given class-load logs show read from files to ``cds_classes.txt``."""
+    if not argv:
+        sys.stderr.write("usage: python -m wikistream_dagster.local.cds LOG...\n")
+        return 2
+    found = classes_loaded_from_files(Path(p).read_text(errors="replace") for p in argv)
+    found = {name for name in found if not name.startswith(SIGNED)}
+    known = set(CLASS_LIST.read_text().split()) if CLASS_LIST.is_file() else set()
+    CLASS_LIST.write_text("".join(f"{name}\n" for name in sorted(known | found)))
+    sys.stdout.write(f"{CLASS_LIST}: {len(known | found)} classes ({len(found - known)} new)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
