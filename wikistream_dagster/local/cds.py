@@ -66,7 +66,7 @@ def java_option(settings: Settings, jars: Sequence[Path]) -> str:
 
 
 def ensure_archive(settings: Settings, jars: Sequence[Path]) -> Path | None:
-    """Dump the archive if missing (about 20 s, once); None if this JVM cannot make one."""
+    """Dump the archive if missing (about 45 s, once); None if this JVM cannot make one."""
     from wikistream_dagster.local import spark_submit
 
     path = archive_path(settings, jars)
