@@ -34,10 +34,17 @@ log = logging.getLogger(__name__)
 
 WORKLOAD = Path(__file__).with_name("cds_workload.py")
 CLASS_LIST = WORKLOAD.with_name("cds_classes.txt")
+SIGNED = ("org.codehaus.",)  # Janino and commons-compiler: signed jars, never archived
 # "<class> source: <jar, directory or jrt:/module>" in -Xlog:class+load output (not the archive,
 # not generated or lambda classes, which have no such source)
-SIGNED = ("org.codehaus.",)  # Janino and commons-compiler: signed jars, never archived
 _FROM_FILES = re.compile(r"\[class,load\] (\S+) source: (?:jar:|file:|jrt:)")
+
+
+@functools.cache
+def _workload_digest() -> str:
+    """What the archive holds besides the class path's defaults: the workload and its list
+    (read once per process: every local spark-submit asks for the archive's path)."""
+    return hashlib.sha256(WORKLOAD.read_bytes() + CLASS_LIST.read_bytes()).hexdigest()
 
 
 @functools.cache
@@ -53,8 +60,9 @@ def archive_path(settings: Settings, jars: Sequence[Path]) -> Path:
     the JVM refuses an archive dumped with another class path ("Unable to use shared archive").
     """
     spark_home = str(Path(pyspark.__file__).resolve().parent)
-    workload = hashlib.sha256(WORKLOAD.read_bytes() + CLASS_LIST.read_bytes()).hexdigest()
-    key = "\n".join([_java_version(), pyspark.__version__, spark_home, workload, *map(str, jars)])
+    key = "\n".join(
+        [_java_version(), pyspark.__version__, spark_home, _workload_digest(), *map(str, jars)]
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return settings.cache_dir / "spark-cds" / f"spark-{digest}.jsa"
 
@@ -76,7 +84,12 @@ def ensure_archive(settings: Settings, jars: Sequence[Path]) -> Path | None:
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
     log.info("dumping the Spark class-data-sharing archive (once)", extra={"archive": str(path)})
     cmd = spark_submit.spark_submit_command(
-        settings, "cds", jars=jars, script=WORKLOAD, java_options=f"-XX:ArchiveClassesAtExit={tmp}"
+        settings,
+        "cds",
+        [str(CLASS_LIST)],
+        jars=jars,
+        script=WORKLOAD,
+        java_options=f"-XX:ArchiveClassesAtExit={tmp}",
     )
     env = spark_submit.spark_submit_env(settings)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)

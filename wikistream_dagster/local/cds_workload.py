@@ -3,9 +3,9 @@
 Run once by ``setup`` through spark-submit (see ``local/cds.py``): a session with an Iceberg
 catalog in a scratch directory, a JSON parse, a partitioned write, an insert-only MERGE and a
 read back, i.e. the classes every local Spark job loads before it does anything; then it loads
-(without initialising them) the classes real jobs load besides, listed in ``cds_classes.txt``:
-the REST catalog client, the Kafka source, Deequ, more of Spark SQL. Imports only pyspark: it
-runs inside spark-submit.
+(without initialising them) the classes real jobs load besides, listed in the file its argument
+names (``cds.CLASS_LIST``): the REST catalog client, the Kafka source, Deequ, more of Spark SQL.
+Imports only pyspark: it runs inside spark-submit.
 """
 
 import sys
@@ -16,7 +16,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="wikistream-cds-") as tmp:
         spark = (
             SparkSession.builder.appName("wikistream-cds-workload")
@@ -53,25 +53,23 @@ def main() -> int:
             "WHEN NOT MATCHED THEN INSERT *"
         )
         n = spark.table("lake.cds.t").groupBy("event_hour").count().collect()
-        load_listed(spark, Path(__file__).with_name("cds_classes.txt"))
+        for class_list in argv:
+            load_listed(spark, Path(class_list))
         spark.stop()
     return 0 if n else 1
 
 
-def load_listed(spark: SparkSession, class_list: Path) -> int:
-    """Load every class named in ``class_list`` (one per line) that this class path has; return
-    how many loaded. A name gone from the jars is skipped: the archive only lacks it."""
+def load_listed(spark: SparkSession, class_list: Path) -> None:
+    """Load every class named in ``class_list`` (one per line) that this class path has. A name
+    gone from the jars is skipped: the archive only lacks it."""
     jvm = spark.sparkContext._jvm
     loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
-    loaded = 0
     for name in class_list.read_text().split():
         try:
             jvm.java.lang.Class.forName(name, False, loader)
-            loaded += 1
-        except Exception:  # noqa: BLE001 - py4j raises its own error for ClassNotFoundException
+        except Exception:  # noqa: BLE001, S112 - py4j raises its own error for a missing class
             continue
-    return loaded
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
